@@ -1,0 +1,43 @@
+// Package app is the composition root: the fx graph that serve and demo run.
+package app
+
+import (
+	"log/slog"
+
+	"go.uber.org/fx"
+	"go.uber.org/fx/fxevent"
+
+	"github.com/orderflow/orderflow/app/broker"
+	"github.com/orderflow/orderflow/app/config"
+	"github.com/orderflow/orderflow/app/gateway"
+	"github.com/orderflow/orderflow/app/logging"
+	"github.com/orderflow/orderflow/app/messaging"
+	"github.com/orderflow/orderflow/handlers"
+)
+
+// Options is the whole app. Its dependency table, one module per package:
+//
+//	config.Config      supplied            (main loads and validates it)
+//	*slog.Logger       logging.Module      ← Config
+//	messaging.Brokers  broker.Module       ← Config, Logger (starts the embedded broker if configured)
+//	PaymentGateway     gateway.Module      ← Config
+//	[]handlers.Route   handlers.Module     ← Config, PaymentGateway
+//	Publisher, Router  messaging.Module    ← Config, Brokers, routes, Logger
+//
+// and one Invoke: messaging.Run starts the router.
+func Options(cfg config.Config) fx.Option {
+	return fx.Options(
+		fx.Supply(cfg),
+		logging.Module,
+		broker.Module,
+		gateway.Module,
+		handlers.Module,
+		messaging.Module,
+		fx.Invoke(messaging.Run),
+		fx.WithLogger(func(log *slog.Logger) fxevent.Logger {
+			l := &fxevent.SlogLogger{Logger: log.With("component", "fx")}
+			l.UseLogLevel(slog.LevelDebug)
+			return l
+		}),
+	)
+}

@@ -1,0 +1,104 @@
+// Package cli is orderflow's command line: serve, demo, seed, dlq and topics.
+// Each command parses its flags, loads the config and calls into the app.
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/orderflow/orderflow/app/config"
+	"github.com/orderflow/orderflow/app/messaging"
+)
+
+const usage = `orderflow — an event-driven order pipeline on Kafka
+
+Usage: orderflow <command> [flags]
+
+Commands:
+  serve        run the pipeline until SIGINT/SIGTERM
+  demo         embedded broker + pipeline + seeded orders, then a summary
+  seed         publish orders, some built to fail
+  dlq list     show dead letters without disturbing them
+  dlq replay   send dead letters back to their original topics
+  topics       create the configured topics if missing
+
+Every command takes --config FILE (default config.yaml); ORDERFLOW_* variables
+override its keys. Run "orderflow <command> -h" for a command's flags.
+`
+
+// IO is where a command writes: results to Out, progress and logs to Err.
+type IO struct {
+	Out, Err io.Writer
+}
+
+type command func(ctx context.Context, args []string, io IO) error
+
+// Main runs the command named by args[0] and returns the process exit code.
+func Main(args []string, stdout, stderr io.Writer) int {
+	commands := map[string]command{
+		"serve":  Serve,
+		"demo":   Demo,
+		"seed":   Seed,
+		"dlq":    DLQ,
+		"topics": Topics,
+	}
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	cmd, ok := commands[args[0]]
+	if !ok {
+		fmt.Fprintf(stderr, "orderflow: unknown command %q\n\n%s", args[0], usage)
+		return 2
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	err := cmd(ctx, args[1:], IO{Out: stdout, Err: stderr})
+	var exit exitCode
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, flag.ErrHelp):
+		return 2
+	case errors.As(err, &exit):
+		return int(exit)
+	default:
+		fmt.Fprintf(stderr, "orderflow %s: %v\n", args[0], err)
+		return 1
+	}
+}
+
+// exitCode ends a command with a code and no further message.
+type exitCode int
+
+func (e exitCode) Error() string { return fmt.Sprintf("exit %d", int(e)) }
+
+// flags returns a flag set with --config, and a function that parses args and
+// loads the config.
+func flags(name string, io IO) (*flag.FlagSet, func(args []string) (config.Config, error)) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Err)
+	path := fs.String("config", "config.yaml", "config file")
+	return fs, func(args []string) (config.Config, error) {
+		if err := fs.Parse(args); err != nil {
+			return config.Config{}, err
+		}
+		if fs.NArg() > 0 {
+			return config.Config{}, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
+		}
+		return config.Load(*path, os.Environ())
+	}
+}
+
+// clientBrokers are the brokers a client command dials. With kafka.embedded
+// the broker runs inside serve or demo, on the configured addresses.
+func clientBrokers(cfg config.Config) messaging.Brokers {
+	return cfg.Kafka.Brokers
+}

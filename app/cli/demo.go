@@ -1,0 +1,136 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"text/tabwriter"
+	"time"
+
+	"go.uber.org/fx"
+
+	"github.com/orderflow/orderflow/app"
+	"github.com/orderflow/orderflow/app/messaging"
+	"github.com/orderflow/orderflow/app/seed"
+	"github.com/orderflow/orderflow/app/settle"
+)
+
+// Demo starts the embedded broker and the pipeline in this process, seeds
+// orders with every kind of fault, shows progress until every order has
+// settled, prints a summary and stops.
+func Demo(ctx context.Context, args []string, io IO) error {
+	fs, load := flags("demo", io)
+	p := seed.Plan{}
+	fs.IntVar(&p.Count, "count", 200, "orders to publish")
+	fs.IntVar(&p.Poison, "poison", 4, "invalid orders")
+	fs.IntVar(&p.Flaky, "flaky", 4, "orders whose payment fails transiently, then succeeds")
+	fs.IntVar(&p.Fail, "fail", 3, "orders whose payment fails past the retry budget")
+	fs.IntVar(&p.Panic, "panic", 2, "orders on which the payment handler panics")
+	timeout := fs.Duration("timeout", 2*time.Minute, "give up if orders have not settled by then")
+	logs := fs.Bool("logs", false, "show the pipeline's log lines (at the configured level)")
+	cfg, err := load(args)
+	if err != nil {
+		return err
+	}
+	cfg.Kafka.Embedded = true
+	if !*logs {
+		cfg.Logging.Level = "error"
+	}
+
+	var brokers messaging.Brokers
+	a := fx.New(app.Options(cfg), fx.Populate(&brokers))
+	startCtx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	if err := a.Start(startCtx); err != nil {
+		return err
+	}
+	defer a.Stop(context.Background()) //nolint:errcheck // best effort on the way out
+	fmt.Fprintf(io.Err, "embedded broker on %v (in memory: gone when the demo exits)\n", []string(brokers))
+
+	tracker := settle.NewTracker(cfg.Topics)
+	watchCtx, stopWatch := context.WithCancel(ctx)
+	watched := make(chan error, 1)
+	go func() { watched <- tracker.Run(watchCtx, brokers, cfg.Kafka) }()
+	defer func() { stopWatch(); <-watched }()
+
+	prod, err := messaging.NewProducer(brokers, cfg.Kafka)
+	if err != nil {
+		return err
+	}
+	defer prod.Close()
+	m, err := seed.Run(ctx, prod, cfg, p, io.Err)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(io.Err, "seeded %d orders (%d poison, %d flaky, %d fail, %d panic)\n",
+		len(m.Orders), len(m.Poison), len(m.Flaky), len(m.Fail), len(m.Panic))
+
+	waitErr := waitSettled(ctx, tracker, m.Orders, *timeout, io)
+	printSummary(io, cfg.Topics.DeadLetter, tracker, m)
+	return waitErr
+}
+
+// waitSettled prints progress until every order has settled or time is up.
+func waitSettled(ctx context.Context, t *settle.Tracker, ids []string, timeout time.Duration, io IO) error {
+	deadline := time.After(timeout)
+	tick := time.NewTicker(500 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		left := t.Unsettled(ids)
+		fmt.Fprintf(io.Err, "settled %d/%d orders\n", len(ids)-len(left), len(ids))
+		if len(left) == 0 {
+			return nil
+		}
+		select {
+		case <-tick.C:
+		case <-deadline:
+			return fmt.Errorf("%d orders not settled after %s, e.g. %s", len(left), timeout, left[0])
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+func printSummary(io IO, dlqTopic string, t *settle.Tracker, m seed.Manifest) {
+	var paid, declined, shipped, notified, dead, dups int
+	var letters []messaging.DeadLetter
+	for _, id := range m.Orders {
+		o, _ := t.Order(id)
+		paid += min(o.Paid, 1)
+		declined += min(o.Declined, 1)
+		shipped += min(o.Shipped, 1)
+		notified += min(o.Notified, 1)
+		dups += o.Duplicates()
+		if len(o.DeadLetters) > 0 {
+			dead++
+			letters = append(letters, o.DeadLetters...)
+		}
+	}
+	flakyPaid := 0
+	for _, id := range m.Flaky {
+		if o, _ := t.Order(id); o.Paid+o.Declined > 0 {
+			flakyPaid++
+		}
+	}
+	tw := tabwriter.NewWriter(io.Out, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(io.Out, "\nSummary")
+	fmt.Fprintf(tw, "orders seeded\t%d\t\n", len(m.Orders))
+	fmt.Fprintf(tw, "paid\t%d\t\n", paid)
+	fmt.Fprintf(tw, "declined\t%d\t\n", declined)
+	fmt.Fprintf(tw, "shipped\t%d\t\n", shipped)
+	fmt.Fprintf(tw, "notified\t%d\t\n", notified)
+	fmt.Fprintf(tw, "dead-lettered\t%d\t\n", dead)
+	fmt.Fprintf(tw, "flaky orders charged after retries\t%d/%d\t\n", flakyPaid, len(m.Flaky))
+	fmt.Fprintf(tw, "duplicate outputs\t%d\t\n", dups)
+	tw.Flush()
+
+	sort.Slice(letters, func(i, j int) bool { return letters[i].OrderID < letters[j].OrderID })
+	fmt.Fprintf(io.Out, "\nDead letters in %s\n", dlqTopic)
+	w := tabwriter.NewWriter(io.Out, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(w, "ORDER\tHANDLER\tKIND\tATTEMPTS\tREASON")
+	for _, d := range letters {
+		fmt.Fprintf(w, "%s\t%s\t%s\t%d\t%s\n", d.OrderID, d.Handler, d.ErrorKind, d.Attempts, d.Reason)
+	}
+	w.Flush()
+	fmt.Fprintln(io.Out, "\nInspect and replay them with: orderflow dlq list | orderflow dlq replay --kind retries_exhausted --all")
+}

@@ -1,0 +1,137 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/IBM/sarama"
+
+	"github.com/orderflow/orderflow/app/messaging"
+)
+
+// DLQ runs "dlq list" or "dlq replay".
+func DLQ(ctx context.Context, args []string, io IO) error {
+	if len(args) == 0 {
+		return errors.New("want a subcommand: dlq list | dlq replay")
+	}
+	switch args[0] {
+	case "list":
+		return dlqList(ctx, args[1:], io)
+	case "replay":
+		return dlqReplay(ctx, args[1:], io)
+	}
+	return fmt.Errorf("unknown subcommand dlq %s: want list or replay", args[0])
+}
+
+// ids collects --id values, repeated or comma-separated.
+type ids []string
+
+func (i *ids) String() string { return strings.Join(*i, ",") }
+func (i *ids) Set(s string) error {
+	for _, id := range strings.Split(s, ",") {
+		if id = strings.TrimSpace(id); id != "" {
+			*i = append(*i, id)
+		}
+	}
+	return nil
+}
+
+func filterFlags(fs *flag.FlagSet) *messaging.Filter {
+	f := &messaging.Filter{}
+	fs.StringVar(&f.Handler, "handler", "", "only dead letters of this handler (payments, shipping, notifications)")
+	fs.StringVar(&f.Topic, "topic", "", "only dead letters from this original topic")
+	fs.StringVar(&f.Kind, "kind", "", "only this error kind: permanent, retries_exhausted, panic, timeout")
+	fs.StringVar(&f.OrderID, "order", "", "only dead letters of this order ID")
+	return f
+}
+
+func dlqList(ctx context.Context, args []string, io IO) error {
+	fs, load := flags("dlq list", io)
+	f := filterFlags(fs)
+	asJSON := fs.Bool("json", false, "one JSON object per line")
+	limit := fs.Int("limit", 0, "show at most this many (0 = all)")
+	cfg, err := load(args)
+	if err != nil {
+		return err
+	}
+	var shown []messaging.DeadLetter
+	errEnough := errors.New("limit reached")
+	err = messaging.ReadToEnd(ctx, clientBrokers(cfg), cfg.Kafka, cfg.Topics.DeadLetter, func(m *sarama.ConsumerMessage) error {
+		if d := messaging.ParseDeadLetter(m); f.Match(d) {
+			shown = append(shown, d)
+		}
+		if *limit > 0 && len(shown) >= *limit {
+			return errEnough
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, errEnough) {
+		return err
+	}
+	if *asJSON {
+		enc := json.NewEncoder(io.Out)
+		for _, d := range shown {
+			if err := enc.Encode(d); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	printDeadLetters(io, shown)
+	fmt.Fprintf(io.Out, "%d dead letters in %s\n", len(shown), cfg.Topics.DeadLetter)
+	return nil
+}
+
+func printDeadLetters(io IO, list []messaging.DeadLetter) {
+	if len(list) == 0 {
+		return
+	}
+	tw := tabwriter.NewWriter(io.Out, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "UUID\tORDER\tCORRELATION\tFROM\tHANDLER\tKIND\tTYPE\tATTEMPTS\tREPLAYS\tFAILED AT\tREASON")
+	for _, d := range list {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s/%d@%d\t%s\t%s\t%s\t%d\t%d\t%s\t%s\n",
+			d.UUID, d.OrderID, d.CorrelationID, d.Topic, d.Partition, d.Offset, d.Handler,
+			d.ErrorKind, d.ErrorType, d.Attempts, d.ReplayCount, d.FailedAt.Format(time.RFC3339), d.Reason)
+	}
+	tw.Flush()
+}
+
+func dlqReplay(ctx context.Context, args []string, io IO) error {
+	fs, load := flags("dlq replay", io)
+	f := filterFlags(fs)
+	var chosen ids
+	fs.Var(&chosen, "id", "message UUID to replay (repeat, or comma-separated)")
+	all := fs.Bool("all", false, "replay every dead letter the filters select")
+	dryRun := fs.Bool("dry-run", false, "show what would be replayed, publish nothing")
+	cfg, err := load(args)
+	if err != nil {
+		return err
+	}
+	if len(chosen) == 0 && !*all {
+		return errors.New("choose what to replay: --id UUID… or --all (with optional filters)")
+	}
+	f.IDs = chosen
+	results, err := messaging.Replay(ctx, clientBrokers(cfg), cfg, *f, *dryRun)
+	replayed, refused := 0, 0
+	for _, r := range results {
+		d := r.DeadLetter
+		switch {
+		case r.Refused != "":
+			refused++
+			fmt.Fprintf(io.Out, "refused  %s order=%s: %s\n", d.UUID, d.OrderID, r.Refused)
+		case *dryRun:
+			fmt.Fprintf(io.Out, "would replay  %s order=%s → %s (%s)\n", d.UUID, d.OrderID, d.Topic, d.ErrorKind)
+		case r.Replayed:
+			replayed++
+			fmt.Fprintf(io.Out, "replayed %s order=%s → %s (replay %d)\n", d.UUID, d.OrderID, d.Topic, d.ReplayCount+1)
+		}
+	}
+	fmt.Fprintf(io.Out, "%d replayed, %d refused, %d selected\n", replayed, refused, len(results))
+	return err
+}

@@ -1,0 +1,57 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"go.uber.org/fx"
+
+	"github.com/orderflow/orderflow/app"
+)
+
+// Serve runs the pipeline until the first SIGINT or SIGTERM, then stops taking
+// messages, finishes and commits those in flight, and returns. A second signal
+// exits at once.
+func Serve(ctx context.Context, args []string, io IO) error {
+	fs, load := flags("serve", io)
+	fs.Usage = func() { fmt.Fprintln(io.Err, "Usage: orderflow serve [--config FILE]"); fs.PrintDefaults() }
+	cfg, err := load(args)
+	if err != nil {
+		return err
+	}
+	a := fx.New(app.Options(cfg))
+	startCtx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	if err := a.Start(startCtx); err != nil {
+		return err
+	}
+	// The first signal ends ctx; from then on a second one ends the process.
+	second := make(chan os.Signal, 1)
+	signal.Notify(second, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(second)
+
+	code := 0
+	select {
+	case <-ctx.Done():
+		fmt.Fprintln(io.Err, "stopping: finishing messages in flight (signal again to exit now)")
+		go func() {
+			<-second
+			os.Exit(130)
+		}()
+	case sig := <-a.Wait():
+		code = sig.ExitCode
+	}
+	stopCtx, cancel := context.WithTimeout(context.Background(), cfg.Handler.CloseTimeout+10*time.Second)
+	defer cancel()
+	if err := a.Stop(stopCtx); err != nil {
+		return err
+	}
+	if code != 0 {
+		return exitCode(code)
+	}
+	return nil
+}

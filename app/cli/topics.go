@@ -1,0 +1,31 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/orderflow/orderflow/app/messaging"
+)
+
+// Topics creates the configured topics that are missing.
+func Topics(_ context.Context, args []string, io IO) error {
+	_, load := flags("topics", io)
+	cfg, err := load(args)
+	if err != nil {
+		return err
+	}
+	created, err := messaging.EnsureTopics(clientBrokers(cfg), cfg)
+	if err != nil {
+		return err
+	}
+	for _, t := range cfg.Topics.All() {
+		state := "exists"
+		for _, c := range created {
+			if c == t {
+				state = "created"
+			}
+		}
+		fmt.Fprintf(io.Out, "%-16s %s\n", t, state)
+	}
+	return nil
+}

@@ -1,0 +1,121 @@
+// Package config is orderflow's one typed configuration: config.yaml, decoded
+// strictly, overridden from ORDERFLOW_* environment variables, validated once
+// with every problem reported together.
+package config
+
+import "time"
+
+// Config is the whole configuration. Each section validates itself.
+type Config struct {
+	Kafka   Kafka   `yaml:"kafka"`
+	Topics  Topics  `yaml:"topics"`
+	Retry   Retry   `yaml:"retry"`
+	Handler Handler `yaml:"handler"`
+	Replay  Replay  `yaml:"replay"`
+	Gateway Gateway `yaml:"gateway"`
+	Faults  Faults  `yaml:"faults"`
+	Logging Logging `yaml:"logging"`
+}
+
+// Kafka says how to reach the brokers.
+type Kafka struct {
+	// Brokers are host:port addresses. With Embedded they are where the
+	// in-process broker listens (port 0 picks a free port).
+	Brokers []string `yaml:"brokers"`
+	// Embedded hosts an in-memory Kafka-protocol cluster inside serve and demo.
+	Embedded bool   `yaml:"embedded"`
+	ClientID string `yaml:"client_id"`
+	// Version is the Kafka protocol version Sarama speaks, e.g. "3.6.0".
+	Version string `yaml:"version"`
+}
+
+// Topics names the pipeline's topics and how they are created.
+type Topics struct {
+	Orders            string        `yaml:"orders"`
+	Payments          string        `yaml:"payments"`
+	Shipments         string        `yaml:"shipments"`
+	Notifications     string        `yaml:"notifications"`
+	DeadLetter        string        `yaml:"dead_letter"`
+	Partitions        int           `yaml:"partitions"`
+	ReplicationFactor int           `yaml:"replication_factor"`
+	MinInsyncReplicas int           `yaml:"min_insync_replicas"`
+	// DeadLetterRetention keeps dead letters long enough to be looked at and replayed.
+	DeadLetterRetention time.Duration `yaml:"dead_letter_retention"`
+}
+
+// All lists every topic orderflow uses, the dead-letter topic last.
+func (t Topics) All() []string {
+	return []string{t.Orders, t.Payments, t.Shipments, t.Notifications, t.DeadLetter}
+}
+
+// Retry is the budget for transient failures.
+type Retry struct {
+	// MaxAttempts counts every attempt, the first included.
+	MaxAttempts     int           `yaml:"max_attempts"`
+	InitialInterval time.Duration `yaml:"initial_interval"`
+	MaxInterval     time.Duration `yaml:"max_interval"`
+	Multiplier      float64       `yaml:"multiplier"`
+	// Jitter randomises each delay by ± this fraction.
+	Jitter float64 `yaml:"jitter"`
+}
+
+// Handler bounds the work on one message.
+type Handler struct {
+	// Timeout bounds one attempt.
+	Timeout time.Duration `yaml:"timeout"`
+	// MaxMessageBytes is the largest payload a step accepts; a larger one is dead-lettered.
+	MaxMessageBytes int `yaml:"max_message_bytes"`
+	// CloseTimeout bounds how long shutdown waits for messages in flight.
+	CloseTimeout time.Duration `yaml:"close_timeout"`
+}
+
+// Replay bounds dead-letter replays.
+type Replay struct {
+	// MaxReplays is how often one message may be replayed before replay refuses it.
+	MaxReplays int `yaml:"max_replays"`
+}
+
+// Gateway configures the payment gateway simulator.
+type Gateway struct {
+	// DeclineOverCents declines every order whose total is above it.
+	DeclineOverCents int64 `yaml:"decline_over_cents"`
+	// StorePath keeps idempotency records in a file that outlives orderflow; empty keeps them in memory.
+	StorePath string `yaml:"store_path"`
+}
+
+// Faults tunes injected failures.
+type Faults struct {
+	// FlakyFailures is how many attempts of a flaky order fail before one succeeds.
+	FlakyFailures int `yaml:"flaky_failures"`
+	// FailFailures is how many attempts of a fail order fail: at least the retry
+	// budget, so it is dead-lettered; a replay after that succeeds.
+	FailFailures int `yaml:"fail_failures"`
+	// ErrorRate makes each step fail at random, for chaos runs.
+	ErrorRate ErrorRate `yaml:"error_rate"`
+}
+
+// ErrorRate is a probability of a transient error per step, from 0 to 1.
+type ErrorRate struct {
+	Payments      float64 `yaml:"payments"`
+	Shipping      float64 `yaml:"shipping"`
+	Notifications float64 `yaml:"notifications"`
+}
+
+// ForStep returns the rate configured for a step by its name.
+func (r ErrorRate) ForStep(name string) float64 {
+	switch name {
+	case "payments":
+		return r.Payments
+	case "shipping":
+		return r.Shipping
+	case "notifications":
+		return r.Notifications
+	}
+	return 0
+}
+
+// Logging configures log/slog.
+type Logging struct {
+	Level  string `yaml:"level"`  // debug, info, warn, error
+	Format string `yaml:"format"` // text or json
+}

@@ -1,0 +1,94 @@
+package config
+
+import (
+	"fmt"
+	"reflect"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// applyEnv overrides every key named by an ORDERFLOW_ variable. The variable's
+// name is the key's path in upper case, sections joined by "_"; lists are
+// comma-separated. A variable that names no key is a problem, as an unknown key
+// in the file is.
+func applyEnv(cfg *Config, environ []string) []error {
+	fields := map[string]reflect.Value{}
+	collectFields(reflect.ValueOf(cfg).Elem(), EnvPrefix, fields)
+
+	var errs []error
+	for _, kv := range environ {
+		name, value, _ := strings.Cut(kv, "=")
+		if !strings.HasPrefix(name, EnvPrefix) {
+			continue
+		}
+		field, ok := fields[name]
+		if !ok {
+			errs = append(errs, fmt.Errorf("%s: no such config key", name))
+			continue
+		}
+		if err := setField(field, value); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", name, err))
+		}
+	}
+	return errs
+}
+
+func collectFields(v reflect.Value, prefix string, into map[string]reflect.Value) {
+	t := v.Type()
+	for i := range t.NumField() {
+		tag, _, _ := strings.Cut(t.Field(i).Tag.Get("yaml"), ",")
+		name := prefix + strings.ToUpper(tag)
+		if f := v.Field(i); f.Kind() == reflect.Struct {
+			collectFields(f, name+"_", into)
+		} else {
+			into[name] = f
+		}
+	}
+}
+
+var durationType = reflect.TypeFor[time.Duration]()
+
+func setField(f reflect.Value, s string) error {
+	if f.Type() == durationType {
+		d, err := time.ParseDuration(s)
+		if err != nil {
+			return err
+		}
+		f.SetInt(int64(d))
+		return nil
+	}
+	switch f.Kind() {
+	case reflect.String:
+		f.SetString(s)
+	case reflect.Bool:
+		b, err := strconv.ParseBool(s)
+		if err != nil {
+			return err
+		}
+		f.SetBool(b)
+	case reflect.Int, reflect.Int64:
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			return err
+		}
+		f.SetInt(n)
+	case reflect.Float64:
+		x, err := strconv.ParseFloat(s, 64)
+		if err != nil {
+			return err
+		}
+		f.SetFloat(x)
+	case reflect.Slice:
+		var items []string
+		for _, item := range strings.Split(s, ",") {
+			if item = strings.TrimSpace(item); item != "" {
+				items = append(items, item)
+			}
+		}
+		f.Set(reflect.ValueOf(items))
+	default:
+		return fmt.Errorf("cannot set a %s from the environment", f.Kind())
+	}
+	return nil
+}

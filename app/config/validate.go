@@ -1,0 +1,148 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+
+	"github.com/IBM/sarama"
+)
+
+// Validate reports every problem in the configuration at once.
+func (c Config) Validate() error {
+	return errors.Join(
+		c.Kafka.validate(),
+		c.Topics.validate(),
+		c.Retry.validate(),
+		c.Handler.validate(),
+		c.Replay.validate(),
+		c.Gateway.validate(),
+		c.Faults.validate(c.Retry),
+		c.Logging.validate(),
+	)
+}
+
+func (k Kafka) validate() error {
+	var errs []error
+	if len(k.Brokers) == 0 {
+		errs = append(errs, errors.New("kafka.brokers is empty"))
+	}
+	for _, b := range k.Brokers {
+		if _, _, err := net.SplitHostPort(b); err != nil {
+			errs = append(errs, fmt.Errorf("kafka.brokers: %q is not host:port", b))
+		}
+	}
+	if k.ClientID == "" {
+		errs = append(errs, errors.New("kafka.client_id is empty"))
+	}
+	if _, err := sarama.ParseKafkaVersion(k.Version); err != nil {
+		errs = append(errs, fmt.Errorf("kafka.version: %w", err))
+	}
+	return errors.Join(errs...)
+}
+
+func (t Topics) validate() error {
+	var errs []error
+	seen := map[string]bool{}
+	for i, name := range t.All() {
+		key := []string{"orders", "payments", "shipments", "notifications", "dead_letter"}[i]
+		switch {
+		case name == "":
+			errs = append(errs, fmt.Errorf("topics.%s is empty", key))
+		case seen[name]:
+			errs = append(errs, fmt.Errorf("topics.%s: %q is already used by another topic", key, name))
+		}
+		seen[name] = true
+	}
+	if t.Partitions < 1 {
+		errs = append(errs, fmt.Errorf("topics.partitions %d must be at least 1", t.Partitions))
+	}
+	if t.ReplicationFactor < 1 {
+		errs = append(errs, fmt.Errorf("topics.replication_factor %d must be at least 1", t.ReplicationFactor))
+	}
+	if t.MinInsyncReplicas < 1 || t.MinInsyncReplicas > t.ReplicationFactor {
+		errs = append(errs, fmt.Errorf("topics.min_insync_replicas %d must be between 1 and replication_factor %d", t.MinInsyncReplicas, t.ReplicationFactor))
+	}
+	if t.DeadLetterRetention <= 0 {
+		errs = append(errs, fmt.Errorf("topics.dead_letter_retention %s must be positive", t.DeadLetterRetention))
+	}
+	return errors.Join(errs...)
+}
+
+func (r Retry) validate() error {
+	var errs []error
+	if r.MaxAttempts < 1 {
+		errs = append(errs, fmt.Errorf("retry.max_attempts %d must be at least 1", r.MaxAttempts))
+	}
+	if r.InitialInterval <= 0 {
+		errs = append(errs, fmt.Errorf("retry.initial_interval %s must be positive", r.InitialInterval))
+	}
+	if r.MaxInterval < r.InitialInterval {
+		errs = append(errs, fmt.Errorf("retry.max_interval %s must be at least initial_interval %s", r.MaxInterval, r.InitialInterval))
+	}
+	if r.Multiplier < 1 {
+		errs = append(errs, fmt.Errorf("retry.multiplier %g must be at least 1", r.Multiplier))
+	}
+	if r.Jitter < 0 || r.Jitter >= 1 {
+		errs = append(errs, fmt.Errorf("retry.jitter %g must be in [0, 1)", r.Jitter))
+	}
+	return errors.Join(errs...)
+}
+
+func (h Handler) validate() error {
+	var errs []error
+	if h.Timeout <= 0 {
+		errs = append(errs, fmt.Errorf("handler.timeout %s must be positive", h.Timeout))
+	}
+	if h.MaxMessageBytes < 1 {
+		errs = append(errs, fmt.Errorf("handler.max_message_bytes %d must be positive", h.MaxMessageBytes))
+	}
+	if h.CloseTimeout <= 0 {
+		errs = append(errs, fmt.Errorf("handler.close_timeout %s must be positive", h.CloseTimeout))
+	}
+	return errors.Join(errs...)
+}
+
+func (r Replay) validate() error {
+	if r.MaxReplays < 1 {
+		return fmt.Errorf("replay.max_replays %d must be at least 1", r.MaxReplays)
+	}
+	return nil
+}
+
+func (g Gateway) validate() error {
+	if g.DeclineOverCents < 0 {
+		return fmt.Errorf("gateway.decline_over_cents %d must not be negative", g.DeclineOverCents)
+	}
+	return nil
+}
+
+func (f Faults) validate(r Retry) error {
+	var errs []error
+	if f.FlakyFailures < 0 || f.FlakyFailures >= r.MaxAttempts {
+		errs = append(errs, fmt.Errorf("faults.flaky_failures %d must be between 0 and retry.max_attempts-1 (%d)", f.FlakyFailures, r.MaxAttempts-1))
+	}
+	if f.FailFailures < r.MaxAttempts {
+		errs = append(errs, fmt.Errorf("faults.fail_failures %d must be at least retry.max_attempts (%d)", f.FailFailures, r.MaxAttempts))
+	}
+	for name, rate := range map[string]float64{"payments": f.ErrorRate.Payments, "shipping": f.ErrorRate.Shipping, "notifications": f.ErrorRate.Notifications} {
+		if rate < 0 || rate > 1 {
+			errs = append(errs, fmt.Errorf("faults.error_rate.%s %g must be in [0, 1]", name, rate))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (l Logging) validate() error {
+	var errs []error
+	switch strings.ToLower(l.Level) {
+	case "debug", "info", "warn", "error":
+	default:
+		errs = append(errs, fmt.Errorf("logging.level %q must be debug, info, warn or error", l.Level))
+	}
+	if l.Format != "text" && l.Format != "json" {
+		errs = append(errs, fmt.Errorf("logging.format %q must be text or json", l.Format))
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,109 @@
+package gateway
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"syscall"
+
+	"github.com/orderflow/orderflow/handlers"
+)
+
+// FileStore keeps idempotency records in an append-only JSON-lines file, as a
+// real gateway keeps them on its side: a crash of orderflow cannot erase them.
+// Several orderflow processes may share one file; an exclusive flock serialises
+// their charges, and each reads what the others appended before deciding.
+type FileStore struct {
+	f   *os.File
+	r   *bufio.Reader
+	mem *MemoryStore
+}
+
+var _ Store = (*FileStore)(nil)
+
+type record struct {
+	Key     string            `json:"key"`
+	Attempt int               `json:"attempt"`
+	Receipt *handlers.Receipt `json:"receipt,omitempty"`
+}
+
+// OpenStore opens the file at path, or returns a MemoryStore when path is empty.
+func OpenStore(path string) (Store, error) {
+	if path == "" {
+		return NewMemoryStore(), nil
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("open gateway store: %w", err)
+	}
+	return &FileStore{f: f, r: bufio.NewReader(f), mem: NewMemoryStore()}, nil
+}
+
+func (s *FileStore) Charge(key string, decide func(int) (handlers.Receipt, error)) (handlers.Receipt, error) {
+	s.mem.mu.Lock()
+	defer s.mem.mu.Unlock()
+	if err := syscall.Flock(int(s.f.Fd()), syscall.LOCK_EX); err != nil {
+		return handlers.Receipt{}, fmt.Errorf("lock gateway store: %w", err)
+	}
+	defer syscall.Flock(int(s.f.Fd()), syscall.LOCK_UN) //nolint:errcheck // closing the fd unlocks too
+	if err := s.catchUp(); err != nil {
+		return handlers.Receipt{}, err
+	}
+	if r, ok := s.mem.receipts[key]; ok {
+		return r, nil
+	}
+	attempt := s.mem.attempts[key] + 1
+	rec := record{Key: key, Attempt: attempt}
+	r, err := decide(attempt)
+	if err == nil {
+		rec.Receipt = &r
+	}
+	if werr := s.append(rec); werr != nil {
+		return handlers.Receipt{}, werr
+	}
+	s.apply(rec)
+	return r, err
+}
+
+// catchUp applies the lines other processes appended since the last read.
+func (s *FileStore) catchUp() error {
+	for {
+		line, err := s.r.ReadBytes('\n')
+		if err == io.EOF { // a torn last line from a crash mid-write is dropped
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("read gateway store: %w", err)
+		}
+		var rec record
+		if json.Unmarshal(line, &rec) == nil {
+			s.apply(rec)
+		}
+	}
+}
+
+func (s *FileStore) apply(rec record) {
+	if rec.Attempt > s.mem.attempts[rec.Key] {
+		s.mem.attempts[rec.Key] = rec.Attempt
+	}
+	if rec.Receipt != nil {
+		s.mem.receipts[rec.Key] = *rec.Receipt
+	}
+}
+
+func (s *FileStore) append(rec record) error {
+	line, err := json.Marshal(rec)
+	if err != nil {
+		return err
+	}
+	// Under the lock the file ends where catchUp stopped reading, so this
+	// O_APPEND write moves the shared offset past our own line: not read twice.
+	if _, err := s.f.Write(append(line, '\n')); err != nil {
+		return fmt.Errorf("write gateway store: %w", err)
+	}
+	return nil
+}
+
+func (s *FileStore) Close() error { return s.f.Close() }

@@ -1,0 +1,30 @@
+package gateway
+
+import (
+	"context"
+
+	"go.uber.org/fx"
+
+	"github.com/orderflow/orderflow/app/config"
+	"github.com/orderflow/orderflow/handlers"
+)
+
+// Module provides the simulated PaymentGateway and its Store.
+var Module = fx.Module("gateway",
+	fx.Provide(
+		newStore,
+		fx.Annotate(
+			func(cfg config.Config, s Store) *Simulator { return NewSimulator(cfg.Gateway, cfg.Faults, s) },
+			fx.As(new(handlers.PaymentGateway)),
+		),
+	),
+)
+
+func newStore(lc fx.Lifecycle, cfg config.Config) (Store, error) {
+	s, err := OpenStore(cfg.Gateway.StorePath)
+	if err != nil {
+		return nil, err
+	}
+	lc.Append(fx.StopHook(func(context.Context) error { return s.Close() }))
+	return s, nil
+}

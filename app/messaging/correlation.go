@@ -1,0 +1,37 @@
+package messaging
+
+import (
+	"github.com/ThreeDotsLabs/watermill/message"
+	"github.com/google/uuid"
+
+	"github.com/orderflow/orderflow/app/logging"
+)
+
+// GeneratedCorrelationPrefix starts every correlation ID orderflow had to make
+// up because a message arrived without one.
+const GeneratedCorrelationPrefix = "gen-"
+
+// correlation takes the correlation ID from the incoming message, or makes one,
+// and puts it on the message (so a dead letter keeps it), in ctx (so every log
+// line has it) and on every message the handler produces.
+func correlation(h message.HandlerFunc) message.HandlerFunc {
+	return func(msg *message.Message) ([]*message.Message, error) {
+		id := msg.Metadata.Get(HeaderCorrelationID)
+		if id == "" {
+			id = GeneratedCorrelationPrefix + uuid.NewString()
+			msg.Metadata.Set(HeaderCorrelationID, id)
+		}
+		msg.SetContext(logging.WithCorrelationID(msg.Context(), id))
+
+		produced, err := h(msg)
+		for _, p := range produced {
+			p.Metadata.Set(HeaderCorrelationID, id)
+		}
+		return produced, err
+	}
+}
+
+// uuidFrom derives a stable UUID from seed.
+func uuidFrom(seed string) string {
+	return uuid.NewSHA1(uuid.NameSpaceOID, []byte(seed)).String()
+}

@@ -1,0 +1,122 @@
+package messaging
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ThreeDotsLabs/watermill/message"
+	"github.com/ThreeDotsLabs/watermill/message/router/middleware"
+	"github.com/ThreeDotsLabs/watermill-kafka/v3/pkg/kafka"
+)
+
+// Dead-letter headers. Watermill's poison-queue keys come first; orderflow adds
+// where the message lay and how it failed, so it can be understood and replayed.
+const (
+	HeaderReason        = middleware.ReasonForPoisonedKey  // reason_poisoned
+	HeaderTopic         = middleware.PoisonedTopicKey      // topic_poisoned
+	HeaderHandler       = middleware.PoisonedHandlerKey    // handler_poisoned
+	HeaderSubscriber    = middleware.PoisonedSubscriberKey // subscriber_poisoned
+	HeaderPartition     = "partition_poisoned"
+	HeaderOffset        = "offset_poisoned"
+	HeaderTimestamp     = "timestamp_poisoned"
+	HeaderConsumerGroup = "consumer_group_poisoned"
+	HeaderErrorKind     = "error_kind_poisoned"
+	HeaderErrorType     = "error_type_poisoned"
+	HeaderAttempts      = "attempts_poisoned"
+	HeaderFailedAt      = "failed_at_poisoned"
+	HeaderStack         = "stack_poisoned"
+)
+
+// deadLetterHeaders lists every header deadLetter adds; replay strips them.
+var deadLetterHeaders = []string{
+	HeaderReason, HeaderTopic, HeaderHandler, HeaderSubscriber, HeaderPartition, HeaderOffset,
+	HeaderTimestamp, HeaderConsumerGroup, HeaderErrorKind, HeaderErrorType, HeaderAttempts,
+	HeaderFailedAt, HeaderStack,
+}
+
+// deadLetter publishes a message that failed for good to the dead-letter topic
+// and lets the partition move on. It is Watermill's PoisonQueue with more to
+// say. If the dead letter cannot be published the error stands, the message is
+// not acknowledged, and Kafka delivers it again: nothing is lost. A message
+// whose context ended (the router is shutting down) is not dead-lettered either.
+type deadLetter struct {
+	pub   message.Publisher
+	topic string
+	log   *slog.Logger
+	now   func() time.Time
+}
+
+func (d deadLetter) middleware(h message.HandlerFunc) message.HandlerFunc {
+	return func(msg *message.Message) ([]*message.Message, error) {
+		ctx, attempts := withAttemptCounter(msg.Context())
+		msg.SetContext(ctx)
+
+		produced, err := h(msg)
+		if err == nil || ctx.Err() != nil {
+			return produced, err
+		}
+		dl := d.letter(msg, err, *attempts)
+		if pubErr := d.pub.Publish(d.topic, dl); pubErr != nil {
+			return nil, errors.Join(err, fmt.Errorf("publish dead letter: %w", pubErr))
+		}
+		d.log.WarnContext(ctx, "dead-lettered",
+			"handler", dl.Metadata.Get(HeaderHandler), "message_uuid", msg.UUID,
+			"order_id", dlKey(msg), "error_kind", dl.Metadata.Get(HeaderErrorKind),
+			"attempts", *attempts, "reason", dl.Metadata.Get(HeaderReason))
+		return nil, nil
+	}
+}
+
+// letter copies msg (UUID, payload, headers, key) and adds why and where it failed.
+func (d deadLetter) letter(msg *message.Message, err error, attempts int) *message.Message {
+	ctx := msg.Context()
+	dl := message.NewMessage(msg.UUID, msg.Payload)
+	for k, v := range msg.Metadata {
+		dl.Metadata.Set(k, v)
+	}
+	set := dl.Metadata.Set
+	kind := kindOf(err)
+	handler := message.HandlerNameFromCtx(ctx)
+	set(HeaderReason, reason(err))
+	set(HeaderTopic, message.SubscribeTopicFromCtx(ctx))
+	set(HeaderHandler, handler)
+	set(HeaderSubscriber, message.SubscriberNameFromCtx(ctx))
+	set(HeaderConsumerGroup, handler) // every handler consumes in a group of its own name
+	set(HeaderErrorKind, string(kind))
+	set(HeaderErrorType, typeOf(err))
+	set(HeaderAttempts, strconv.Itoa(attempts))
+	set(HeaderFailedAt, d.now().UTC().Format(time.RFC3339Nano))
+	if p, ok := kafka.MessagePartitionFromCtx(ctx); ok {
+		set(HeaderPartition, strconv.Itoa(int(p)))
+	}
+	if o, ok := kafka.MessagePartitionOffsetFromCtx(ctx); ok {
+		set(HeaderOffset, strconv.FormatInt(o, 10))
+	}
+	if t, ok := kafka.MessageTimestampFromCtx(ctx); ok {
+		set(HeaderTimestamp, t.UTC().Format(time.RFC3339Nano))
+	}
+	var p middleware.RecoveredPanicError
+	if errors.As(err, &p) {
+		set(HeaderStack, p.Stacktrace)
+	}
+	key, _ := kafka.MessageKeyFromCtx(ctx)
+	return withKey(dl, key)
+}
+
+func dlKey(msg *message.Message) string {
+	key, _ := kafka.MessageKeyFromCtx(msg.Context())
+	return string(key)
+}
+
+// reason is the error's message on one line; a panic's stack goes to its own header.
+func reason(err error) string {
+	var p middleware.RecoveredPanicError
+	if errors.As(err, &p) {
+		return fmt.Sprintf("panic: %v", p.V)
+	}
+	return strings.ReplaceAll(err.Error(), "\n", "; ")
+}

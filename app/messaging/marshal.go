@@ -1,0 +1,47 @@
+package messaging
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/IBM/sarama"
+	"github.com/ThreeDotsLabs/watermill/message"
+	"github.com/ThreeDotsLabs/watermill-kafka/v3/pkg/kafka"
+)
+
+type keyCtx struct{}
+
+// withKey sets the Kafka key msg is published with.
+func withKey(msg *message.Message, key []byte) *message.Message {
+	msg.SetContext(context.WithValue(msg.Context(), keyCtx{}, key))
+	return msg
+}
+
+// marshaler is watermill-kafka's default header mapping plus a partition key
+// taken from the message's context: the order ID for events, the original key
+// for dead letters and replays. A message without one gets no key.
+type marshaler struct{ kafka.DefaultMarshaler }
+
+func (m marshaler) Marshal(topic string, msg *message.Message) (*sarama.ProducerMessage, error) {
+	pm, err := m.DefaultMarshaler.Marshal(topic, msg)
+	if err != nil {
+		return nil, err
+	}
+	if key, ok := msg.Context().Value(keyCtx{}).([]byte); ok && key != nil {
+		pm.Key = sarama.ByteEncoder(key)
+	}
+	return pm, nil
+}
+
+// Unmarshal gives a message produced without Watermill's UUID header (by any
+// other Kafka client) an ID derived from where it lies, so a redelivery keeps it.
+func (m marshaler) Unmarshal(km *sarama.ConsumerMessage) (*message.Message, error) {
+	msg, err := m.DefaultMarshaler.Unmarshal(km)
+	if err != nil {
+		return nil, err
+	}
+	if msg.UUID == "" {
+		msg.UUID = fmt.Sprintf("kafka-%s-%d-%d", km.Topic, km.Partition, km.Offset)
+	}
+	return msg, nil
+}

@@ -1,0 +1,55 @@
+package messaging
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/IBM/sarama"
+	"github.com/ThreeDotsLabs/watermill/message"
+
+	"github.com/orderflow/orderflow/app/config"
+)
+
+// Producer sends batches of Watermill messages concurrently, with the same
+// headers, keys and guarantees as the router's publisher. seed and replay use
+// it; a batch is sent when every message in it is acknowledged.
+type Producer struct {
+	p sarama.SyncProducer
+}
+
+// NewProducer connects a producer to brokers.
+func NewProducer(brokers Brokers, cfg config.Kafka) (*Producer, error) {
+	p, err := sarama.NewSyncProducer(brokers, SaramaConfig(cfg))
+	if err != nil {
+		return nil, fmt.Errorf("kafka producer: %w", err)
+	}
+	return &Producer{p: p}, nil
+}
+
+// Send publishes msgs to topic and returns once all are acknowledged.
+func (p *Producer) Send(topic string, msgs ...*message.Message) error {
+	batch := make([]*sarama.ProducerMessage, len(msgs))
+	for i, m := range msgs {
+		pm, err := marshaler{}.Marshal(topic, m)
+		if err != nil {
+			return fmt.Errorf("marshal %s: %w", m.UUID, err)
+		}
+		batch[i] = pm
+	}
+	if err := p.p.SendMessages(batch); err != nil {
+		var perrs sarama.ProducerErrors
+		if errors.As(err, &perrs) && len(perrs) > 0 {
+			return fmt.Errorf("send to %s: %d of %d failed, first: %w", topic, len(perrs), len(batch), perrs[0].Err)
+		}
+		return fmt.Errorf("send to %s: %w", topic, err)
+	}
+	return nil
+}
+
+// SendKeyed is Send for one message with an explicit Kafka key (nil for none).
+func (p *Producer) SendKeyed(topic string, key []byte, msg *message.Message) error {
+	return p.Send(topic, withKey(msg, key))
+}
+
+// Close flushes and closes the producer.
+func (p *Producer) Close() error { return p.p.Close() }

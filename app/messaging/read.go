@@ -1,0 +1,123 @@
+package messaging
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/IBM/sarama"
+
+	"github.com/orderflow/orderflow/app/config"
+)
+
+// ReadToEnd calls fn for every record of topic up to the end offsets it sees
+// when it starts, partition by partition, and returns. It joins no consumer
+// group and commits nothing, so it disturbs no one; and it never chases records
+// written after it started (replay's own output, for one).
+func ReadToEnd(ctx context.Context, brokers Brokers, cfg config.Kafka, topic string, fn func(*sarama.ConsumerMessage) error) error {
+	client, err := sarama.NewClient(brokers, SaramaConfig(cfg))
+	if err != nil {
+		return fmt.Errorf("kafka client: %w", err)
+	}
+	defer client.Close()
+	partitions, err := client.Partitions(topic)
+	if err != nil {
+		return fmt.Errorf("partitions of %s: %w", topic, err)
+	}
+	consumer, err := sarama.NewConsumerFromClient(client)
+	if err != nil {
+		return fmt.Errorf("consumer: %w", err)
+	}
+	defer consumer.Close()
+
+	for _, p := range partitions {
+		end, err := client.GetOffset(topic, p, sarama.OffsetNewest)
+		if err != nil {
+			return fmt.Errorf("end offset of %s/%d: %w", topic, p, err)
+		}
+		start, err := client.GetOffset(topic, p, sarama.OffsetOldest)
+		if err != nil {
+			return fmt.Errorf("start offset of %s/%d: %w", topic, p, err)
+		}
+		if start >= end {
+			continue
+		}
+		if err := readPartition(ctx, consumer, topic, p, start, end, fn); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func readPartition(ctx context.Context, c sarama.Consumer, topic string, p int32, start, end int64, fn func(*sarama.ConsumerMessage) error) error {
+	pc, err := c.ConsumePartition(topic, p, start)
+	if err != nil {
+		return fmt.Errorf("consume %s/%d: %w", topic, p, err)
+	}
+	defer pc.Close()
+	for {
+		select {
+		case m := <-pc.Messages():
+			if err := fn(m); err != nil {
+				return err
+			}
+			if m.Offset >= end-1 {
+				return nil
+			}
+		case err := <-pc.Errors():
+			return fmt.Errorf("read %s/%d: %w", topic, p, err)
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// Tail calls fn for every record of topics, from the oldest on, until ctx
+// ends. Every partition has its own goroutine; Tail returns when all have
+// ended. fn is called from several goroutines at once.
+func Tail(ctx context.Context, brokers Brokers, cfg config.Kafka, topics []string, fn func(*sarama.ConsumerMessage)) error {
+	client, err := sarama.NewClient(brokers, SaramaConfig(cfg))
+	if err != nil {
+		return fmt.Errorf("kafka client: %w", err)
+	}
+	defer client.Close()
+	consumer, err := sarama.NewConsumerFromClient(client)
+	if err != nil {
+		return fmt.Errorf("consumer: %w", err)
+	}
+	defer consumer.Close()
+
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	ctx, cancel := context.WithCancel(ctx) // on an early return, ends the partitions already started
+	defer cancel()
+	for _, topic := range topics {
+		partitions, err := client.Partitions(topic)
+		if err != nil {
+			return fmt.Errorf("partitions of %s: %w", topic, err)
+		}
+		for _, p := range partitions {
+			pc, err := consumer.ConsumePartition(topic, p, sarama.OffsetOldest)
+			if err != nil {
+				return fmt.Errorf("consume %s/%d: %w", topic, p, err)
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				defer pc.Close()
+				for {
+					select {
+					case m := <-pc.Messages():
+						fn(m)
+					case <-pc.Errors():
+						// Transient fetch errors: Sarama keeps retrying the partition.
+					case <-ctx.Done():
+						return
+					}
+				}
+			}()
+		}
+	}
+	<-ctx.Done()
+	return nil
+}

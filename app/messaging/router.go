@@ -1,0 +1,43 @@
+package messaging
+
+import (
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/ThreeDotsLabs/watermill/message"
+
+	"github.com/orderflow/orderflow/app/config"
+	"github.com/orderflow/orderflow/handlers"
+)
+
+// NewRouter builds the router: one Watermill handler per route, each consuming
+// in a group named after it, all sharing pub and the middleware chain.
+func NewRouter(cfg config.Config, brokers Brokers, routes []handlers.Route, pub message.Publisher, log *slog.Logger) (*message.Router, error) {
+	wlog := WatermillLogger(log)
+	router, err := message.NewRouter(message.RouterConfig{CloseTimeout: cfg.Handler.CloseTimeout}, wlog)
+	if err != nil {
+		return nil, fmt.Errorf("router: %w", err)
+	}
+	// Watermill closes a handler's publisher when the handler stops; the
+	// publisher is shared and outlives the router, so it is closed by its owner.
+	shared := keepOpen{pub}
+	dl := deadLetter{pub: shared, topic: cfg.Topics.DeadLetter, log: log, now: time.Now}
+	router.AddMiddleware(chain(cfg, dl, log)...)
+
+	for _, r := range routes {
+		sub, err := NewSubscriber(brokers, cfg.Kafka, r.Name, wlog)
+		if err != nil {
+			return nil, err
+		}
+		h := router.AddHandler(r.Name, r.From, sub, r.To, shared, handlerFunc(r, cfg.Handler.MaxMessageBytes))
+		h.AddMiddleware(chaos(cfg.Faults.ErrorRate.ForStep(r.Name))...)
+	}
+	return router, nil
+}
+
+// keepOpen is a publisher whose Close does nothing.
+type keepOpen struct{ message.Publisher }
+
+func (keepOpen) Close() error { return nil }
+

@@ -1,0 +1,58 @@
+package messaging
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+
+	"github.com/ThreeDotsLabs/watermill/message"
+	"go.uber.org/fx"
+
+	"github.com/orderflow/orderflow/app/config"
+)
+
+// Run is the app's one fx.Invoke. On start it creates missing topics and runs
+// the router until it is consuming; on stop it closes the router, which stops
+// taking messages and waits (up to handler.close_timeout) for those in flight.
+// If the router stops on its own, the process exits non-zero.
+func Run(lc fx.Lifecycle, sd fx.Shutdowner, router *message.Router, brokers Brokers, cfg config.Config, log *slog.Logger) {
+	done := make(chan struct{})
+	lc.Append(fx.Hook{
+		OnStart: func(ctx context.Context) error {
+			created, err := EnsureTopics(brokers, cfg)
+			if err != nil {
+				return err
+			}
+			if len(created) > 0 {
+				log.Info("created topics", "topics", created)
+			}
+			go func() {
+				defer close(done)
+				// Not the OnStart ctx: it ends when start-up does.
+				if err := router.Run(context.Background()); err != nil {
+					log.Error("router stopped", "err", err)
+				}
+				if !router.IsClosed() {
+					_ = sd.Shutdown(fx.ExitCode(1))
+				}
+			}()
+			select {
+			case <-router.Running():
+				log.Info("router running", "brokers", []string(brokers))
+				return nil
+			case <-done:
+				return fmt.Errorf("router stopped while starting")
+			case <-ctx.Done():
+				return fmt.Errorf("router start: %w", ctx.Err())
+			}
+		},
+		OnStop: func(ctx context.Context) error {
+			err := router.Close()
+			select {
+			case <-done:
+			case <-ctx.Done():
+			}
+			return err
+		},
+	})
+}

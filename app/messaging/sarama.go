@@ -1,0 +1,47 @@
+// Package messaging is the only code that knows Kafka: Sarama and Watermill
+// configuration, the router and its middleware, dead letters and their replay.
+package messaging
+
+import (
+	"time"
+
+	"github.com/IBM/sarama"
+
+	"github.com/orderflow/orderflow/app/config"
+)
+
+// Brokers are the addresses clients dial: the configured ones, or the embedded
+// broker's once it listens.
+type Brokers []string
+
+// SaramaConfig is the one Sarama configuration every client here starts from.
+// Each setting that differs from Sarama's or watermill-kafka's default says why.
+func SaramaConfig(cfg config.Kafka) *sarama.Config {
+	c := sarama.NewConfig()
+	c.ClientID = cfg.ClientID
+	// watermill-kafka defaults to 1.0, which Kafka 4 no longer accepts.
+	c.Version, _ = sarama.ParseKafkaVersion(cfg.Version) // validated in config
+
+	// Producer: a message counts as sent once every in-sync replica has it, and
+	// retries cannot duplicate or reorder it.
+	c.Producer.RequiredAcks = sarama.WaitForAll
+	c.Producer.Idempotent = true
+	c.Net.MaxOpenRequests = 1 // Sarama requires 1 with idempotence
+	c.Producer.Retry.Max = 10
+	c.Producer.Retry.Backoff = 100 * time.Millisecond
+	c.Producer.Return.Successes = true
+	c.Producer.Partitioner = sarama.NewHashPartitioner
+
+	// Consumer: a new group starts at the earliest offset, so orders seeded
+	// before it first joined are not skipped. Offsets are marked only after a
+	// message's outputs are published, and committed every second.
+	c.Consumer.Offsets.Initial = sarama.OffsetOldest
+	c.Consumer.Offsets.AutoCommit.Enable = true
+	c.Consumer.Offsets.AutoCommit.Interval = time.Second
+	c.Consumer.Return.Errors = true
+	c.Consumer.Group.Rebalance.GroupStrategies = []sarama.BalanceStrategy{sarama.NewBalanceStrategyRoundRobin()}
+
+	c.Metadata.Retry.Max = 10
+	c.Metadata.Retry.Backoff = 250 * time.Millisecond
+	return c
+}

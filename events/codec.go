@@ -1,0 +1,74 @@
+package events
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+)
+
+type decoder func([]byte) (Event, error)
+
+// registry lists every event type and version this build can read.
+var registry = map[string]map[int]decoder{
+	TypeOrderPlaced:       {1: decodeAs[OrderPlaced]},
+	TypePaymentSucceeded:  {1: decodeAs[PaymentSucceeded]},
+	TypePaymentDeclined:   {1: decodeAs[PaymentDeclined]},
+	TypeShipmentScheduled: {1: decodeAs[ShipmentScheduled]},
+	TypeCustomerNotified:  {1: decodeAs[CustomerNotified]},
+}
+
+// Decode reads an event of the given type and schema version and validates it.
+// Every error it returns is permanent and says what was wrong.
+func Decode(eventType string, version int, data []byte) (Event, error) {
+	versions, ok := registry[eventType]
+	if !ok {
+		return nil, Permanent(&MalformedError{fmt.Sprintf("unknown event type %q", eventType)})
+	}
+	decode, ok := versions[version]
+	if !ok {
+		return nil, Permanent(&MalformedError{fmt.Sprintf("unsupported schema version %d of %s", version, eventType)})
+	}
+	ev, err := decode(data)
+	if err != nil {
+		return nil, Permanent(err)
+	}
+	return ev, nil
+}
+
+// Encode writes an event as JSON.
+func Encode(ev Event) ([]byte, error) {
+	return json.Marshal(ev)
+}
+
+type validator interface{ Validate() error }
+
+// MalformedError says a payload could not be read as the event it claims to be.
+type MalformedError struct{ Problem string }
+
+func (e *MalformedError) Error() string { return e.Problem }
+
+// InvalidError says an event was read but broke its contract.
+type InvalidError struct {
+	EventType string
+	Problems  error
+}
+
+func (e *InvalidError) Error() string {
+	return fmt.Sprintf("invalid %s: %s", e.EventType, strings.ReplaceAll(e.Problems.Error(), "\n", "; "))
+}
+
+func decodeAs[T Event](data []byte) (Event, error) {
+	if !json.Valid(data) {
+		return nil, &MalformedError{fmt.Sprintf("payload is not valid JSON (%d bytes)", len(data))}
+	}
+	var ev T
+	if err := json.Unmarshal(data, &ev); err != nil {
+		return nil, &MalformedError{fmt.Sprintf("payload does not fit %s: %v", ev.EventType(), err)}
+	}
+	if v, ok := any(ev).(validator); ok {
+		if err := v.Validate(); err != nil {
+			return nil, &InvalidError{EventType: ev.EventType(), Problems: err}
+		}
+	}
+	return ev, nil
+}

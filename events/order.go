@@ -1,0 +1,90 @@
+package events
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Fault names a failure that seed injects into an order so that the pipeline's
+// error paths can be watched end to end. Real orders carry none.
+type Fault string
+
+// Injected faults. Poison orders carry no fault: they are invalid on the wire.
+const (
+	FaultNone  Fault = ""
+	FaultFlaky Fault = "flaky" // the payment gateway fails transiently, fewer times than the retry budget
+	FaultFail  Fault = "fail"  // the payment gateway keeps failing past the retry budget
+	FaultPanic Fault = "panic" // the payment gateway client panics
+)
+
+// Item is one line of an order.
+type Item struct {
+	SKU        string `json:"sku"`
+	Quantity   int    `json:"quantity"`
+	PriceCents int64  `json:"price_cents"`
+}
+
+// Address is where an order ships.
+type Address struct {
+	Name     string `json:"name"`
+	Street   string `json:"street"`
+	City     string `json:"city"`
+	Postcode string `json:"postcode"`
+	Country  string `json:"country"`
+}
+
+// OrderPlaced enters the pipeline on the orders topic.
+type OrderPlaced struct {
+	OrderID    string    `json:"order_id"`
+	CustomerID string    `json:"customer_id"`
+	Email      string    `json:"email"`
+	ShipTo     Address   `json:"ship_to"`
+	Items      []Item    `json:"items"`
+	TotalCents int64     `json:"total_cents"`
+	Currency   string    `json:"currency"`
+	PlacedAt   time.Time `json:"placed_at"`
+	Fault      Fault     `json:"fault,omitempty"`
+}
+
+func (OrderPlaced) EventType() string  { return TypeOrderPlaced }
+func (o OrderPlaced) OrderKey() string { return o.OrderID }
+
+// Validate reports every problem with the order at once.
+func (o OrderPlaced) Validate() error {
+	var errs []error
+	if o.OrderID == "" {
+		errs = append(errs, errors.New("order_id is empty"))
+	}
+	if o.CustomerID == "" {
+		errs = append(errs, errors.New("customer_id is empty"))
+	}
+	if len(o.Currency) != 3 {
+		errs = append(errs, fmt.Errorf("currency %q is not a 3-letter code", o.Currency))
+	}
+	if len(o.Items) == 0 {
+		errs = append(errs, errors.New("items is empty"))
+	}
+	var sum int64
+	for i, it := range o.Items {
+		if it.SKU == "" {
+			errs = append(errs, fmt.Errorf("items[%d].sku is empty", i))
+		}
+		if it.Quantity <= 0 {
+			errs = append(errs, fmt.Errorf("items[%d].quantity %d is not positive", i, it.Quantity))
+		}
+		if it.PriceCents < 0 {
+			errs = append(errs, fmt.Errorf("items[%d].price_cents %d is negative", i, it.PriceCents))
+		}
+		sum += int64(it.Quantity) * it.PriceCents
+	}
+	if len(o.Items) > 0 && sum != o.TotalCents {
+		errs = append(errs, fmt.Errorf("total_cents %d does not match the items' sum %d", o.TotalCents, sum))
+	}
+	switch o.Fault {
+	case FaultNone, FaultFlaky, FaultFail, FaultPanic:
+	default:
+		errs = append(errs, fmt.Errorf("fault %q is unknown", o.Fault))
+	}
+	return errors.Join(errs...)
+}

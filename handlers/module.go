@@ -1,0 +1,14 @@
+package handlers
+
+import (
+	"go.uber.org/fx"
+
+	"github.com/orderflow/orderflow/app/config"
+)
+
+// Module provides the pipeline's routes, built from the steps and the topics.
+var Module = fx.Module("handlers",
+	fx.Provide(func(cfg config.Config, gw PaymentGateway) []Route {
+		return Routes(cfg.Topics, Steps{Payments: Payments{Gateway: gw}})
+	}),
+)

@@ -1,0 +1,27 @@
+package handlers
+
+import (
+	"context"
+
+	"github.com/orderflow/orderflow/events"
+)
+
+// Notifications tells the customer about every payment outcome, paid or declined.
+type Notifications struct{}
+
+// Handle picks the template for the outcome.
+func (Notifications) Handle(_ context.Context, p events.PaymentOutcome) (events.Event, error) {
+	template := "payment_succeeded"
+	if _, declined := p.(events.PaymentDeclined); declined {
+		template = "payment_declined"
+	}
+	id, email := p.Customer()
+	return events.CustomerNotified{
+		OrderID:    p.OrderKey(),
+		CustomerID: id,
+		Channel:    "email",
+		To:         email,
+		Template:   template,
+		PlacedAt:   p.OrderPlacedAt(),
+	}, nil
+}
