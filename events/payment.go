@@ -22,10 +22,10 @@ type PaymentSucceeded struct {
 	PlacedAt    time.Time `json:"placed_at"`
 }
 
-func (PaymentSucceeded) EventType() string           { return TypePaymentSucceeded }
-func (p PaymentSucceeded) OrderKey() string          { return p.OrderID }
+func (PaymentSucceeded) EventType() string            { return TypePaymentSucceeded }
+func (p PaymentSucceeded) OrderKey() string           { return p.OrderID }
 func (p PaymentSucceeded) Customer() (string, string) { return p.CustomerID, p.Email }
-func (p PaymentSucceeded) OrderPlacedAt() time.Time    { return p.PlacedAt }
+func (p PaymentSucceeded) OrderPlacedAt() time.Time   { return p.PlacedAt }
 
 // PaymentDeclined says the gateway refused to charge an order.
 type PaymentDeclined struct {
@@ -38,10 +38,10 @@ type PaymentDeclined struct {
 	PlacedAt    time.Time `json:"placed_at"`
 }
 
-func (PaymentDeclined) EventType() string           { return TypePaymentDeclined }
-func (p PaymentDeclined) OrderKey() string          { return p.OrderID }
+func (PaymentDeclined) EventType() string            { return TypePaymentDeclined }
+func (p PaymentDeclined) OrderKey() string           { return p.OrderID }
 func (p PaymentDeclined) Customer() (string, string) { return p.CustomerID, p.Email }
-func (p PaymentDeclined) OrderPlacedAt() time.Time    { return p.PlacedAt }
+func (p PaymentDeclined) OrderPlacedAt() time.Time   { return p.PlacedAt }
 
 // ShipmentScheduled says a paid order has a shipment booked.
 type ShipmentScheduled struct {

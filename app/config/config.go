@@ -31,14 +31,14 @@ type Kafka struct {
 
 // Topics names the pipeline's topics and how they are created.
 type Topics struct {
-	Orders            string        `yaml:"orders"`
-	Payments          string        `yaml:"payments"`
-	Shipments         string        `yaml:"shipments"`
-	Notifications     string        `yaml:"notifications"`
-	DeadLetter        string        `yaml:"dead_letter"`
-	Partitions        int           `yaml:"partitions"`
-	ReplicationFactor int           `yaml:"replication_factor"`
-	MinInsyncReplicas int           `yaml:"min_insync_replicas"`
+	Orders            string `yaml:"orders"`
+	Payments          string `yaml:"payments"`
+	Shipments         string `yaml:"shipments"`
+	Notifications     string `yaml:"notifications"`
+	DeadLetter        string `yaml:"dead_letter"`
+	Partitions        int    `yaml:"partitions"`
+	ReplicationFactor int    `yaml:"replication_factor"`
+	MinInsyncReplicas int    `yaml:"min_insync_replicas"`
 	// DeadLetterRetention keeps dead letters long enough to be looked at and replayed.
 	DeadLetterRetention time.Duration `yaml:"dead_letter_retention"`
 }

@@ -8,9 +8,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ThreeDotsLabs/watermill-kafka/v3/pkg/kafka"
 	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/ThreeDotsLabs/watermill/message/router/middleware"
-	"github.com/ThreeDotsLabs/watermill-kafka/v3/pkg/kafka"
 )
 
 // Dead-letter headers. Watermill's poison-queue keys come first; orderflow adds

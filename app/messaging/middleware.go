@@ -53,4 +53,3 @@ func chaos(rate float64) []message.HandlerMiddleware {
 	}
 	return []message.HandlerMiddleware{middleware.RandomFail(float32(rate))}
 }
-

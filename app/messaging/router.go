@@ -40,4 +40,3 @@ func NewRouter(cfg config.Config, brokers Brokers, routes []handlers.Route, pub 
 type keepOpen struct{ message.Publisher }
 
 func (keepOpen) Close() error { return nil }
-
