@@ -126,8 +126,8 @@ func (f Faults) validate(r Retry) error {
 	if f.FailFailures < r.MaxAttempts {
 		errs = append(errs, fmt.Errorf("faults.fail_failures %d must be at least retry.max_attempts (%d)", f.FailFailures, r.MaxAttempts))
 	}
-	for name, rate := range map[string]float64{"payments": f.ErrorRate.Payments, "shipping": f.ErrorRate.Shipping, "notifications": f.ErrorRate.Notifications} {
-		if rate < 0 || rate > 1 {
+	for _, name := range []string{"payments", "shipping", "notifications"} {
+		if rate := f.ErrorRate.ForStep(name); rate < 0 || rate > 1 {
 			errs = append(errs, fmt.Errorf("faults.error_rate.%s %g must be in [0, 1]", name, rate))
 		}
 	}

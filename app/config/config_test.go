@@ -1,0 +1,104 @@
+package config_test
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/orderflow/orderflow/app/config"
+)
+
+func TestShippedConfigIsTheDefault(t *testing.T) {
+	got, err := config.Load("../../config.yaml", nil)
+	if err != nil {
+		t.Fatalf("config.yaml: %v", err)
+	}
+	if want := config.Default(); !reflect.DeepEqual(got, want) {
+		t.Errorf("config.yaml = %+v\nwant the defaults %+v", got, want)
+	}
+}
+
+func TestParseReportsEveryProblem(t *testing.T) {
+	give := `
+kafka:
+  brokers: []
+  colour: blue
+retry:
+  max_attempts: -1
+  initial_interval: soon
+logging:
+  format: xml
+`
+	_, err := config.Parse([]byte(give), []string{"ORDERFLOW_HANDLER_TIMEOUT=forever", "ORDERFLOW_NOPE=1"})
+	if err == nil {
+		t.Fatal("Parse() = nil error, want every problem")
+	}
+	for _, want := range []string{
+		"field colour not found",
+		"cannot unmarshal !!str `soon` into time.Duration",
+		"kafka.brokers is empty",
+		"retry.max_attempts -1 must be at least 1",
+		`logging.format "xml" must be text or json`,
+		"ORDERFLOW_HANDLER_TIMEOUT: time: invalid duration",
+		"ORDERFLOW_NOPE: no such config key",
+	} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error lacks %q:\n%v", want, err)
+		}
+	}
+}
+
+func TestEnvOverrides(t *testing.T) {
+	got, err := config.Parse(nil, []string{
+		"ORDERFLOW_KAFKA_BROKERS=a:1, b:2",
+		"ORDERFLOW_KAFKA_EMBEDDED=false",
+		"ORDERFLOW_RETRY_MAX_ATTEMPTS=3",
+		"ORDERFLOW_FAULTS_FAIL_FAILURES=3",
+		"ORDERFLOW_RETRY_MAX_INTERVAL=2s",
+		"ORDERFLOW_FAULTS_ERROR_RATE_SHIPPING=0.25",
+		"PATH=/bin",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := config.Default()
+	want.Kafka.Brokers = []string{"a:1", "b:2"}
+	want.Kafka.Embedded = false
+	want.Retry.MaxAttempts = 3
+	want.Faults.FailFailures = 3
+	want.Retry.MaxInterval = 2 * time.Second
+	want.Faults.ErrorRate.Shipping = 0.25
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("Parse() = %+v\nwant %+v", got, want)
+	}
+}
+
+func TestValidate(t *testing.T) {
+	tests := []struct {
+		name string
+		give func(*config.Config)
+		want string
+	}{
+		{name: "bad broker", give: func(c *config.Config) { c.Kafka.Brokers = []string{"nohost"} }, want: `"nohost" is not host:port`},
+		{name: "bad version", give: func(c *config.Config) { c.Kafka.Version = "x" }, want: "kafka.version"},
+		{name: "duplicate topic", give: func(c *config.Config) { c.Topics.Shipments = "orders" }, want: `topics.shipments: "orders" is already used`},
+		{name: "isr above rf", give: func(c *config.Config) { c.Topics.ReplicationFactor = 1 }, want: "min_insync_replicas 2 must be between 1 and replication_factor 1"},
+		{name: "flaky past budget", give: func(c *config.Config) { c.Faults.FlakyFailures = 5 }, want: "faults.flaky_failures 5"},
+		{name: "fail within budget", give: func(c *config.Config) { c.Faults.FailFailures = 2 }, want: "faults.fail_failures 2 must be at least retry.max_attempts (5)"},
+		{name: "error rate", give: func(c *config.Config) { c.Faults.ErrorRate.Payments = 2 }, want: "faults.error_rate.payments 2"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := config.Default()
+			tt.give(&c)
+			err := c.Validate()
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("Validate() = %v, want %q", err, tt.want)
+			}
+		})
+	}
+	if err := config.Default().Validate(); err != nil {
+		t.Errorf("Default().Validate() = %v", err)
+	}
+}
