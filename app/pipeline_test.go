@@ -1,0 +1,312 @@
+package app_test
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/IBM/sarama"
+	"go.uber.org/fx"
+
+	"github.com/orderflow/orderflow/app"
+	"github.com/orderflow/orderflow/app/broker"
+	"github.com/orderflow/orderflow/app/config"
+	"github.com/orderflow/orderflow/app/messaging"
+	"github.com/orderflow/orderflow/app/seed"
+	"github.com/orderflow/orderflow/app/settle"
+)
+
+// cluster is the Kafka the pipeline tests run on: the embedded broker here.
+type cluster struct {
+	brokers messaging.Brokers
+	cfg     config.Config
+}
+
+func embedded(t *testing.T) cluster {
+	t.Helper()
+	cfg := config.Default()
+	cfg.Kafka.Brokers = []string{"127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0"}
+	e, err := broker.Start(cfg.Kafka)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(e.Close)
+	cfg.Kafka.Embedded = false
+	cfg.Kafka.Brokers = e.Addrs()
+	cfg.Topics.Partitions = 4
+	cfg.Retry.InitialInterval = 5 * time.Millisecond
+	cfg.Retry.MaxInterval = 20 * time.Millisecond
+	cfg.Logging.Level = "error"
+	return cluster{brokers: e.Addrs(), cfg: cfg}
+}
+
+// startApp runs the app until the test ends.
+func startApp(t *testing.T, cfg config.Config) *fx.App {
+	t.Helper()
+	a := fx.New(app.Options(cfg), fx.NopLogger)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := a.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = a.Stop(context.Background()) })
+	return a
+}
+
+// track tails the output topics until the test ends.
+func track(t *testing.T, c cluster) *settle.Tracker {
+	t.Helper()
+	tr := settle.NewTracker(c.cfg.Topics)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- tr.Run(ctx, c.brokers, c.cfg.Kafka) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("tracker: %v", err)
+		}
+	})
+	return tr
+}
+
+func producer(t *testing.T, c cluster) *messaging.Producer {
+	t.Helper()
+	p, err := messaging.NewProducer(c.brokers, c.cfg.Kafka)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.Close() })
+	return p
+}
+
+// waitFor polls cond until it holds or the deadline passes.
+func waitFor(t *testing.T, within time.Duration, what string, cond func() (bool, string)) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		ok, detail := cond()
+		if ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not within %s: %s", what, within, detail)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func waitSettled(t *testing.T, tr *settle.Tracker, ids []string, within time.Duration) {
+	t.Helper()
+	waitFor(t, within, "every order settles", func() (bool, string) {
+		left := tr.Unsettled(ids)
+		if len(left) == 0 {
+			return true, ""
+		}
+		o, _ := tr.Order(left[0])
+		return false, fmt.Sprintf("%d unsettled, e.g. %+v", len(left), o)
+	})
+}
+
+func TestPipelineSettlesEveryOrder(t *testing.T) {
+	c := embedded(t)
+	startApp(t, c.cfg)
+	tr := track(t, c)
+	plan := seed.Plan{Count: 400, Poison: 6, Flaky: 6, Fail: 6, Panic: 4}
+	m, err := seed.Run(context.Background(), producer(t, c), c.cfg, plan, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitSettled(t, tr, m.Orders, time.Minute)
+
+	wantDead := map[string]messaging.ErrorKind{}
+	for _, id := range m.Poison {
+		wantDead[id] = messaging.KindPermanent
+	}
+	for _, id := range m.Fail {
+		wantDead[id] = messaging.KindRetriesExhausted
+	}
+	for _, id := range m.Panic {
+		wantDead[id] = messaging.KindPanic
+	}
+	budget := c.cfg.Retry.MaxAttempts
+	for _, id := range m.Orders {
+		o, _ := tr.Order(id)
+		if len(o.Correlations) != 1 {
+			t.Errorf("%s: correlation IDs %v, want exactly one across its messages", id, o.Correlations)
+		}
+		if o.Duplicates() != 0 {
+			t.Errorf("%s: %d duplicate outputs", id, o.Duplicates())
+		}
+		kind, dead := wantDead[id]
+		if !dead {
+			if len(o.DeadLetters) > 0 {
+				t.Errorf("%s: dead-lettered (%s), want it processed", id, o.DeadLetters[0].Reason)
+			}
+			switch {
+			case o.Paid == 1 && o.Declined == 0:
+				if o.Shipped != 1 || o.Notified != 1 {
+					t.Errorf("%s: paid, shipped %d, notified %d; want 1 and 1", id, o.Shipped, o.Notified)
+				}
+			case o.Declined == 1 && o.Paid == 0:
+				if o.Shipped != 0 || o.Notified != 1 {
+					t.Errorf("%s: declined, shipped %d, notified %d; want 0 and 1", id, o.Shipped, o.Notified)
+				}
+				if !slices.Contains(m.Declined, id) && !slices.Contains(m.Flaky, id) {
+					t.Errorf("%s: declined, but seed did not expect it", id)
+				}
+			default:
+				t.Errorf("%s: paid %d, declined %d; want exactly one outcome", id, o.Paid, o.Declined)
+			}
+			continue
+		}
+		if len(o.DeadLetters) != 1 || o.Paid+o.Declined+o.Shipped+o.Notified != 0 {
+			t.Errorf("%s: %d dead letters and %d outputs, want 1 dead letter and nothing else", id, len(o.DeadLetters), o.Paid+o.Declined+o.Shipped+o.Notified)
+			continue
+		}
+		d := o.DeadLetters[0]
+		if d.ErrorKind != kind {
+			t.Errorf("%s: kind %s, want %s (reason %q)", id, d.ErrorKind, kind, d.Reason)
+		}
+		wantAttempts := budget
+		if kind == messaging.KindPermanent {
+			wantAttempts = 1
+		}
+		if d.Attempts != wantAttempts {
+			t.Errorf("%s: %d attempts, want %d", id, d.Attempts, wantAttempts)
+		}
+		if d.Topic != c.cfg.Topics.Orders || d.Handler != "payments" || d.ConsumerGroup != "payments" || d.Key != id {
+			t.Errorf("%s: dead letter from %s/%s group %s key %s, want orders/payments/payments/%s", id, d.Topic, d.Handler, d.ConsumerGroup, d.Key, id)
+		}
+		if d.CorrelationID == "" || d.CorrelationID != o.Correlations[0] || d.FailedAt.IsZero() || d.Timestamp.IsZero() {
+			t.Errorf("%s: dead letter lacks correlation or times: %+v", id, d)
+		}
+		wantReason := map[messaging.ErrorKind]string{
+			messaging.KindPermanent:        "OrderPlaced",
+			messaging.KindRetriesExhausted: "payment gateway unavailable (attempt 5)",
+			messaging.KindPanic:            "panic: gateway simulator: injected panic charging order " + id,
+		}[kind]
+		if kind == messaging.KindPermanent && strings.Contains(d.Reason, "not valid JSON") {
+			wantReason = "payload is not valid JSON"
+		}
+		if !strings.Contains(d.Reason, wantReason) {
+			t.Errorf("%s: reason %q, want it to name %q", id, d.Reason, wantReason)
+		}
+		if kind == messaging.KindPanic && !strings.Contains(d.Stack, "gateway.(*Simulator).Charge") {
+			t.Errorf("%s: panic dead letter lacks the stack: %q", id, d.Stack)
+		}
+	}
+	for _, id := range m.Flaky {
+		if o, _ := tr.Order(id); o.Paid+o.Declined != 1 {
+			t.Errorf("flaky %s did not get through after retries: %+v", id, o)
+		}
+	}
+
+	// The fail orders' outage is over (faults.fail_failures attempts have been
+	// made): replaying their dead letters delivers them.
+	results, err := messaging.Replay(context.Background(), c.brokers, c.cfg, messaging.Filter{Kind: string(messaging.KindRetriesExhausted)}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var replayed []string
+	for _, r := range results {
+		if r.Replayed {
+			replayed = append(replayed, r.DeadLetter.OrderID)
+		}
+	}
+	slices.Sort(replayed)
+	if want := slices.Sorted(slices.Values(m.Fail)); !slices.Equal(replayed, want) {
+		t.Fatalf("replayed %v, want the fail orders %v", replayed, want)
+	}
+	waitFor(t, time.Minute, "replayed orders are delivered", func() (bool, string) {
+		for _, id := range m.Fail {
+			o, _ := tr.Order(id)
+			if o.Paid+o.Declined != 1 || o.Notified != 1 {
+				return false, fmt.Sprintf("%s: %+v", id, o)
+			}
+			if len(o.Correlations) != 1 {
+				return false, fmt.Sprintf("%s: replay changed the correlation ID: %v", id, o.Correlations)
+			}
+		}
+		return true, ""
+	})
+}
+
+// Messages from a client that is not orderflow: no Watermill headers, maybe no
+// key, maybe not even JSON. Each is processed or dead-lettered with a reason,
+// and the order after it on the same partition still flows.
+func TestForeignMessages(t *testing.T) {
+	c := embedded(t)
+	c.cfg.Handler.MaxMessageBytes = 2048
+	startApp(t, c.cfg)
+	tr := track(t, c)
+
+	raw, err := sarama.NewSyncProducer(c.brokers, messaging.SaramaConfig(c.cfg.Kafka))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	order := func(id string) string {
+		return `{"order_id":"` + id + `","customer_id":"c-1","email":"c@x","currency":"EUR","items":[{"sku":"A","quantity":1,"price_cents":100}],"total_cents":100}`
+	}
+	tests := []struct {
+		key, value, header string
+		wantReason         string // "" means processed
+	}{
+		{key: "plain-1", value: order("plain-1")},
+		{key: "garbage-1", value: "\x00\x01 not json", wantReason: "payload is not valid JSON"},
+		{key: "shape-1", value: `["an","array"]`, wantReason: "payload does not fit OrderPlaced"},
+		{key: "invalid-1", value: `{"order_id":"invalid-1"}`, wantReason: "invalid OrderPlaced: customer_id is empty"},
+		{key: "type-1", value: order("type-1"), header: "Refund", wantReason: `unknown event type "Refund"`},
+		{key: "big-1", value: order("big-1") + strings.Repeat(" ", 4096), wantReason: "over handler.max_message_bytes 2048"},
+	}
+	for _, tt := range tests {
+		pm := &sarama.ProducerMessage{Topic: c.cfg.Topics.Orders, Key: sarama.StringEncoder(tt.key), Value: sarama.StringEncoder(tt.value)}
+		if tt.header != "" {
+			pm.Headers = []sarama.RecordHeader{{Key: []byte(messaging.HeaderEventType), Value: []byte(tt.header)}}
+		}
+		// The same key again, valid: it lands on the same partition, behind the bad one.
+		after := &sarama.ProducerMessage{Topic: c.cfg.Topics.Orders, Key: sarama.StringEncoder(tt.key), Value: sarama.StringEncoder(order(tt.key + "-after"))}
+		if err := raw.SendMessages([]*sarama.ProducerMessage{pm, after}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// No key and no headers at all.
+	if _, _, err := raw.SendMessage(&sarama.ProducerMessage{Topic: c.cfg.Topics.Orders, Value: sarama.StringEncoder(order("nokey-1"))}); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range tests {
+		waitFor(t, 30*time.Second, tt.key+" and the order behind it", func() (bool, string) {
+			o, _ := tr.Order(tt.key)
+			behind, _ := tr.Order(tt.key + "-after")
+			done := behind.Notified == 1
+			if tt.wantReason == "" {
+				done = done && o.Notified == 1 && len(o.DeadLetters) == 0
+			} else {
+				done = done && len(o.DeadLetters) == 1
+			}
+			return done, fmt.Sprintf("%+v, behind it %+v", o, behind)
+		})
+		if tt.wantReason == "" {
+			continue
+		}
+		o, _ := tr.Order(tt.key)
+		d := o.DeadLetters[0]
+		if !strings.Contains(d.Reason, tt.wantReason) || d.ErrorKind != messaging.KindPermanent || d.Attempts != 1 {
+			t.Errorf("%s: dead letter %s after %d attempts %q, want permanent after 1 naming %q", tt.key, d.ErrorKind, d.Attempts, d.Reason, tt.wantReason)
+		}
+		if !strings.HasPrefix(d.CorrelationID, messaging.GeneratedCorrelationPrefix) {
+			t.Errorf("%s: correlation ID %q, want a generated one", tt.key, d.CorrelationID)
+		}
+		if !strings.HasPrefix(d.UUID, "kafka-orders-") || string(d.Payload) != tt.value {
+			t.Errorf("%s: dead letter UUID %q payload %q, want a derived UUID and the original payload", tt.key, d.UUID, d.Payload)
+		}
+	}
+	// The key-less order is keyed by its order ID downstream.
+	waitFor(t, 30*time.Second, "the key-less order", func() (bool, string) {
+		o, _ := tr.Order("nokey-1")
+		return o.Notified == 1, fmt.Sprintf("%+v", o)
+	})
+}
