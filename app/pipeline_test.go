@@ -9,117 +9,21 @@ import (
 	"time"
 
 	"github.com/IBM/sarama"
-	"go.uber.org/fx"
-
-	"github.com/orderflow/orderflow/app"
-	"github.com/orderflow/orderflow/app/broker"
-	"github.com/orderflow/orderflow/app/config"
 	"github.com/orderflow/orderflow/app/messaging"
 	"github.com/orderflow/orderflow/app/seed"
-	"github.com/orderflow/orderflow/app/settle"
+	"github.com/orderflow/orderflow/app/testkit"
 )
 
-// cluster is the Kafka the pipeline tests run on: the embedded broker here.
-type cluster struct {
-	brokers messaging.Brokers
-	cfg     config.Config
-}
-
-func embedded(t *testing.T) cluster {
-	t.Helper()
-	cfg := config.Default()
-	cfg.Kafka.Brokers = []string{"127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0"}
-	e, err := broker.Start(cfg.Kafka)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(e.Close)
-	cfg.Kafka.Embedded = false
-	cfg.Kafka.Brokers = e.Addrs()
-	cfg.Topics.Partitions = 4
-	cfg.Retry.InitialInterval = 5 * time.Millisecond
-	cfg.Retry.MaxInterval = 20 * time.Millisecond
-	cfg.Logging.Level = "error"
-	return cluster{brokers: e.Addrs(), cfg: cfg}
-}
-
-// startApp runs the app until the test ends.
-func startApp(t *testing.T, cfg config.Config) *fx.App {
-	t.Helper()
-	a := fx.New(app.Options(cfg), fx.NopLogger)
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	if err := a.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = a.Stop(context.Background()) })
-	return a
-}
-
-// track tails the output topics until the test ends.
-func track(t *testing.T, c cluster) *settle.Tracker {
-	t.Helper()
-	tr := settle.NewTracker(c.cfg.Topics)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- tr.Run(ctx, c.brokers, c.cfg.Kafka) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("tracker: %v", err)
-		}
-	})
-	return tr
-}
-
-func producer(t *testing.T, c cluster) *messaging.Producer {
-	t.Helper()
-	p, err := messaging.NewProducer(c.brokers, c.cfg.Kafka)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { p.Close() })
-	return p
-}
-
-// waitFor polls cond until it holds or the deadline passes.
-func waitFor(t *testing.T, within time.Duration, what string, cond func() (bool, string)) {
-	t.Helper()
-	deadline := time.Now().Add(within)
-	for {
-		ok, detail := cond()
-		if ok {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within %s: %s", what, within, detail)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
-func waitSettled(t *testing.T, tr *settle.Tracker, ids []string, within time.Duration) {
-	t.Helper()
-	waitFor(t, within, "every order settles", func() (bool, string) {
-		left := tr.Unsettled(ids)
-		if len(left) == 0 {
-			return true, ""
-		}
-		o, _ := tr.Order(left[0])
-		return false, fmt.Sprintf("%d unsettled, e.g. %+v", len(left), o)
-	})
-}
-
 func TestPipelineSettlesEveryOrder(t *testing.T) {
-	c := embedded(t)
-	startApp(t, c.cfg)
-	tr := track(t, c)
+	c := testkit.Embedded(t)
+	testkit.StartApp(t, c.Cfg)
+	tr := testkit.Track(t, c)
 	plan := seed.Plan{Count: 400, Poison: 6, Flaky: 6, Fail: 6, Panic: 4}
-	m, err := seed.Run(context.Background(), producer(t, c), c.cfg, plan, nil)
+	m, err := seed.Run(context.Background(), testkit.Producer(t, c), c.Cfg, plan, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitSettled(t, tr, m.Orders, time.Minute)
+	testkit.WaitSettled(t, tr, m.Orders, time.Minute)
 
 	wantDead := map[string]messaging.ErrorKind{}
 	for _, id := range m.Poison {
@@ -131,7 +35,7 @@ func TestPipelineSettlesEveryOrder(t *testing.T) {
 	for _, id := range m.Panic {
 		wantDead[id] = messaging.KindPanic
 	}
-	budget := c.cfg.Retry.MaxAttempts
+	budget := c.Cfg.Retry.MaxAttempts
 	for _, id := range m.Orders {
 		o, _ := tr.Order(id)
 		if len(o.Correlations) != 1 {
@@ -177,7 +81,7 @@ func TestPipelineSettlesEveryOrder(t *testing.T) {
 		if d.Attempts != wantAttempts {
 			t.Errorf("%s: %d attempts, want %d", id, d.Attempts, wantAttempts)
 		}
-		if d.Topic != c.cfg.Topics.Orders || d.Handler != "payments" || d.ConsumerGroup != "payments" || d.Key != id {
+		if d.Topic != c.Cfg.Topics.Orders || d.Handler != "payments" || d.ConsumerGroup != "payments" || d.Key != id {
 			t.Errorf("%s: dead letter from %s/%s group %s key %s, want orders/payments/payments/%s", id, d.Topic, d.Handler, d.ConsumerGroup, d.Key, id)
 		}
 		if d.CorrelationID == "" || d.CorrelationID != o.Correlations[0] || d.FailedAt.IsZero() || d.Timestamp.IsZero() {
@@ -206,7 +110,7 @@ func TestPipelineSettlesEveryOrder(t *testing.T) {
 
 	// The fail orders' outage is over (faults.fail_failures attempts have been
 	// made): replaying their dead letters delivers them.
-	results, err := messaging.Replay(context.Background(), c.brokers, c.cfg, messaging.Filter{Kind: string(messaging.KindRetriesExhausted)}, false)
+	results, err := messaging.Replay(context.Background(), c.Brokers, c.Cfg, messaging.Filter{Kind: string(messaging.KindRetriesExhausted)}, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -220,7 +124,7 @@ func TestPipelineSettlesEveryOrder(t *testing.T) {
 	if want := slices.Sorted(slices.Values(m.Fail)); !slices.Equal(replayed, want) {
 		t.Fatalf("replayed %v, want the fail orders %v", replayed, want)
 	}
-	waitFor(t, time.Minute, "replayed orders are delivered", func() (bool, string) {
+	testkit.WaitFor(t, time.Minute, "replayed orders are delivered", func() (bool, string) {
 		for _, id := range m.Fail {
 			o, _ := tr.Order(id)
 			if o.Paid+o.Declined != 1 || o.Notified != 1 {
@@ -238,12 +142,12 @@ func TestPipelineSettlesEveryOrder(t *testing.T) {
 // key, maybe not even JSON. Each is processed or dead-lettered with a reason,
 // and the order after it on the same partition still flows.
 func TestForeignMessages(t *testing.T) {
-	c := embedded(t)
-	c.cfg.Handler.MaxMessageBytes = 2048
-	startApp(t, c.cfg)
-	tr := track(t, c)
+	c := testkit.Embedded(t)
+	c.Cfg.Handler.MaxMessageBytes = 2048
+	testkit.StartApp(t, c.Cfg)
+	tr := testkit.Track(t, c)
 
-	raw, err := sarama.NewSyncProducer(c.brokers, messaging.SaramaConfig(c.cfg.Kafka))
+	raw, err := sarama.NewSyncProducer(c.Brokers, messaging.SaramaConfig(c.Cfg.Kafka))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -263,22 +167,22 @@ func TestForeignMessages(t *testing.T) {
 		{key: "big-1", value: order("big-1") + strings.Repeat(" ", 4096), wantReason: "over handler.max_message_bytes 2048"},
 	}
 	for _, tt := range tests {
-		pm := &sarama.ProducerMessage{Topic: c.cfg.Topics.Orders, Key: sarama.StringEncoder(tt.key), Value: sarama.StringEncoder(tt.value)}
+		pm := &sarama.ProducerMessage{Topic: c.Cfg.Topics.Orders, Key: sarama.StringEncoder(tt.key), Value: sarama.StringEncoder(tt.value)}
 		if tt.header != "" {
 			pm.Headers = []sarama.RecordHeader{{Key: []byte(messaging.HeaderEventType), Value: []byte(tt.header)}}
 		}
 		// The same key again, valid: it lands on the same partition, behind the bad one.
-		after := &sarama.ProducerMessage{Topic: c.cfg.Topics.Orders, Key: sarama.StringEncoder(tt.key), Value: sarama.StringEncoder(order(tt.key + "-after"))}
+		after := &sarama.ProducerMessage{Topic: c.Cfg.Topics.Orders, Key: sarama.StringEncoder(tt.key), Value: sarama.StringEncoder(order(tt.key + "-after"))}
 		if err := raw.SendMessages([]*sarama.ProducerMessage{pm, after}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	// No key and no headers at all.
-	if _, _, err := raw.SendMessage(&sarama.ProducerMessage{Topic: c.cfg.Topics.Orders, Value: sarama.StringEncoder(order("nokey-1"))}); err != nil {
+	if _, _, err := raw.SendMessage(&sarama.ProducerMessage{Topic: c.Cfg.Topics.Orders, Value: sarama.StringEncoder(order("nokey-1"))}); err != nil {
 		t.Fatal(err)
 	}
 	for _, tt := range tests {
-		waitFor(t, 30*time.Second, tt.key+" and the order behind it", func() (bool, string) {
+		testkit.WaitFor(t, 30*time.Second, tt.key+" and the order behind it", func() (bool, string) {
 			o, _ := tr.Order(tt.key)
 			behind, _ := tr.Order(tt.key + "-after")
 			done := behind.Notified == 1
@@ -305,7 +209,7 @@ func TestForeignMessages(t *testing.T) {
 		}
 	}
 	// The key-less order is keyed by its order ID downstream.
-	waitFor(t, 30*time.Second, "the key-less order", func() (bool, string) {
+	testkit.WaitFor(t, 30*time.Second, "the key-less order", func() (bool, string) {
 		o, _ := tr.Order("nokey-1")
 		return o.Notified == 1, fmt.Sprintf("%+v", o)
 	})

@@ -29,22 +29,23 @@ func Serve(ctx context.Context, args []string, io IO) error {
 	if err := a.Start(startCtx); err != nil {
 		return err
 	}
-	// The first signal ends ctx; from then on a second one ends the process.
-	second := make(chan os.Signal, 1)
-	signal.Notify(second, os.Interrupt, syscall.SIGTERM)
-	defer signal.Stop(second)
-
+	// fx and ctx both hear the first signal; a.Wait also ends when the router
+	// stops on its own, with a non-zero code.
 	code := 0
 	select {
 	case <-ctx.Done():
-		fmt.Fprintln(io.Err, "stopping: finishing messages in flight (signal again to exit now)")
-		go func() {
-			<-second
-			os.Exit(130)
-		}()
 	case sig := <-a.Wait():
 		code = sig.ExitCode
 	}
+	// From now on a second signal ends the process at once.
+	second := make(chan os.Signal, 1)
+	signal.Notify(second, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(second)
+	go func() {
+		<-second
+		os.Exit(130)
+	}()
+	fmt.Fprintln(io.Err, "stopping: finishing messages in flight (signal again to exit now)")
 	stopCtx, cancel := context.WithTimeout(context.Background(), cfg.Handler.CloseTimeout+10*time.Second)
 	defer cancel()
 	if err := a.Stop(stopCtx); err != nil {

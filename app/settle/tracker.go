@@ -127,3 +127,16 @@ func (t *Tracker) Unsettled(ids []string) []string {
 	}
 	return out
 }
+
+// Notified counts the orders with at least one notification.
+func (t *Tracker) Notified() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	n := 0
+	for _, o := range t.orders {
+		if o.Notified > 0 {
+			n++
+		}
+	}
+	return n
+}

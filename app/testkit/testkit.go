@@ -1,0 +1,148 @@
+// Package testkit starts what the pipeline's tests need: a cluster (the
+// embedded broker, or real Kafka from KAFKA_BROKERS), the app, a tracker of
+// the output topics, and waits on conditions with deadlines.
+package testkit
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"go.uber.org/fx"
+
+	"github.com/orderflow/orderflow/app"
+	"github.com/orderflow/orderflow/app/broker"
+	"github.com/orderflow/orderflow/app/config"
+	"github.com/orderflow/orderflow/app/messaging"
+	"github.com/orderflow/orderflow/app/settle"
+)
+
+// Cluster is the Kafka a test runs on and the config that reaches it.
+type Cluster struct {
+	Brokers messaging.Brokers
+	Cfg     config.Config
+}
+
+// testConfig is the default config with fast retries and quiet logs.
+func testConfig(brokers []string) config.Config {
+	cfg := config.Default()
+	cfg.Kafka.Embedded = false
+	cfg.Kafka.Brokers = brokers
+	cfg.Topics.Partitions = 4
+	cfg.Retry.InitialInterval = 5 * time.Millisecond
+	cfg.Retry.MaxInterval = 20 * time.Millisecond
+	cfg.Logging.Level = "error"
+	return cfg
+}
+
+// Embedded starts an in-process broker of three nodes on free ports for t.
+func Embedded(t testing.TB) Cluster {
+	t.Helper()
+	cfg := config.Default()
+	cfg.Kafka.Brokers = []string{"127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0"}
+	e, err := broker.Start(cfg.Kafka)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(e.Close)
+	return Cluster{Brokers: e.Addrs(), Cfg: testConfig(e.Addrs())}
+}
+
+// Real returns the Apache Kafka cluster named by KAFKA_BROKERS, with topics
+// whose names are unique to the test so that tests do not see each other's
+// records. Without KAFKA_BROKERS the test is skipped, except under CI=true,
+// where a missing cluster fails it.
+func Real(t testing.TB) Cluster {
+	t.Helper()
+	env := os.Getenv("KAFKA_BROKERS")
+	if env == "" {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("KAFKA_BROKERS is not set, and CI=true needs the real cluster (task kafka:up)")
+		}
+		t.Skip("KAFKA_BROKERS is not set: start a cluster with `task kafka:up` and export KAFKA_BROKERS=127.0.0.1:9092,127.0.0.1:9093,127.0.0.1:9094")
+	}
+	cfg := testConfig(strings.Split(env, ","))
+	suffix := fmt.Sprintf("-%s-%d", strings.ToLower(strings.ReplaceAll(t.Name(), "/", "-")), time.Now().UnixNano()%1_000_000)
+	cfg.Topics.Orders += suffix
+	cfg.Topics.Payments += suffix
+	cfg.Topics.Shipments += suffix
+	cfg.Topics.Notifications += suffix
+	cfg.Topics.DeadLetter += suffix
+	return Cluster{Brokers: cfg.Kafka.Brokers, Cfg: cfg}
+}
+
+// StartApp runs the app on cfg until the test ends.
+func StartApp(t testing.TB, cfg config.Config) *fx.App {
+	t.Helper()
+	a := fx.New(app.Options(cfg), fx.NopLogger)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := a.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = a.Stop(context.Background()) })
+	return a
+}
+
+// Track tails the output topics until the test ends.
+func Track(t testing.TB, c Cluster) *settle.Tracker {
+	t.Helper()
+	if _, err := messaging.EnsureTopics(c.Brokers, c.Cfg); err != nil {
+		t.Fatal(err)
+	}
+	tr := settle.NewTracker(c.Cfg.Topics)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- tr.Run(ctx, c.Brokers, c.Cfg.Kafka) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("tracker: %v", err)
+		}
+	})
+	return tr
+}
+
+// Producer returns a producer closed when the test ends.
+func Producer(t testing.TB, c Cluster) *messaging.Producer {
+	t.Helper()
+	p, err := messaging.NewProducer(c.Brokers, c.Cfg.Kafka)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.Close() })
+	return p
+}
+
+// WaitFor polls cond until it holds, failing the test at the deadline with
+// cond's last word on what is missing.
+func WaitFor(t testing.TB, within time.Duration, what string, cond func() (bool, string)) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		ok, detail := cond()
+		if ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not within %s: %s", what, within, detail)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// WaitSettled waits until every one of ids has settled.
+func WaitSettled(t testing.TB, tr *settle.Tracker, ids []string, within time.Duration) {
+	t.Helper()
+	WaitFor(t, within, "every order settles", func() (bool, string) {
+		left := tr.Unsettled(ids)
+		if len(left) == 0 {
+			return true, ""
+		}
+		o, _ := tr.Order(left[0])
+		return false, fmt.Sprintf("%d unsettled, e.g. %+v", len(left), o)
+	})
+}
