@@ -14,8 +14,16 @@ import (
 	"github.com/orderflow/orderflow/app/testkit"
 )
 
-func TestPipelineSettlesEveryOrder(t *testing.T) {
-	c := testkit.Embedded(t)
+// clusters runs a test on the embedded broker and, where KAFKA_BROKERS names
+// one, on Apache Kafka.
+func clusters(t *testing.T, test func(t *testing.T, c testkit.Cluster)) {
+	t.Run("embedded", func(t *testing.T) { test(t, testkit.Embedded(t)) })
+	t.Run("kafka", func(t *testing.T) { test(t, testkit.Real(t)) })
+}
+
+func TestPipelineSettlesEveryOrder(t *testing.T) { clusters(t, pipelineSettlesEveryOrder) }
+
+func pipelineSettlesEveryOrder(t *testing.T, c testkit.Cluster) {
 	testkit.StartApp(t, c.Cfg)
 	tr := testkit.Track(t, c)
 	plan := seed.Plan{Count: 400, Poison: 6, Flaky: 6, Fail: 6, Panic: 4}
@@ -141,8 +149,9 @@ func TestPipelineSettlesEveryOrder(t *testing.T) {
 // Messages from a client that is not orderflow: no Watermill headers, maybe no
 // key, maybe not even JSON. Each is processed or dead-lettered with a reason,
 // and the order after it on the same partition still flows.
-func TestForeignMessages(t *testing.T) {
-	c := testkit.Embedded(t)
+func TestForeignMessages(t *testing.T) { clusters(t, foreignMessages) }
+
+func foreignMessages(t *testing.T, c testkit.Cluster) {
 	c.Cfg.Handler.MaxMessageBytes = 2048
 	testkit.StartApp(t, c.Cfg)
 	tr := testkit.Track(t, c)

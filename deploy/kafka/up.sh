@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# Starts a local Apache Kafka cluster in KRaft mode, without Docker: NODES
+# (1 or 3, default 3) combined broker+controller nodes on 127.0.0.1, clients on
+# 9092..9094, controllers on 19092..19094. Data, logs and pids live in .kafka/.
+# With three nodes: replication factor 3 and min.insync.replicas 2, as in
+# docker-compose.yaml.
+#   deploy/kafka/up.sh           start all nodes, wait until every one answers
+#   deploy/kafka/up.sh node 2    start node 2 again (after `down.sh node 2`)
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+state="$root/.kafka"
+nodes=${NODES:-3}
+cluster_id=${KAFKA_CLUSTER_ID:-b3JkZXJmbG93LWxvY2Fs}   # any 22-char base64 UUID; all nodes share it
+heap=${KAFKA_HEAP:-384m}
+
+"$here/fetch.sh"
+mkdir -p "$state/logs" "$state/run" "$state/config"
+
+voters=""
+for i in $(seq 1 "$nodes"); do
+  voters+="${voters:+,}$i@127.0.0.1:$((19091 + i))"
+done
+rf=$(( nodes >= 3 ? 3 : 1 ))
+isr=$(( nodes >= 3 ? 2 : 1 ))
+
+write_config() {
+  local i=$1
+  cat > "$state/config/node$i.properties" <<PROPS
+process.roles=broker,controller
+node.id=$i
+controller.quorum.voters=$voters
+listeners=PLAINTEXT://127.0.0.1:$((9091 + i)),CONTROLLER://127.0.0.1:$((19091 + i))
+advertised.listeners=PLAINTEXT://127.0.0.1:$((9091 + i))
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+controller.listener.names=CONTROLLER
+inter.broker.listener.name=PLAINTEXT
+log.dirs=$state/data/node$i
+num.partitions=12
+default.replication.factor=$rf
+min.insync.replicas=$isr
+offsets.topic.replication.factor=$rf
+transaction.state.log.replication.factor=$rf
+transaction.state.log.min.isr=$isr
+auto.create.topics.enable=false
+group.initial.rebalance.delay.ms=0
+PROPS
+}
+
+java_cmd=(java -Xms128m "-Xmx$heap" -XX:+UseG1GC "-Dlog4j.configuration=file:$here/log4j.properties" -cp "$state/lib/*")
+
+start_node() {
+  local i=$1
+  local pidfile="$state/run/node$i.pid"
+  if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
+    echo "node $i already running (pid $(cat "$pidfile"))"
+    return
+  fi
+  write_config "$i"
+  if [ ! -f "$state/data/node$i/meta.properties" ]; then
+    "${java_cmd[@]}" kafka.tools.StorageTool format --cluster-id "$cluster_id" \
+      --config "$state/config/node$i.properties" --ignore-formatted >>"$state/logs/node$i.log" 2>&1
+  fi
+  nohup "${java_cmd[@]}" kafka.Kafka "$state/config/node$i.properties" >>"$state/logs/node$i.log" 2>&1 &
+  echo $! > "$pidfile"
+  echo "node $i starting (pid $!), client port $((9091 + i)), log .kafka/logs/node$i.log"
+}
+
+wait_node() {
+  local i=$1 port=$((9091 + i)) deadline=$((SECONDS + ${KAFKA_START_TIMEOUT:-120}))
+  until (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do
+    if ! kill -0 "$(cat "$state/run/node$i.pid")" 2>/dev/null; then
+      echo "node $i died while starting; its log:" >&2
+      tail -n 40 "$state/logs/node$i.log" >&2
+      exit 1
+    fi
+    if [ $SECONDS -ge $deadline ]; then
+      echo "node $i did not open port $port in time; its log:" >&2
+      tail -n 40 "$state/logs/node$i.log" >&2
+      exit 1
+    fi
+    sleep 0.5
+  done
+  echo "node $i ready on 127.0.0.1:$port"
+}
+
+if [ "${1:-}" = node ]; then
+  start_node "$2"
+  wait_node "$2"
+  exit 0
+fi
+
+# All nodes together: one voter of three never becomes ready alone.
+for i in $(seq 1 "$nodes"); do start_node "$i"; done
+for i in $(seq 1 "$nodes"); do wait_node "$i"; done
+brokers=$(for i in $(seq 1 "$nodes"); do printf '127.0.0.1:%d,' $((9091 + i)); done)
+echo "Kafka cluster up: export KAFKA_BROKERS=${brokers%,}"
