@@ -1,0 +1,211 @@
+// Package deploy_test checks the Docker stack statically: no Docker engine runs
+// where the tests do, so the compose file is read, not started.
+package deploy_test
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"reflect"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/orderflow/orderflow/app/config"
+)
+
+type service struct {
+	Image       string         `yaml:"image"`
+	Build       any            `yaml:"build"`
+	Ports       []string       `yaml:"ports"`
+	Environment map[string]any `yaml:"environment"`
+	DependsOn   map[string]any `yaml:"depends_on"`
+	Healthcheck map[string]any `yaml:"healthcheck"`
+	Command     []string       `yaml:"command"`
+	Extra       map[string]any `yaml:",inline"`
+}
+
+func load(t *testing.T) map[string]service {
+	t.Helper()
+	data, err := os.ReadFile("../docker-compose.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Services map[string]service `yaml:"services"`
+	}
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		t.Fatal(err)
+	}
+	return doc.Services
+}
+
+func env(s service, key string) string {
+	v, ok := s.Environment[key]
+	if !ok {
+		return ""
+	}
+	return fmt.Sprint(v)
+}
+
+// listeners parses "NAME://host:port,..." into name → host:port.
+func listeners(s string) map[string]string {
+	out := map[string]string{}
+	for _, l := range strings.Split(s, ",") {
+		name, addr, _ := strings.Cut(l, "://")
+		out[name] = addr
+	}
+	return out
+}
+
+func kafkaServices(all map[string]service) []string {
+	var names []string
+	for name, s := range all {
+		if strings.HasPrefix(s.Image, "apache/kafka:") {
+			names = append(names, name)
+		}
+	}
+	slices.Sort(names)
+	return names
+}
+
+func TestComposeReferencesExist(t *testing.T) {
+	all := load(t)
+	for name, s := range all {
+		for dep := range s.DependsOn {
+			if _, ok := all[dep]; !ok {
+				t.Errorf("%s depends on %s, which is not a service", name, dep)
+			}
+		}
+	}
+	if len(kafkaServices(all)) != 3 {
+		t.Fatalf("kafka services = %v, want three", kafkaServices(all))
+	}
+	for _, want := range []string{"orderflow", "kafka-ui"} {
+		if _, ok := all[want]; !ok {
+			t.Errorf("no %s service", want)
+		}
+	}
+	for _, k := range kafkaServices(all) {
+		if all[k].Healthcheck == nil {
+			t.Errorf("%s has no healthcheck", k)
+		}
+		if dep, ok := all["orderflow"].DependsOn[k].(map[string]any); !ok || dep["condition"] != "service_healthy" {
+			t.Errorf("orderflow does not wait for %s to be healthy", k)
+		}
+	}
+}
+
+func TestComposeListenersAgree(t *testing.T) {
+	all := load(t)
+	var internal []string
+	for _, name := range kafkaServices(all) {
+		s := all[name]
+		ls := listeners(env(s, "KAFKA_LISTENERS"))
+		adv := listeners(env(s, "KAFKA_ADVERTISED_LISTENERS"))
+		for lname, addr := range adv {
+			if _, ok := ls[lname]; !ok {
+				t.Errorf("%s advertises %s, which it does not listen on", name, lname)
+				continue
+			}
+			_, lport, _ := net.SplitHostPort(ls[lname])
+			host, aport, _ := net.SplitHostPort(addr)
+			switch lname {
+			case "INTERNAL":
+				if host != name || aport != lport {
+					t.Errorf("%s advertises INTERNAL %s, want %s:%s", name, addr, name, lport)
+				}
+				internal = append(internal, addr)
+			case "EXTERNAL":
+				if !slices.Contains(s.Ports, aport+":"+lport) {
+					t.Errorf("%s advertises EXTERNAL port %s but publishes %v", name, aport, s.Ports)
+				}
+			}
+		}
+		ports := map[string]bool{}
+		for _, addr := range ls {
+			_, p, _ := net.SplitHostPort(addr)
+			if ports[p] {
+				t.Errorf("%s listens twice on port %s", name, p)
+			}
+			ports[p] = true
+		}
+		_, cport, _ := net.SplitHostPort(ls["CONTROLLER"])
+		if !strings.Contains(env(s, "KAFKA_CONTROLLER_QUORUM_VOTERS"), "@"+name+":"+cport) {
+			t.Errorf("%s: voters %s do not name its controller %s:%s", name, env(s, "KAFKA_CONTROLLER_QUORUM_VOTERS"), name, cport)
+		}
+	}
+	if got := strings.Split(env(all["orderflow"], "ORDERFLOW_KAFKA_BROKERS"), ","); !reflect.DeepEqual(got, internal) {
+		t.Errorf("orderflow dials %v, want the brokers' INTERNAL addresses %v", got, internal)
+	}
+	if got := env(all["kafka-ui"], "KAFKA_CLUSTERS_0_BOOTSTRAPSERVERS"); got != strings.Join(internal, ",") {
+		t.Errorf("kafka-ui bootstraps from %s, want %s", got, strings.Join(internal, ","))
+	}
+}
+
+// The app in the stack runs config.yaml with the compose file's overrides:
+// they must be valid keys, turn the embedded broker off, and agree with the
+// brokers' replication settings.
+func TestComposeConfigMatches(t *testing.T) {
+	all := load(t)
+	app := all["orderflow"]
+	var environ []string
+	for k, v := range app.Environment {
+		environ = append(environ, k+"="+fmt.Sprint(v))
+	}
+	cfg, err := config.Load("../config.yaml", environ)
+	if err != nil {
+		t.Fatalf("config.yaml with the stack's environment: %v", err)
+	}
+	if cfg.Kafka.Embedded {
+		t.Error("orderflow in the stack would start the embedded broker")
+	}
+	if want := config.Default().Topics; cfg.Topics.Orders != want.Orders || cfg.Topics.DeadLetter != want.DeadLetter {
+		t.Errorf("the stack renames topics: %+v", cfg.Topics)
+	}
+	for _, k := range kafkaServices(all) {
+		s := all[k]
+		if got := env(s, "KAFKA_DEFAULT_REPLICATION_FACTOR"); got != fmt.Sprint(cfg.Topics.ReplicationFactor) {
+			t.Errorf("%s replication factor %s, orderflow creates topics with %d", k, got, cfg.Topics.ReplicationFactor)
+		}
+		if got := env(s, "KAFKA_MIN_INSYNC_REPLICAS"); got != fmt.Sprint(cfg.Topics.MinInsyncReplicas) {
+			t.Errorf("%s min.insync.replicas %s, orderflow uses %d", k, got, cfg.Topics.MinInsyncReplicas)
+		}
+		if got := env(s, "KAFKA_AUTO_CREATE_TOPICS_ENABLE"); got != "false" {
+			t.Errorf("%s auto-creates topics (%s): a typo in a topic name would go unnoticed", k, got)
+		}
+	}
+}
+
+// The Docker stack and the local cluster run the same Kafka.
+func TestKafkaVersionsAgree(t *testing.T) {
+	pom, err := os.ReadFile("kafka/pom.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`<kafka.version>(.+)</kafka.version>`).FindSubmatch(pom)
+	if m == nil {
+		t.Fatal("no kafka.version in deploy/kafka/pom.xml")
+	}
+	for _, k := range kafkaServices(load(t)) {
+		if img := load(t)[k].Image; img != "apache/kafka:"+string(m[1]) {
+			t.Errorf("%s runs %s, the local cluster Kafka %s", k, img, m[1])
+		}
+	}
+}
+
+func TestDockerfile(t *testing.T) {
+	data, err := os.ReadFile("../Dockerfile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	df := string(data)
+	for _, want := range []string{"CGO_ENABLED=0", "AS build", "COPY --from=build", "USER nonroot", "COPY config.yaml"} {
+		if !strings.Contains(df, want) {
+			t.Errorf("Dockerfile lacks %q", want)
+		}
+	}
+}
