@@ -209,3 +209,22 @@ func TestDockerfile(t *testing.T) {
 		}
 	}
 }
+
+// The Taskfile parses and has every task README.md and the issues promise.
+func TestTaskfile(t *testing.T) {
+	data, err := os.ReadFile("../Taskfile.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tf struct {
+		Tasks map[string]any `yaml:"tasks"`
+	}
+	if err := yaml.Unmarshal(data, &tf); err != nil {
+		t.Fatalf("Taskfile.yml: %v", err)
+	}
+	for _, want := range []string{"up", "down", "logs", "seed", "dlq", "dlq:replay", "demo", "test", "lint", "kafka:up", "kafka:down", "up:local"} {
+		if _, ok := tf.Tasks[want]; !ok {
+			t.Errorf("Taskfile.yml has no task %q", want)
+		}
+	}
+}
