@@ -3,6 +3,7 @@ package messaging
 import (
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/IBM/sarama"
 	"github.com/ThreeDotsLabs/watermill/message"
@@ -19,7 +20,12 @@ type Producer struct {
 
 // NewProducer connects a producer to brokers.
 func NewProducer(brokers Brokers, cfg config.Kafka) (*Producer, error) {
-	p, err := sarama.NewSyncProducer(brokers, SaramaConfig(cfg))
+	c := SaramaConfig(cfg)
+	// A batch is sent at once: let Sarama gather it into few requests rather
+	// than one request per message behind the one request in flight.
+	c.Producer.Flush.Frequency = 5 * time.Millisecond
+	c.Producer.Flush.Messages = 500
+	p, err := sarama.NewSyncProducer(brokers, c)
 	if err != nil {
 		return nil, fmt.Errorf("kafka producer: %w", err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/IBM/sarama"
 
@@ -97,9 +98,9 @@ func Tail(ctx context.Context, brokers Brokers, cfg config.Kafka, topics []strin
 			return fmt.Errorf("partitions of %s: %w", topic, err)
 		}
 		for _, p := range partitions {
-			pc, err := consumer.ConsumePartition(topic, p, sarama.OffsetOldest)
+			pc, err := consumePartition(ctx, client, consumer, topic, p)
 			if err != nil {
-				return fmt.Errorf("consume %s/%d: %w", topic, p, err)
+				return err
 			}
 			wg.Add(1)
 			go func() {
@@ -120,4 +121,24 @@ func Tail(ctx context.Context, brokers Brokers, cfg config.Kafka, topics []strin
 	}
 	<-ctx.Done()
 	return nil
+}
+
+// consumePartition starts consuming p from the oldest offset. A topic created
+// a moment ago may not have a leader everywhere yet: that is retried for a while.
+func consumePartition(ctx context.Context, client sarama.Client, c sarama.Consumer, topic string, p int32) (sarama.PartitionConsumer, error) {
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		pc, err := c.ConsumePartition(topic, p, sarama.OffsetOldest)
+		if err == nil {
+			return pc, nil
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			return nil, fmt.Errorf("consume %s/%d: %w", topic, p, err)
+		}
+		_ = client.RefreshMetadata(topic)
+		select {
+		case <-time.After(200 * time.Millisecond):
+		case <-ctx.Done():
+		}
+	}
 }

@@ -1,0 +1,449 @@
+package main
+
+// The fault-tolerance suite: real Apache Kafka (KAFKA_BROKERS, started by
+// `task kafka:up`), orderflow as real processes, per-order assertions. Topic
+// contents are also checked with kcat, a client that is not orderflow's.
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/IBM/sarama"
+
+	"github.com/orderflow/orderflow/app/messaging"
+	"github.com/orderflow/orderflow/app/seed"
+	"github.com/orderflow/orderflow/app/settle"
+	"github.com/orderflow/orderflow/app/testkit"
+)
+
+// stack is a real cluster with per-test topics, a tracker on them, and the
+// environment that points orderflow processes at both.
+type stack struct {
+	testkit.Cluster
+	tr    *settle.Tracker
+	env   []string
+	store string
+}
+
+func newStack(t *testing.T) stack {
+	c := testkit.Real(t)
+	c.Cfg.Topics.Partitions = 6
+	s := stack{Cluster: c, store: filepath.Join(t.TempDir(), "gateway.jsonl")}
+	s.tr = testkit.Track(t, c)
+	top := c.Cfg.Topics
+	s.env = []string{
+		"ORDERFLOW_KAFKA_EMBEDDED=false",
+		"ORDERFLOW_KAFKA_BROKERS=" + strings.Join(c.Brokers, ","),
+		"ORDERFLOW_TOPICS_ORDERS=" + top.Orders,
+		"ORDERFLOW_TOPICS_PAYMENTS=" + top.Payments,
+		"ORDERFLOW_TOPICS_SHIPMENTS=" + top.Shipments,
+		"ORDERFLOW_TOPICS_NOTIFICATIONS=" + top.Notifications,
+		"ORDERFLOW_TOPICS_DEAD_LETTER=" + top.DeadLetter,
+		"ORDERFLOW_TOPICS_PARTITIONS=" + strconv.Itoa(top.Partitions),
+		"ORDERFLOW_RETRY_INITIAL_INTERVAL=5ms",
+		"ORDERFLOW_RETRY_MAX_INTERVAL=20ms",
+		"ORDERFLOW_GATEWAY_STORE_PATH=" + s.store,
+		"ORDERFLOW_LOGGING_LEVEL=warn",
+	}
+	return s
+}
+
+// seedAsync publishes plan in the background; the manifest arrives when done.
+func (s stack) seedAsync(t *testing.T, plan seed.Plan) <-chan seed.Manifest {
+	prod := testkit.Producer(t, s.Cluster)
+	out := make(chan seed.Manifest, 1)
+	go func() {
+		m, err := seed.Run(context.Background(), prod, s.Cfg, plan, nil)
+		if err != nil {
+			t.Errorf("seed: %v", err)
+		}
+		out <- m
+	}()
+	return out
+}
+
+func (s stack) waitNotified(t *testing.T, n int) {
+	t.Helper()
+	testkit.WaitFor(t, 2*time.Minute, fmt.Sprintf("%d orders notified", n), func() (bool, string) {
+		got := s.tr.Notified()
+		return got >= n, fmt.Sprintf("%d notified", got)
+	})
+}
+
+// verify checks every order settled, none charged twice, and reports duplicates.
+func (s stack) verify(t *testing.T, scenario string, m seed.Manifest, start time.Time) {
+	t.Helper()
+	testkit.WaitSettled(t, s.tr, m.Orders, 3*time.Minute)
+	charges := receipts(t, s.store)
+	dups := 0
+	for _, id := range m.Orders {
+		o, _ := s.tr.Order(id)
+		dups += o.Duplicates()
+		if len(o.DeadLetters) > 0 {
+			t.Errorf("%s: dead-lettered: %s", id, o.DeadLetters[0].Reason)
+		}
+		if charges[id] != 1 {
+			t.Errorf("%s: charged %d times, want once", id, charges[id])
+		}
+	}
+	lost := len(s.tr.Unsettled(m.Orders))
+	t.Logf("RESULT %s: seeded %d, lost %d, duplicate outputs %d, wall time %s",
+		scenario, len(m.Orders), lost, dups, time.Since(start).Round(100*time.Millisecond))
+}
+
+func stopGracefully(t *testing.T, cmd *exec.Cmd, out *bytes.Buffer) {
+	t.Helper()
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("serve after SIGTERM: %v\n%s", err, out)
+		}
+	case <-time.After(60 * time.Second):
+		t.Fatalf("serve did not stop within 60s of SIGTERM\n%s", out)
+	}
+}
+
+// Scenario 1: kill -9 the serve process mid-stream and start it again.
+func TestCrashLosesNothing(t *testing.T) {
+	s := newStack(t)
+	start := time.Now()
+	serve, _ := orderflow(t, s.env, "serve")
+	seeded := s.seedAsync(t, seed.Plan{Count: 20_000})
+	s.waitNotified(t, 3000)
+	if err := serve.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	_ = serve.Wait()
+	notifiedAtCrash := s.tr.Notified()
+	orderflow(t, s.env, "serve")
+	m := <-seeded
+	if notifiedAtCrash >= len(m.Orders) {
+		t.Fatalf("the crash came after every order was done (%d notified): nothing was tested", notifiedAtCrash)
+	}
+	s.verify(t, "crash (kill -9)", m, start)
+}
+
+// Scenario 2: stop one of the three brokers mid-stream; processing goes on.
+func TestBrokerLossLosesNothing(t *testing.T) {
+	s := newStack(t)
+	if len(s.Brokers) < 3 {
+		t.Skip("needs a three-broker cluster")
+	}
+	start := time.Now()
+	orderflow(t, s.env, "serve")
+	seeded := s.seedAsync(t, seed.Plan{Count: 6000, Rate: 600})
+	s.waitNotified(t, 1000)
+	kafkaNode(t, "down.sh", 2)
+	restarted := false
+	t.Cleanup(func() {
+		if !restarted {
+			kafkaNode(t, "up.sh", 2)
+		}
+	})
+	before := s.tr.Notified()
+	s.waitNotified(t, before+1500) // progress with a broker down
+	kafkaNode(t, "up.sh", 2)
+	restarted = true
+	s.verify(t, "broker loss", <-seeded, start)
+}
+
+// Scenario 3: two serve processes share the groups; one stops mid-stream and
+// the other takes over its partitions.
+func TestRebalanceLosesNothing(t *testing.T) {
+	s := newStack(t)
+	start := time.Now()
+	a, aout := orderflow(t, s.env, "serve")
+	orderflow(t, s.env, "serve")
+	seeded := s.seedAsync(t, seed.Plan{Count: 6000, Rate: 600})
+	s.waitNotified(t, 1500)
+	stopGracefully(t, a, aout)
+	s.verify(t, "rebalance", <-seeded, start)
+}
+
+// kafkaNode runs deploy/kafka/{up,down}.sh node N.
+func kafkaNode(t *testing.T, script string, node int) {
+	t.Helper()
+	out, err := exec.Command("deploy/kafka/"+script, "node", strconv.Itoa(node)).CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s node %d: %v\n%s", script, node, err, out)
+	}
+}
+
+// kcat runs kcat against the cluster.
+func kcat(t *testing.T, s stack, stdin []byte, args ...string) string {
+	t.Helper()
+	cmd := exec.Command("kcat", append([]string{"-b", strings.Join(s.Brokers, ",")}, args...)...)
+	cmd.Stdin = bytes.NewReader(stdin)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("kcat %v: %v\n%s", args, err, out)
+	}
+	return string(out)
+}
+
+func needKcat(t *testing.T) {
+	if _, err := exec.LookPath("kcat"); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("kcat is not installed (apt-get install kcat)")
+		}
+		t.Skip("kcat is not installed (apt-get install kcat)")
+	}
+}
+
+// dlqRecord is one dead letter as kcat prints it.
+type dlqRecord struct {
+	key     string
+	headers map[string]string
+}
+
+// readDLQ reads the dead-letter topic with kcat, headers included.
+func readDLQ(t *testing.T, s stack) []dlqRecord {
+	t.Helper()
+	out := kcat(t, s, nil, "-C", "-t", s.Cfg.Topics.DeadLetter, "-e", "-q", "-J")
+	var recs []dlqRecord
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		if line == "" {
+			continue
+		}
+		var r struct {
+			Key     *string  `json:"key"`
+			Headers []string `json:"headers"`
+		}
+		if err := json.Unmarshal([]byte(line), &r); err != nil {
+			t.Fatalf("kcat -J line %q: %v", line, err)
+		}
+		rec := dlqRecord{headers: map[string]string{}}
+		if r.Key != nil {
+			rec.key = *r.Key
+		}
+		for i := 0; i+1 < len(r.Headers); i += 2 {
+			rec.headers[r.Headers[i]] = r.Headers[i+1]
+		}
+		recs = append(recs, rec)
+	}
+	return recs
+}
+
+// Scenario 4: bad input from kcat. Each message is processed or dead-lettered
+// with a reason naming the problem; the valid order behind it still flows.
+func TestBadInputFromKcat(t *testing.T) {
+	needKcat(t)
+	s := newStack(t)
+	orderflow(t, append(s.env, "ORDERFLOW_HANDLER_MAX_MESSAGE_BYTES=4096"), "serve")
+	order := func(id string) string {
+		return `{"order_id":"` + id + `","customer_id":"c-1","email":"c@x","currency":"EUR","items":[{"sku":"A","quantity":1,"price_cents":100}],"total_cents":100}`
+	}
+	tests := []struct {
+		key, value, header, wantReason string
+	}{
+		{key: "k-garbage", value: "\x01\x02garbage", wantReason: "payload is not valid JSON"},
+		{key: "k-shape", value: `{"order_id": 42}`, wantReason: "payload does not fit OrderPlaced"},
+		{key: "k-type", value: order("k-type"), header: "event_type=Refund", wantReason: `unknown event type "Refund"`},
+		{key: "k-version", value: order("k-version"), header: "event_version=7", wantReason: "unsupported schema version 7"},
+		{key: "k-big", value: order("k-big") + strings.Repeat(" ", 5000), wantReason: "over handler.max_message_bytes 4096"},
+		{key: "k-plain", value: order("k-plain")},
+	}
+	for _, tt := range tests {
+		args := []string{"-P", "-t", s.Cfg.Topics.Orders, "-k", tt.key}
+		if tt.header != "" {
+			args = append(args, "-H", tt.header)
+		}
+		kcat(t, s, []byte(tt.value), args...)
+		kcat(t, s, []byte(order(tt.key+"-after")), "-P", "-t", s.Cfg.Topics.Orders, "-k", tt.key)
+	}
+	// No key and no headers at all.
+	kcat(t, s, []byte(order("k-nokey")), "-P", "-t", s.Cfg.Topics.Orders)
+
+	var ids []string
+	for _, tt := range tests {
+		ids = append(ids, tt.key+"-after")
+	}
+	ids = append(ids, "k-plain", "k-nokey")
+	testkit.WaitSettled(t, s.tr, ids, time.Minute)
+
+	dlq := map[string]dlqRecord{}
+	for _, r := range readDLQ(t, s) {
+		dlq[r.key] = r
+	}
+	for _, tt := range tests {
+		r, dead := dlq[tt.key]
+		if tt.wantReason == "" {
+			if dead {
+				t.Errorf("%s: dead-lettered (%s), want it processed", tt.key, r.headers[messaging.HeaderReason])
+			}
+			continue
+		}
+		if !dead {
+			t.Errorf("%s: not in the dead-letter topic (kcat saw %d records)", tt.key, len(dlq))
+			continue
+		}
+		if got := r.headers[messaging.HeaderReason]; !strings.Contains(got, tt.wantReason) {
+			t.Errorf("%s: kcat reads reason %q, want it to name %q", tt.key, got, tt.wantReason)
+		}
+		if r.headers[messaging.HeaderErrorKind] != "permanent" || r.headers[messaging.HeaderTopic] != s.Cfg.Topics.Orders ||
+			r.headers[messaging.HeaderOffset] == "" || r.headers[messaging.HeaderConsumerGroup] != "payments" {
+			t.Errorf("%s: dead-letter headers %v", tt.key, r.headers)
+		}
+	}
+}
+
+// Scenario 5: dlq list shows what the injected failures produced; dlq replay
+// brings the fail orders back and they settle.
+func TestDeadLetterReplayCLI(t *testing.T) {
+	s := newStack(t)
+	orderflow(t, s.env, "serve")
+	out := run(t, s.env, "seed", "--count", "300", "--poison", "4", "--flaky", "4", "--fail", "4", "--panic", "2", "--json")
+	var m seed.Manifest
+	if err := json.Unmarshal([]byte(out), &m); err != nil {
+		t.Fatalf("seed --json: %v\n%s", err, out)
+	}
+	testkit.WaitSettled(t, s.tr, m.Orders, 2*time.Minute)
+
+	want := map[string]messaging.ErrorKind{}
+	for _, id := range m.Poison {
+		want[id] = messaging.KindPermanent
+	}
+	for _, id := range m.Fail {
+		want[id] = messaging.KindRetriesExhausted
+	}
+	for _, id := range m.Panic {
+		want[id] = messaging.KindPanic
+	}
+	got := map[string]messaging.ErrorKind{}
+	for _, line := range strings.Split(strings.TrimSpace(run(t, s.env, "dlq", "list", "--json")), "\n") {
+		var d messaging.DeadLetter
+		if err := json.Unmarshal([]byte(line), &d); err != nil {
+			t.Fatalf("dlq list --json line %q: %v", line, err)
+		}
+		got[d.OrderID] = d.ErrorKind
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("dlq list shows %v, want %v", got, want)
+	}
+	if n := len(readDLQ(t, s)); n != len(want) {
+		t.Errorf("kcat reads %d dead letters, want %d", n, len(want))
+	}
+
+	dry := run(t, s.env, "dlq", "replay", "--all", "--kind", "retries_exhausted", "--dry-run")
+	if !strings.Contains(dry, "0 replayed, 0 refused, 4 selected") {
+		t.Errorf("dry run: %s", dry)
+	}
+	replayed := run(t, s.env, "dlq", "replay", "--all", "--kind", "retries_exhausted")
+	if !strings.Contains(replayed, "4 replayed, 0 refused, 4 selected") {
+		t.Fatalf("replay: %s", replayed)
+	}
+	testkit.WaitFor(t, time.Minute, "replayed orders settle as charged", func() (bool, string) {
+		for _, id := range m.Fail {
+			if o, _ := s.tr.Order(id); o.Paid+o.Declined != 1 || o.Notified != 1 {
+				return false, fmt.Sprintf("%s: %+v", id, o)
+			}
+		}
+		return true, ""
+	})
+}
+
+// run runs one orderflow command to its end and returns its stdout.
+func run(t *testing.T, env []string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Env = append(append(os.Environ(), "RUN_ORDERFLOW_MAIN=1"), env...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("orderflow %v: %v\n%s%s", args, err, stdout.String(), stderr.String())
+	}
+	return stdout.String()
+}
+
+// Scenario 6: the dead-letter topic is gone (and auto-creation is off). The
+// failing message is not acknowledged and not lost; once the topic is back it
+// is dead-lettered and the order behind it flows.
+func TestUnwritableDeadLetterTopic(t *testing.T) {
+	needKcat(t)
+	s := newStack(t)
+	serve, out := orderflow(t, s.env, "serve")
+	warm := <-s.seedAsync(t, seed.Plan{Count: 20})
+	testkit.WaitSettled(t, s.tr, warm.Orders, time.Minute)
+
+	admin, err := sarama.NewClusterAdmin(s.Brokers, messaging.SaramaConfig(s.Cfg.Kafka))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	if err := admin.DeleteTopic(s.Cfg.Topics.DeadLetter); err != nil {
+		t.Fatal(err)
+	}
+	testkit.WaitFor(t, 30*time.Second, "the dead-letter topic is gone", func() (bool, string) {
+		topics, err := admin.ListTopics()
+		_, there := topics[s.Cfg.Topics.DeadLetter]
+		return err == nil && !there, fmt.Sprint(err)
+	})
+
+	order := `{"order_id":"k-stuck-behind","customer_id":"c-1","email":"c@x","currency":"EUR","items":[{"sku":"A","quantity":1,"price_cents":100}],"total_cents":100}`
+	kcat(t, s, []byte("not json"), "-P", "-t", s.Cfg.Topics.Orders, "-k", "k-stuck")
+	kcat(t, s, []byte(order), "-P", "-t", s.Cfg.Topics.Orders, "-k", "k-stuck")
+	partition, offset := findRecord(t, s, "k-stuck", "not json")
+
+	// Dead-lettering fails, so the message is delivered again and again.
+	testkit.WaitFor(t, time.Minute, "two failed dead-letter publishes", func() (bool, string) {
+		n := strings.Count(out.String(), "publish dead letter")
+		return n >= 2, fmt.Sprintf("%d so far; serve said:\n%s", n, out)
+	})
+	offsets, err := admin.ListConsumerGroupOffsets("payments", map[string][]int32{s.Cfg.Topics.Orders: {partition}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := offsets.GetBlock(s.Cfg.Topics.Orders, partition); b != nil && b.Offset > offset {
+		t.Fatalf("payments committed offset %d past the undeliverable message at %d", b.Offset, offset)
+	}
+	if o, _ := s.tr.Order("k-stuck-behind"); o.Notified != 0 {
+		t.Fatalf("the order behind the stuck message overtook it: %+v", o)
+	}
+
+	run(t, s.env, "topics") // the dead-letter topic is back
+	testkit.WaitSettled(t, s.tr, []string{"k-stuck-behind"}, 2*time.Minute)
+	var found bool
+	for _, r := range readDLQ(t, s) {
+		if r.key == "k-stuck" {
+			found = true
+			if !strings.Contains(r.headers[messaging.HeaderReason], "payload is not valid JSON") {
+				t.Errorf("dead letter reason %q", r.headers[messaging.HeaderReason])
+			}
+		}
+	}
+	if !found {
+		t.Error("the stuck message never reached the dead-letter topic")
+	}
+	_ = serve
+}
+
+// findRecord returns where kcat finds the record with key and value in the orders topic.
+func findRecord(t *testing.T, s stack, key, value string) (int32, int64) {
+	t.Helper()
+	out := kcat(t, s, nil, "-C", "-t", s.Cfg.Topics.Orders, "-e", "-q", "-f", "%k\x1f%s\x1f%p\x1f%o\n")
+	for _, line := range strings.Split(out, "\n") {
+		f := strings.Split(line, "\x1f")
+		if len(f) == 4 && f[0] == key && f[1] == value {
+			p, _ := strconv.Atoi(f[2])
+			o, _ := strconv.ParseInt(f[3], 10, 64)
+			return int32(p), o
+		}
+	}
+	t.Fatalf("kcat finds no record %s=%q in %s", key, value, s.Cfg.Topics.Orders)
+	return 0, 0
+}
