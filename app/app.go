@@ -37,6 +37,8 @@ func Options(cfg config.Config) fx.Option {
 		fx.WithLogger(func(log *slog.Logger) fxevent.Logger {
 			l := &fxevent.SlogLogger{Logger: log.With("component", "fx")}
 			l.UseLogLevel(slog.LevelDebug)
+			l.UseErrorLevel(slog.LevelDebug) // start-up errors are returned, and reported once, by the command
+
 			return l
 		}),
 	)

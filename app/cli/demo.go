@@ -7,6 +7,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"go.uber.org/dig"
 	"go.uber.org/fx"
 
 	"github.com/orderflow/orderflow/app"
@@ -42,7 +43,7 @@ func Demo(ctx context.Context, args []string, io IO) error {
 	startCtx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
 	if err := a.Start(startCtx); err != nil {
-		return err
+		return fmt.Errorf("start: %w", dig.RootCause(err))
 	}
 	defer a.Stop(context.Background()) //nolint:errcheck // best effort on the way out
 	fmt.Fprintf(io.Err, "embedded broker on %v (in memory: gone when the demo exits)\n", []string(brokers))

@@ -8,6 +8,7 @@ import (
 	"syscall"
 	"time"
 
+	"go.uber.org/dig"
 	"go.uber.org/fx"
 
 	"github.com/orderflow/orderflow/app"
@@ -27,7 +28,7 @@ func Serve(ctx context.Context, args []string, io IO) error {
 	startCtx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
 	if err := a.Start(startCtx); err != nil {
-		return err
+		return fmt.Errorf("start: %w", dig.RootCause(err))
 	}
 	// fx and ctx both hear the first signal; a.Wait also ends when the router
 	// stops on its own, with a non-zero code.

@@ -31,6 +31,10 @@ func ReadToEnd(ctx context.Context, brokers Brokers, cfg config.Kafka, topic str
 	}
 	defer consumer.Close()
 
+	// Every partition's end is taken before any is read: records written
+	// while reading (replay's own output, for one) are not read.
+	type span struct{ start, end int64 }
+	spans := make(map[int32]span, len(partitions))
 	for _, p := range partitions {
 		end, err := client.GetOffset(topic, p, sarama.OffsetNewest)
 		if err != nil {
@@ -40,11 +44,13 @@ func ReadToEnd(ctx context.Context, brokers Brokers, cfg config.Kafka, topic str
 		if err != nil {
 			return fmt.Errorf("start offset of %s/%d: %w", topic, p, err)
 		}
-		if start >= end {
-			continue
-		}
-		if err := readPartition(ctx, consumer, topic, p, start, end, fn); err != nil {
-			return err
+		spans[p] = span{start, end}
+	}
+	for _, p := range partitions {
+		if sp := spans[p]; sp.start < sp.end {
+			if err := readPartition(ctx, consumer, topic, p, sp.start, sp.end, fn); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
