@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -88,19 +87,7 @@ func TestSIGTERMLosesNothing(t *testing.T) {
 	testkit.WaitFor(t, 30*time.Second, "some orders are notified before SIGTERM", func() (bool, string) {
 		return countNotified(tr) >= 300, fmt.Sprintf("%d notified; serve said:\n%s", countNotified(tr), out)
 	})
-	if err := serve.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- serve.Wait() }()
-	select {
-	case err := <-exited:
-		if err != nil {
-			t.Fatalf("serve after SIGTERM: %v\n%s", err, out)
-		}
-	case <-time.After(45 * time.Second):
-		t.Fatalf("serve did not exit within 45s of SIGTERM\n%s", out)
-	}
+	stopGracefully(t, serve, out)
 	if !strings.Contains(out.String(), "stopping: finishing messages in flight") {
 		t.Errorf("serve did not say it was stopping:\n%s", out)
 	}

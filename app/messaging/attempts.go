@@ -5,11 +5,13 @@ import (
 	"log/slog"
 
 	"github.com/ThreeDotsLabs/watermill/message"
+
+	"github.com/orderflow/orderflow/events"
 )
 
 type attemptsCtx struct{}
 
-// attempts counts the attempts made on one message. The dead-letter middleware
+// withAttemptCounter puts a counter of the attempts made on one message in ctx. The dead-letter middleware
 // puts a counter in the message's context; the retry middleware restores that
 // context before each attempt, so the count survives retries.
 func withAttemptCounter(ctx context.Context) (context.Context, *int) {
@@ -30,7 +32,7 @@ func countAttempts(log *slog.Logger) message.HandlerMiddleware {
 			if err != nil && n != nil {
 				log.WarnContext(msg.Context(), "attempt failed",
 					"handler", message.HandlerNameFromCtx(msg.Context()),
-					"message_uuid", msg.UUID, "attempt", *n, "error_kind", kindOf(err), "err", err)
+					"message_uuid", msg.UUID, "attempt", *n, "permanent", events.IsPermanent(err), "err", err)
 			}
 			return produced, err
 		}
