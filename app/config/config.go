@@ -65,6 +65,9 @@ type Handler struct {
 	Timeout time.Duration `yaml:"timeout"`
 	// MaxMessageBytes is the largest payload a step accepts; a larger one is dead-lettered.
 	MaxMessageBytes int `yaml:"max_message_bytes"`
+	// MaxInFlight is how many messages of one partition are handled at once.
+	// Messages with the same key (one order's) are handled one at a time, in order.
+	MaxInFlight int `yaml:"max_in_flight"`
 	// CloseTimeout bounds how long shutdown waits for messages in flight.
 	CloseTimeout time.Duration `yaml:"close_timeout"`
 }

@@ -98,6 +98,9 @@ func (h Handler) validate() error {
 	if h.MaxMessageBytes < 1 {
 		errs = append(errs, fmt.Errorf("handler.max_message_bytes %d must be positive", h.MaxMessageBytes))
 	}
+	if h.MaxInFlight < 1 {
+		errs = append(errs, fmt.Errorf("handler.max_in_flight %d must be at least 1", h.MaxInFlight))
+	}
 	if h.CloseTimeout <= 0 {
 		errs = append(errs, fmt.Errorf("handler.close_timeout %s must be positive", h.CloseTimeout))
 	}

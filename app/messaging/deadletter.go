@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ThreeDotsLabs/watermill-kafka/v3/pkg/kafka"
 	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/ThreeDotsLabs/watermill/message/router/middleware"
 )
@@ -60,12 +59,13 @@ func (d deadLetter) middleware(h message.HandlerFunc) message.HandlerFunc {
 			return produced, err
 		}
 		dl := d.letter(msg, err, *attempts)
+		o, _ := originFrom(ctx)
 		if pubErr := d.pub.Publish(d.topic, dl); pubErr != nil {
 			return nil, errors.Join(err, fmt.Errorf("publish dead letter: %w", pubErr))
 		}
 		d.log.WarnContext(ctx, "dead-lettered",
 			"handler", dl.Metadata.Get(HeaderHandler), "message_uuid", msg.UUID,
-			"order_id", dlKey(msg), "error_kind", dl.Metadata.Get(HeaderErrorKind),
+			"key", string(o.key), "error_kind", dl.Metadata.Get(HeaderErrorKind),
 			"attempts", *attempts, "reason", dl.Metadata.Get(HeaderReason))
 		return nil, nil
 	}
@@ -90,26 +90,15 @@ func (d deadLetter) letter(msg *message.Message, err error, attempts int) *messa
 	set(HeaderErrorType, typeOf(err))
 	set(HeaderAttempts, strconv.Itoa(attempts))
 	set(HeaderFailedAt, d.now().UTC().Format(time.RFC3339Nano))
-	if p, ok := kafka.MessagePartitionFromCtx(ctx); ok {
-		set(HeaderPartition, strconv.Itoa(int(p)))
-	}
-	if o, ok := kafka.MessagePartitionOffsetFromCtx(ctx); ok {
-		set(HeaderOffset, strconv.FormatInt(o, 10))
-	}
-	if t, ok := kafka.MessageTimestampFromCtx(ctx); ok {
-		set(HeaderTimestamp, t.UTC().Format(time.RFC3339Nano))
-	}
+	o, _ := originFrom(ctx)
+	set(HeaderPartition, strconv.Itoa(int(o.partition)))
+	set(HeaderOffset, strconv.FormatInt(o.offset, 10))
+	set(HeaderTimestamp, o.timestamp.UTC().Format(time.RFC3339Nano))
 	var p middleware.RecoveredPanicError
 	if errors.As(err, &p) {
 		set(HeaderStack, p.Stacktrace)
 	}
-	key, _ := kafka.MessageKeyFromCtx(ctx)
-	return withKey(dl, key)
-}
-
-func dlKey(msg *message.Message) string {
-	key, _ := kafka.MessageKeyFromCtx(msg.Context())
-	return string(key)
+	return withKey(dl, o.key)
 }
 
 // reason is the error's message on one line; a panic's stack goes to its own header.

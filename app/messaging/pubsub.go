@@ -23,20 +23,6 @@ func NewPublisher(brokers Brokers, cfg config.Kafka, log watermill.LoggerAdapter
 	return pub, nil
 }
 
-// NewSubscriber returns a subscriber in the consumer group group.
-func NewSubscriber(brokers Brokers, cfg config.Kafka, group string, log watermill.LoggerAdapter) (*kafka.Subscriber, error) {
-	sub, err := kafka.NewSubscriber(kafka.SubscriberConfig{
-		Brokers:               brokers,
-		Unmarshaler:           marshaler{},
-		OverwriteSaramaConfig: SaramaConfig(cfg),
-		ConsumerGroup:         group,
-	}, log)
-	if err != nil {
-		return nil, fmt.Errorf("kafka subscriber %s: %w", group, err)
-	}
-	return sub, nil
-}
-
 // WatermillLogger adapts log to Watermill, one level quieter: Watermill's info
 // lines (subscribing, reconnecting) are debug detail here.
 func WatermillLogger(log *slog.Logger) watermill.LoggerAdapter {

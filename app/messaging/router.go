@@ -26,10 +26,7 @@ func NewRouter(cfg config.Config, brokers Brokers, routes []handlers.Route, pub 
 	router.AddMiddleware(chain(cfg, dl, log)...)
 
 	for _, r := range routes {
-		sub, err := NewSubscriber(brokers, cfg.Kafka, r.Name, wlog)
-		if err != nil {
-			return nil, err
-		}
+		sub := NewKeyedSubscriber(brokers, cfg.Kafka, r.Name, cfg.Handler.MaxInFlight, cfg.Handler.CloseTimeout, log)
 		h := router.AddHandler(r.Name, r.From, sub, r.To, shared, handlerFunc(r, cfg.Handler.MaxMessageBytes))
 		h.AddMiddleware(chaos(cfg.Faults.ErrorRate.ForStep(r.Name))...)
 	}

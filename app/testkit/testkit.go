@@ -6,6 +6,8 @@ package testkit
 import (
 	"context"
 	"fmt"
+	"io"
+	"log/slog"
 	"os"
 	"strings"
 	"testing"
@@ -36,6 +38,11 @@ func testConfig(brokers []string) config.Config {
 	cfg.Retry.MaxInterval = 20 * time.Millisecond
 	cfg.Logging.Level = "error"
 	return cfg
+}
+
+// Logger discards what it is given: tests assert, they do not read logs.
+func Logger(testing.TB) *slog.Logger {
+	return slog.New(slog.NewTextHandler(io.Discard, nil))
 }
 
 // Embedded starts an in-process broker of three nodes on free ports for t.

@@ -1,0 +1,117 @@
+package messaging_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/IBM/sarama"
+	"github.com/ThreeDotsLabs/watermill/message"
+
+	"github.com/orderflow/orderflow/app/messaging"
+	"github.com/orderflow/orderflow/app/testkit"
+)
+
+// Many keys on few partitions, handled with random delays and random nacks:
+// every message arrives, each key's messages arrive in the order they were
+// produced, and the group commits exactly up to each partition's end.
+func TestKeyedSubscriberKeepsKeyOrder(t *testing.T) {
+	c := testkit.Embedded(t)
+	c.Cfg.Topics.Partitions = 2
+	if _, err := messaging.EnsureTopics(c.Brokers, c.Cfg); err != nil {
+		t.Fatal(err)
+	}
+	prod := testkit.Producer(t, c)
+	const keys, perKey = 40, 25
+	var batch []*message.Message
+	for seq := range perKey {
+		for k := range keys {
+			batch = append(batch, message.NewMessage(fmt.Sprintf("%d-%d", k, seq), []byte(fmt.Sprint(seq))))
+		}
+	}
+	for i, m := range batch {
+		if err := prod.SendKeyed(c.Cfg.Topics.Orders, []byte(fmt.Sprint(i%keys)), m); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	sub := messaging.NewKeyedSubscriber(c.Brokers, c.Cfg.Kafka, "order-test", 8, time.Second, testkit.Logger(t))
+	msgs, err := sub.Subscribe(context.Background(), c.Cfg.Topics.Orders)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	got := map[string][]string{}
+	var wg sync.WaitGroup
+	handle := func(m *message.Message) { // concurrently, as the router does
+		defer wg.Done()
+		time.Sleep(time.Duration(rand.IntN(2000)) * time.Microsecond)
+		if rand.IntN(20) == 0 {
+			m.Nack() // redelivered later; the order must hold all the same
+			return
+		}
+		key, _ := messaging.KeyOf(m)
+		mu.Lock()
+		got[key] = append(got[key], string(m.Payload))
+		mu.Unlock()
+		m.Ack()
+	}
+	deadline := time.After(30 * time.Second)
+	for countAll(&mu, got) < keys*perKey {
+		select {
+		case m := <-msgs:
+			wg.Add(1)
+			go handle(m)
+		case <-time.After(10 * time.Millisecond):
+		case <-deadline:
+			t.Fatalf("handled %d of %d messages", countAll(&mu, got), keys*perKey)
+		}
+	}
+	wg.Wait()
+	if err := sub.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for k := range keys {
+		seqs := got[fmt.Sprint(k)]
+		for i, s := range seqs {
+			if s != fmt.Sprint(i) {
+				t.Fatalf("key %d: got %v, want 0..%d in order", k, seqs, perKey-1)
+			}
+		}
+	}
+
+	// Everything handled is committed: the group's offsets reach each partition's end.
+	admin, err := sarama.NewClusterAdmin(c.Brokers, messaging.SaramaConfig(c.Cfg.Kafka))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	client, err := sarama.NewClient(c.Brokers, messaging.SaramaConfig(c.Cfg.Kafka))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	offsets, err := admin.ListConsumerGroupOffsets("order-test", map[string][]int32{c.Cfg.Topics.Orders: {0, 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []int32{0, 1} {
+		end, _ := client.GetOffset(c.Cfg.Topics.Orders, p, sarama.OffsetNewest)
+		if b := offsets.GetBlock(c.Cfg.Topics.Orders, p); b == nil || b.Offset != end {
+			t.Errorf("partition %d: committed %v, want its end %d", p, b, end)
+		}
+	}
+}
+
+func countAll(mu *sync.Mutex, got map[string][]string) int {
+	mu.Lock()
+	defer mu.Unlock()
+	n := 0
+	for _, v := range got {
+		n += len(v)
+	}
+	return n
+}
