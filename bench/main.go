@@ -1,0 +1,178 @@
+// Command bench measures orderflow against the alternatives on the same
+// brokers: end-to-end throughput from a pre-filled backlog, latency at fixed
+// open-loop loads, and the serving process's memory and CPU. See BENCHMARKS.md.
+//
+//	go run ./bench [--quick] [--embedded] [--orders N] [--partitions P] [--json FILE]
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"runtime"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/orderflow/orderflow/app/broker"
+	"github.com/orderflow/orderflow/app/cli"
+	"github.com/orderflow/orderflow/app/config"
+)
+
+func main() {
+	// The same binary runs each contender as a child process.
+	if len(os.Args) > 1 && os.Args[1] == "contender" {
+		os.Exit(contenderMain(os.Args[2:]))
+	}
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+type options struct {
+	Brokers    []string      `json:"brokers"`
+	Embedded   bool          `json:"embedded"`
+	Orders     int           `json:"orders"`
+	Partitions int           `json:"partitions"`
+	MaxTime    time.Duration `json:"max_time"`
+	LatencyFor time.Duration `json:"latency_for"`
+	Rates      []string      `json:"rates"`
+	Contenders []string      `json:"contenders"`
+}
+
+func run() error {
+	var o options
+	quick := flag.Bool("quick", false, "a minute-long run per contender: fewer orders, shorter latency runs")
+	brokers := flag.String("brokers", "127.0.0.1:9092,127.0.0.1:9093,127.0.0.1:9094", "Kafka brokers (task kafka:up)")
+	flag.BoolVar(&o.Embedded, "embedded", false, "run on the embedded broker instead")
+	flag.IntVar(&o.Orders, "orders", 200_000, "orders pre-filled for the throughput run")
+	flag.IntVar(&o.Partitions, "partitions", 12, "partitions of every topic, for every contender")
+	flag.DurationVar(&o.MaxTime, "max-time", 3*time.Minute, "stop a throughput run after this long and report the rate so far")
+	flag.DurationVar(&o.LatencyFor, "latency-for", time.Minute, "length of each latency run (the first fifth is warm-up)")
+	contenders := flag.String("contenders", strings.Join(contenderNames, ","), "contenders to run")
+	jsonOut := flag.String("json", "", "also write the figures to this file")
+	flag.Parse()
+	if *quick {
+		o.Orders, o.LatencyFor, o.MaxTime = 20_000, 15*time.Second, 45*time.Second
+	}
+	o.Contenders = strings.Split(*contenders, ",")
+	o.Brokers = strings.Split(*brokers, ",")
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	kafkaVersion := kafkaVersionOf()
+	if o.Embedded {
+		cfg := config.Default().Kafka
+		cfg.Brokers = []string{"127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0"}
+		e, err := broker.Start(cfg)
+		if err != nil {
+			return err
+		}
+		defer e.Close()
+		o.Brokers = e.Addrs()
+		kafkaVersion = "embedded (franz-go kfake, in memory)"
+	}
+	env := environment{
+		Command:    "go run ./bench " + strings.Join(os.Args[1:], " "),
+		Machine:    machine(),
+		Kafka:      kafkaVersion,
+		Partitions: o.Partitions,
+		Go:         runtime.Version(),
+		When:       time.Now().UTC().Format(time.RFC3339),
+	}
+	fmt.Printf("orderflow benchmark — %s\n%s, Kafka %s, %d partitions, acks=all\n\n", env.Command, env.Machine, env.Kafka, env.Partitions)
+
+	var results []result
+	for _, name := range o.Contenders {
+		c, ok := contenderByName(name)
+		if !ok {
+			return fmt.Errorf("unknown contender %q (have %s)", name, strings.Join(contenderNames, ", "))
+		}
+		r, err := measure(ctx, c, o)
+		if err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		results = append(results, r)
+	}
+	report(os.Stdout, results)
+	if *jsonOut != "" {
+		data, err := json.MarshalIndent(map[string]any{"environment": env, "options": o, "results": results}, "", "  ")
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(*jsonOut, data, 0o644)
+	}
+	return nil
+}
+
+type environment struct {
+	Command    string `json:"command"`
+	Machine    string `json:"machine"`
+	Kafka      string `json:"kafka"`
+	Partitions int    `json:"partitions"`
+	Go         string `json:"go"`
+	When       string `json:"when"`
+}
+
+func machine() string {
+	model := "unknown CPU"
+	if data, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for _, line := range strings.Split(string(data), "\n") {
+			if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
+				model = strings.TrimSpace(v)
+				break
+			}
+		}
+	}
+	return fmt.Sprintf("%d × %s, %s/%s", runtime.NumCPU(), model, runtime.GOOS, runtime.GOARCH)
+}
+
+// kafkaVersionOf reads the version the local cluster runs from deploy/kafka/pom.xml.
+func kafkaVersionOf() string {
+	data, err := os.ReadFile("deploy/kafka/pom.xml")
+	if err != nil {
+		return "unknown"
+	}
+	s := string(data)
+	if i := strings.Index(s, "<kafka.version>"); i >= 0 {
+		s = s[i+len("<kafka.version>"):]
+		if j := strings.Index(s, "<"); j >= 0 {
+			return "Apache Kafka " + s[:j] + " (3 brokers, RF 3, min.insync.replicas 2)"
+		}
+	}
+	return "unknown"
+}
+
+// contenderMain runs one contender in this (child) process until SIGTERM.
+func contenderMain(args []string) int {
+	if len(args) > 0 && args[0] == "orderflow" {
+		return cli.Main(args[1:], os.Stdout, os.Stderr)
+	}
+	if len(args) != 3 {
+		fmt.Fprintln(os.Stderr, "usage: bench contender KIND BROKERS PREFIX")
+		return 2
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	brokers, t := strings.Split(args[1], ","), topicsFor(args[2])
+	var err error
+	switch args[0] {
+	case "watermill":
+		err = runWatermill(ctx, brokers, t)
+	case "sarama":
+		err = runSarama(ctx, brokers, t)
+	case "franz":
+		err = runFranz(ctx, brokers, t)
+	default:
+		err = fmt.Errorf("unknown contender %s", args[0])
+	}
+	if err != nil && ctx.Err() == nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	return 0
+}

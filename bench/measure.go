@@ -1,0 +1,407 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/orderflow/orderflow/app/seed"
+)
+
+type result struct {
+	Name            string          `json:"name"`
+	Title           string          `json:"title"`
+	OrdersPerSecond float64         `json:"orders_per_second"`
+	Settled         int             `json:"settled"`
+	Partial         bool            `json:"partial"` // stopped at --max-time before every order settled
+	CPUPer1000      float64         `json:"cpu_seconds_per_1000_orders"`
+	PeakRSSMiB      float64         `json:"peak_rss_mib"`
+	Latency         []latencyResult `json:"latency"`
+}
+
+type latencyResult struct {
+	Rate      int     `json:"rate"`
+	Sent      int     `json:"sent"`
+	Received  int     `json:"received"`
+	P50ms     float64 `json:"p50_ms"`
+	P99ms     float64 `json:"p99_ms"`
+	P999ms    float64 `json:"p999_ms"`
+	SteadyRSS float64 `json:"steady_rss_mib"`
+}
+
+func measure(ctx context.Context, c contender, o options) (result, error) {
+	r := result{Name: c.name, Title: c.title}
+	fmt.Printf("== %s\n", c)
+	cl, err := kgo.NewClient(kgo.SeedBrokers(o.Brokers...), kgo.RequiredAcks(kgo.AllISRAcks()), kgo.ProducerBatchMaxBytes(1<<20))
+	if err != nil {
+		return r, err
+	}
+	defer cl.Close()
+
+	// Throughput: a pre-filled backlog, drained.
+	prefix := fmt.Sprintf("bench-%s-%d-", c.name, time.Now().Unix())
+	t := topicsFor(prefix)
+	if err := createTopics(ctx, cl, t, o.Partitions); err != nil {
+		return r, err
+	}
+	fmt.Printf("   pre-filling %d orders\n", o.Orders)
+	if err := prefill(ctx, cl, t.orders, o.Orders); err != nil {
+		return r, err
+	}
+	procs, err := start(c, o, prefix)
+	if err != nil {
+		return r, err
+	}
+	sampler := newSampler(procs)
+	started := time.Now()
+	var first time.Time
+	var settled int
+	lastReport := time.Now()
+	for {
+		if err := ctx.Err(); err != nil {
+			stopAll(procs)
+			return r, err
+		}
+		pay, _ := endOffsets(ctx, cl, t.payments)
+		if first.IsZero() && pay > 0 {
+			first = time.Now()
+			sampler.markStart()
+		}
+		ship, _ := endOffsets(ctx, cl, t.shipments)
+		note, _ := endOffsets(ctx, cl, t.notifications)
+		settled = int(min(ship, note))
+		if settled >= o.Orders {
+			break
+		}
+		if time.Since(started) > o.MaxTime {
+			r.Partial = true
+			break
+		}
+		if time.Since(lastReport) >= 5*time.Second {
+			fmt.Printf("   %d/%d orders settled\n", settled, o.Orders)
+			lastReport = time.Now()
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if first.IsZero() {
+		first = started
+	}
+	elapsed := time.Since(first)
+	cpu, peak := sampler.stop()
+	stopAll(procs)
+	r.Settled = settled
+	r.OrdersPerSecond = float64(settled) / elapsed.Seconds()
+	r.PeakRSSMiB = peak
+	if settled > 0 {
+		r.CPUPer1000 = cpu / float64(settled) * 1000
+	}
+	fmt.Printf("   throughput: %.0f orders/s (%d settled in %s%s), peak RSS %.1f MiB, %.3f CPU s / 1000 orders\n",
+		r.OrdersPerSecond, settled, elapsed.Round(100*time.Millisecond), map[bool]string{true: ", stopped at --max-time"}[r.Partial], peak, r.CPUPer1000)
+
+	// Latency at fixed open-loop loads.
+	for _, rate := range latencyRates(o.Rates, r.OrdersPerSecond) {
+		lr, err := latency(ctx, cl, c, o, rate)
+		if err != nil {
+			return r, err
+		}
+		r.Latency = append(r.Latency, lr)
+	}
+	return r, nil
+}
+
+// latencyRates are 1,000 orders/s and a quarter of the contender's maximum.
+func latencyRates(_ []string, max float64) []int {
+	rates := []int{1000}
+	if q := int(max / 4); q > 0 && q != 1000 {
+		rates = append(rates, q)
+	}
+	return rates
+}
+
+func createTopics(ctx context.Context, cl *kgo.Client, t topics, partitions int) error {
+	adm := kadm.NewClient(cl)
+	rf := int16(3)
+	resp, err := adm.CreateTopics(ctx, int32(partitions), rf, map[string]*string{"min.insync.replicas": ptr("2")},
+		t.orders, t.payments, t.shipments, t.notifications, t.deadLetter)
+	if err != nil {
+		return err
+	}
+	for _, r := range resp {
+		if r.Err != nil {
+			return fmt.Errorf("create %s: %w", r.Topic, r.Err)
+		}
+	}
+	return nil
+}
+
+func ptr(s string) *string { return &s }
+
+// order is a realistic order (about 0.5 KB) placed at when.
+func order(id string, rng *rand.Rand, when time.Time) []byte {
+	o := seed.Order(id, rng)
+	o.PlacedAt = when
+	data, _ := json.Marshal(o)
+	return data
+}
+
+func prefill(ctx context.Context, cl *kgo.Client, topic string, n int) error {
+	rng := rand.New(rand.NewPCG(1, 2))
+	const batch = 5000
+	for i := 0; i < n; i += batch {
+		var rs []*kgo.Record
+		for j := i; j < min(i+batch, n); j++ {
+			id := fmt.Sprintf("ord-%07d", j)
+			rs = append(rs, &kgo.Record{Topic: topic, Key: []byte(id), Value: order(id, rng, time.Now().UTC()),
+				Headers: []kgo.RecordHeader{{Key: "correlation_id", Value: []byte("bench-" + id)}}})
+		}
+		if err := cl.ProduceSync(ctx, rs...).FirstErr(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func endOffsets(ctx context.Context, cl *kgo.Client, topic string) (int64, error) {
+	offs, err := kadm.NewClient(cl).ListEndOffsets(ctx, topic)
+	if err != nil {
+		return 0, err
+	}
+	var sum int64
+	offs.Each(func(o kadm.ListedOffset) { sum += o.Offset })
+	return sum, nil
+}
+
+func start(c contender, o options, prefix string) ([]*exec.Cmd, error) {
+	cmds := c.commands(o.Brokers, prefix, o.Partitions)
+	for _, cmd := range cmds {
+		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+		if err := cmd.Start(); err != nil {
+			stopAll(cmds)
+			return nil, err
+		}
+	}
+	return cmds, nil
+}
+
+func stopAll(cmds []*exec.Cmd) {
+	for _, cmd := range cmds {
+		if cmd.Process != nil {
+			_ = cmd.Process.Signal(syscall.SIGTERM)
+		}
+	}
+	for _, cmd := range cmds {
+		if cmd.Process == nil {
+			continue
+		}
+		done := make(chan struct{})
+		go func() { _ = cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(30 * time.Second):
+			_ = cmd.Process.Kill()
+			<-done
+		}
+	}
+}
+
+// latency runs a fresh contender under an open-loop load of rate orders/s.
+// Each order carries its intended send time; the delay to its notification is
+// measured, after a warm-up of the first fifth of the run.
+func latency(ctx context.Context, cl *kgo.Client, c contender, o options, rate int) (latencyResult, error) {
+	lr := latencyResult{Rate: rate}
+	prefix := fmt.Sprintf("bench-%s-lat%d-%d-", c.name, rate, time.Now().Unix())
+	t := topicsFor(prefix)
+	if err := createTopics(ctx, cl, t, o.Partitions); err != nil {
+		return lr, err
+	}
+	procs, err := start(c, o, prefix)
+	if err != nil {
+		return lr, err
+	}
+	defer stopAll(procs)
+	sampler := newSampler(procs)
+	sampler.markStart()
+
+	consumer, err := kgo.NewClient(kgo.SeedBrokers(o.Brokers...), kgo.ConsumeTopics(t.notifications), kgo.FetchMaxWait(10*time.Millisecond))
+	if err != nil {
+		return lr, err
+	}
+	defer consumer.Close()
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var mu sync.Mutex
+	var lat []time.Duration
+	warm := time.Now().Add(o.LatencyFor / 5)
+	received := 0
+	var consumed sync.WaitGroup
+	consumed.Add(1)
+	go func() {
+		defer consumed.Done()
+		for runCtx.Err() == nil {
+			fs := consumer.PollFetches(runCtx)
+			now := time.Now()
+			fs.EachRecord(func(r *kgo.Record) {
+				var v struct {
+					PlacedAt time.Time `json:"placed_at"`
+				}
+				if json.Unmarshal(r.Value, &v) != nil {
+					return
+				}
+				mu.Lock()
+				received++
+				if v.PlacedAt.After(warm) {
+					lat = append(lat, now.Sub(v.PlacedAt))
+				}
+				mu.Unlock()
+			})
+		}
+	}()
+
+	// Give the contender a moment to join its groups before the clock starts.
+	time.Sleep(3 * time.Second)
+	warm = time.Now().Add(o.LatencyFor / 5)
+	rng := rand.New(rand.NewPCG(3, 4))
+	begin := time.Now()
+	interval := time.Second / time.Duration(rate)
+	for i := 0; ; i++ {
+		intended := begin.Add(time.Duration(i) * interval)
+		if intended.Sub(begin) >= o.LatencyFor {
+			break
+		}
+		if d := time.Until(intended); d > 0 {
+			time.Sleep(d)
+		}
+		id := fmt.Sprintf("lat-%d-%07d", rate, i)
+		cl.Produce(runCtx, &kgo.Record{Topic: t.orders, Key: []byte(id), Value: order(id, rng, intended.UTC())}, nil)
+		lr.Sent++
+	}
+	// Let the tail arrive.
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		mu.Lock()
+		done := received >= lr.Sent
+		mu.Unlock()
+		if done {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	cancel()
+	consumed.Wait()
+	_, _ = sampler.stop()
+	mu.Lock()
+	defer mu.Unlock()
+	lr.Received = received
+	slices.Sort(lat)
+	q := func(p float64) float64 {
+		if len(lat) == 0 {
+			return 0
+		}
+		return float64(lat[min(int(p*float64(len(lat))), len(lat)-1)].Microseconds()) / 1000
+	}
+	lr.P50ms, lr.P99ms, lr.P999ms = q(0.50), q(0.99), q(0.999)
+	lr.SteadyRSS = sampler.median()
+	fmt.Printf("   latency at %d orders/s: p50 %.1f ms, p99 %.1f ms, p99.9 %.1f ms (%d/%d received), steady RSS %.1f MiB\n",
+		rate, lr.P50ms, lr.P99ms, lr.P999ms, lr.Received, lr.Sent, lr.SteadyRSS)
+	return lr, nil
+}
+
+// sampler reads the RSS and CPU time of a contender's processes every 100 ms.
+type sampler struct {
+	procs    []*exec.Cmd
+	mu       sync.Mutex
+	rss      []float64
+	peak     float64
+	cpuStart float64
+	done     chan struct{}
+	stopped  chan struct{}
+}
+
+func newSampler(procs []*exec.Cmd) *sampler {
+	s := &sampler{procs: procs, done: make(chan struct{}), stopped: make(chan struct{})}
+	go func() {
+		defer close(s.stopped)
+		tick := time.NewTicker(100 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			rss, _ := s.read()
+			s.mu.Lock()
+			s.rss = append(s.rss, rss)
+			s.peak = max(s.peak, rss)
+			s.mu.Unlock()
+			select {
+			case <-tick.C:
+			case <-s.done:
+				return
+			}
+		}
+	}()
+	return s
+}
+
+// markStart starts the CPU clock (and the steady-RSS window) now.
+func (s *sampler) markStart() {
+	_, cpu := s.read()
+	s.mu.Lock()
+	s.cpuStart, s.rss = cpu, nil
+	s.mu.Unlock()
+}
+
+// stop ends sampling and returns CPU seconds since markStart and the peak RSS in MiB.
+func (s *sampler) stop() (float64, float64) {
+	_, cpu := s.read()
+	close(s.done)
+	<-s.stopped
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return cpu - s.cpuStart, s.peak
+}
+
+func (s *sampler) median() float64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.rss) == 0 {
+		return 0
+	}
+	v := slices.Clone(s.rss)
+	slices.Sort(v)
+	return v[len(v)/2]
+}
+
+// read sums RSS (MiB) and CPU seconds over the processes from /proc.
+func (s *sampler) read() (rssMiB, cpuSeconds float64) {
+	for _, p := range s.procs {
+		if p.Process == nil {
+			continue
+		}
+		pid := strconv.Itoa(p.Process.Pid)
+		if status, err := os.ReadFile("/proc/" + pid + "/status"); err == nil {
+			for _, line := range strings.Split(string(status), "\n") {
+				if strings.HasPrefix(line, "VmRSS:") {
+					kb, _ := strconv.ParseFloat(strings.Fields(line)[1], 64)
+					rssMiB += kb / 1024
+				}
+			}
+		}
+		if stat, err := os.ReadFile("/proc/" + pid + "/stat"); err == nil {
+			// Fields after the command name, which is in parentheses.
+			f := strings.Fields(string(stat)[strings.LastIndexByte(string(stat), ')')+2:])
+			utime, _ := strconv.ParseFloat(f[11], 64)
+			stime, _ := strconv.ParseFloat(f[12], 64)
+			cpuSeconds += (utime + stime) / 100 // USER_HZ
+		}
+	}
+	return rssMiB, cpuSeconds
+}

@@ -1,0 +1,48 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"text/tabwriter"
+)
+
+// report prints a table per scenario, with each figure's ratio to orderflow's.
+func report(w io.Writer, rs []result) {
+	var base *result
+	for i := range rs {
+		if rs[i].Name == "orderflow" {
+			base = &rs[i]
+		}
+	}
+	ratio := func(v, b float64) string {
+		if base == nil || b == 0 {
+			return "—"
+		}
+		return fmt.Sprintf("%.2f×", v/b)
+	}
+	fmt.Fprintln(w, "\nMax throughput (pre-filled backlog, orders settled per second)")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "contender\torders/s\tvs orderflow\tsettled\tCPU s/1000\tpeak RSS MiB\t")
+	for _, r := range rs {
+		partial := ""
+		if r.Partial {
+			partial = " (time limit)"
+		}
+		b := 0.0
+		if base != nil {
+			b = base.OrdersPerSecond
+		}
+		fmt.Fprintf(tw, "%s\t%.0f\t%s\t%d%s\t%.3f\t%.1f\t\n", r.Title, r.OrdersPerSecond, ratio(r.OrdersPerSecond, b), r.Settled, partial, r.CPUPer1000, r.PeakRSSMiB)
+	}
+	tw.Flush()
+
+	fmt.Fprintln(w, "\nLatency, order → notification over three hops, open-loop load")
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "contender\trate/s\tp50 ms\tp99 ms\tp99.9 ms\treceived\tsteady RSS MiB\t")
+	for _, r := range rs {
+		for _, l := range r.Latency {
+			fmt.Fprintf(tw, "%s\t%d\t%.1f\t%.1f\t%.1f\t%d/%d\t%.1f\t\n", r.Title, l.Rate, l.P50ms, l.P99ms, l.P999ms, l.Received, l.Sent, l.SteadyRSS)
+		}
+	}
+	tw.Flush()
+}
