@@ -56,6 +56,7 @@ func measure(ctx context.Context, c contender, o options) (result, error) {
 	if err := createTopics(ctx, cl, t, o.Partitions); err != nil {
 		return r, err
 	}
+	defer deleteTopics(cl, t)
 	fmt.Printf("   pre-filling %d orders\n", o.Orders)
 	if err := prefill(ctx, cl, t.orders, o.Orders); err != nil {
 		return r, err
@@ -146,6 +147,14 @@ func createTopics(ctx context.Context, cl *kgo.Client, t topics, partitions int)
 	return nil
 }
 
+// deleteTopics removes a run's topics, so that later runs meet a cluster no
+// busier than the first did.
+func deleteTopics(cl *kgo.Client, t topics) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	_, _ = kadm.NewClient(cl).DeleteTopics(ctx, t.orders, t.payments, t.shipments, t.notifications, t.deadLetter)
+}
+
 func ptr(s string) *string { return &s }
 
 // order is a realistic order (about 0.5 KB) placed at when.
@@ -226,6 +235,7 @@ func latency(ctx context.Context, cl *kgo.Client, c contender, o options, rate i
 	if err := createTopics(ctx, cl, t, o.Partitions); err != nil {
 		return lr, err
 	}
+	defer deleteTopics(cl, t)
 	procs, err := start(c, o, prefix)
 	if err != nil {
 		return lr, err
@@ -243,8 +253,8 @@ func latency(ctx context.Context, cl *kgo.Client, c contender, o options, rate i
 	defer cancel()
 	var mu sync.Mutex
 	var lat []time.Duration
-	warm := time.Now().Add(o.LatencyFor / 5)
-	received := 0
+	warm := time.Now().Add(time.Hour) // set when the load starts
+	received, probed := 0, false
 	var consumed sync.WaitGroup
 	consumed.Add(1)
 	go func() {
@@ -260,6 +270,11 @@ func latency(ctx context.Context, cl *kgo.Client, c contender, o options, rate i
 					return
 				}
 				mu.Lock()
+				if !strings.HasPrefix(string(r.Key), "lat-") {
+					probed = true
+					mu.Unlock()
+					return
+				}
 				received++
 				if v.PlacedAt.After(warm) {
 					lat = append(lat, now.Sub(v.PlacedAt))
@@ -269,9 +284,26 @@ func latency(ctx context.Context, cl *kgo.Client, c contender, o options, rate i
 		}
 	}()
 
-	// Give the contender a moment to join its groups before the clock starts.
-	time.Sleep(3 * time.Second)
+	// The clock starts once the contender is up: a probe order has come
+	// through all three hops.
+	probeDeadline := time.Now().Add(time.Minute)
+	for i := 0; ; i++ {
+		mu.Lock()
+		up := probed
+		mu.Unlock()
+		if up {
+			break
+		}
+		if time.Now().After(probeDeadline) {
+			return lr, fmt.Errorf("no probe order came through within a minute")
+		}
+		id := fmt.Sprintf("probe-%d-%d", rate, i)
+		cl.Produce(runCtx, &kgo.Record{Topic: t.orders, Key: []byte(id), Value: order(id, rand.New(rand.NewPCG(5, 6)), time.Now().UTC())}, nil)
+		time.Sleep(200 * time.Millisecond)
+	}
+	mu.Lock()
 	warm = time.Now().Add(o.LatencyFor / 5)
+	mu.Unlock()
 	rng := rand.New(rand.NewPCG(3, 4))
 	begin := time.Now()
 	interval := time.Second / time.Duration(rate)

@@ -26,12 +26,15 @@ def main():
             msgs = consumer.consume(num_messages=500, timeout=0.2)
             if not msgs:
                 continue
+            produced = 0
             for m in msgs:
                 if m.error():
                     continue
                 producer.produce(dst, key=m.key(), value=m.value())
-            producer.flush()
-            consumer.commit(asynchronous=False)
+                produced += 1
+            if produced:
+                producer.flush()
+                consumer.commit(asynchronous=False)
     except KeyboardInterrupt:
         pass
     finally:
