@@ -2,6 +2,7 @@ package events
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 )
@@ -58,11 +59,14 @@ func (e *InvalidError) Error() string {
 }
 
 func decodeAs[T Event](data []byte) (Event, error) {
-	if !json.Valid(data) {
-		return nil, &MalformedError{fmt.Sprintf("payload is not valid JSON (%d bytes)", len(data))}
-	}
 	var ev T
+	// One pass: Unmarshal checks the syntax as it decodes (a separate
+	// json.Valid cost a tenth of the pipeline's CPU in a profile).
 	if err := json.Unmarshal(data, &ev); err != nil {
+		var syntax *json.SyntaxError
+		if errors.As(err, &syntax) {
+			return nil, &MalformedError{fmt.Sprintf("payload is not valid JSON (%d bytes)", len(data))}
+		}
 		return nil, &MalformedError{fmt.Sprintf("payload does not fit %s: %v", ev.EventType(), err)}
 	}
 	if v, ok := any(ev).(validator); ok {
