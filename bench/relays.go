@@ -90,32 +90,19 @@ func runSarama(ctx context.Context, brokers []string, t topics) error {
 		return err
 	}
 	defer prod.Close()
-	var wg sync.WaitGroup
-	errs := make(chan error, 3)
-	for _, h := range hops(t) {
+	return eachHop(t, func(h hop) error {
 		group, err := sarama.NewConsumerGroup(brokers, h.group, cfg)
 		if err != nil {
 			return err
 		}
 		defer group.Close()
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for ctx.Err() == nil {
-				if err := group.Consume(ctx, []string{h.from}, saramaRelay{prod: prod, to: h.to}); err != nil {
-					errs <- fmt.Errorf("%s: %w", h.group, err)
-					return
-				}
+		for ctx.Err() == nil {
+			if err := group.Consume(ctx, []string{h.from}, saramaRelay{prod: prod, to: h.to}); err != nil {
+				return err
 			}
-		}()
-	}
-	wg.Wait()
-	select {
-	case err := <-errs:
-		return err
-	default:
+		}
 		return nil
-	}
+	})
 }
 
 type saramaRelay struct {
@@ -156,9 +143,7 @@ func (r saramaRelay) ConsumeClaim(sess sarama.ConsumerGroupSession, claim sarama
 // runFranz is a hand-written franz-go relay: poll, produce the polled records
 // synchronously, mark them for commit. Our stand-in for the limit.
 func runFranz(ctx context.Context, brokers []string, t topics) error {
-	var wg sync.WaitGroup
-	errs := make(chan error, 3)
-	for _, h := range hops(t) {
+	return eachHop(t, func(h hop) error {
 		cl, err := kgo.NewClient(
 			kgo.SeedBrokers(brokers...),
 			kgo.ConsumerGroup(h.group),
@@ -173,25 +158,34 @@ func runFranz(ctx context.Context, brokers []string, t topics) error {
 			return err
 		}
 		defer cl.Close()
+		for ctx.Err() == nil {
+			fs := cl.PollRecords(ctx, 10_000)
+			var out []*kgo.Record
+			fs.EachRecord(func(r *kgo.Record) {
+				out = append(out, &kgo.Record{Topic: h.to, Key: r.Key, Value: r.Value})
+			})
+			if len(out) > 0 {
+				if err := cl.ProduceSync(ctx, out...).FirstErr(); err != nil && ctx.Err() == nil {
+					return err
+				}
+				cl.MarkCommitRecords(fs.Records()...)
+			}
+			cl.AllowRebalance()
+		}
+		return nil
+	})
+}
+
+// eachHop runs fn for every hop at once and returns the first error.
+func eachHop(t topics, fn func(hop) error) error {
+	var wg sync.WaitGroup
+	errs := make(chan error, 3)
+	for _, h := range hops(t) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for ctx.Err() == nil {
-				fs := cl.PollRecords(ctx, 10_000)
-				var out []*kgo.Record
-				fs.EachRecord(func(r *kgo.Record) {
-					out = append(out, &kgo.Record{Topic: h.to, Key: r.Key, Value: r.Value})
-				})
-				if len(out) > 0 {
-					if err := cl.ProduceSync(ctx, out...).FirstErr(); err != nil {
-						if ctx.Err() == nil {
-							errs <- fmt.Errorf("%s: %w", h.group, err)
-						}
-						return
-					}
-					cl.MarkCommitRecords(fs.Records()...)
-				}
-				cl.AllowRebalance()
+			if err := fn(h); err != nil {
+				errs <- fmt.Errorf("%s: %w", h.group, err)
 			}
 		}()
 	}
