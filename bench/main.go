@@ -11,8 +11,10 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"os/exec"
 	"os/signal"
 	"runtime"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -86,6 +88,11 @@ func run() error {
 	}
 	fmt.Printf("orderflow benchmark — %s\n%s, Kafka %s, %d partitions, acks=all\n\n", env.Command, env.Machine, env.Kafka, env.Partitions)
 
+	if slices.Contains(o.Contenders, "python") {
+		if err := exec.Command("/usr/bin/python3", "-c", "import confluent_kafka").Run(); err != nil {
+			return fmt.Errorf("the python contender needs Debian's python3-confluent-kafka (apt-get install python3-confluent-kafka), or leave it out with --contenders: %w", err)
+		}
+	}
 	var results []result
 	for _, name := range o.Contenders {
 		c, ok := contenderByName(name)
