@@ -376,7 +376,7 @@ func run(t *testing.T, env []string, args ...string) string {
 func TestUnwritableDeadLetterTopic(t *testing.T) {
 	needKcat(t)
 	s := newStack(t)
-	serve, out := orderflow(t, s.env, "serve")
+	_, out := orderflow(t, s.env, "serve")
 	warm := <-s.seedAsync(t, seed.Plan{Count: 20})
 	testkit.WaitSettled(t, s.tr, warm.Orders, time.Minute)
 
@@ -429,7 +429,6 @@ func TestUnwritableDeadLetterTopic(t *testing.T) {
 	if !found {
 		t.Error("the stuck message never reached the dead-letter topic")
 	}
-	_ = serve
 }
 
 // findRecord returns where kcat finds the record with key and value in the orders topic.

@@ -85,7 +85,7 @@ func TestSIGTERMLosesNothing(t *testing.T) {
 		seeded <- m
 	}()
 	testkit.WaitFor(t, 30*time.Second, "some orders are notified before SIGTERM", func() (bool, string) {
-		return countNotified(tr) >= 300, fmt.Sprintf("%d notified; serve said:\n%s", countNotified(tr), out)
+		return tr.Notified() >= 300, fmt.Sprintf("%d notified; serve said:\n%s", tr.Notified(), out)
 	})
 	stopGracefully(t, serve, out)
 	if !strings.Contains(out.String(), "stopping: finishing messages in flight") {
@@ -110,12 +110,6 @@ func TestSIGTERMLosesNothing(t *testing.T) {
 		}
 	}
 	t.Logf("%d orders, 0 lost, %d duplicate outputs after SIGTERM and restart", len(m.Orders), dups)
-}
-
-func countNotified(tr interface {
-	Notified() int
-}) int {
-	return tr.Notified()
 }
 
 // receipts counts the gateway's receipts per order in its store file.
