@@ -12,6 +12,10 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
+
+	"go.uber.org/dig"
+	"go.uber.org/fx"
 
 	"github.com/orderflow/orderflow/app/config"
 	"github.com/orderflow/orderflow/app/messaging"
@@ -95,6 +99,16 @@ func flags(name string, io IO) (*flag.FlagSet, func(args []string) (config.Confi
 		}
 		return config.Load(*path, os.Environ())
 	}
+}
+
+// start starts a and reports a failure by its root cause, not fx's whole chain.
+func start(ctx context.Context, a *fx.App) error {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	if err := a.Start(ctx); err != nil {
+		return fmt.Errorf("start: %w", dig.RootCause(err))
+	}
+	return nil
 }
 
 // clientBrokers are the brokers a client command dials. With kafka.embedded

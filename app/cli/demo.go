@@ -7,7 +7,6 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"go.uber.org/dig"
 	"go.uber.org/fx"
 
 	"github.com/orderflow/orderflow/app"
@@ -40,10 +39,8 @@ func Demo(ctx context.Context, args []string, io IO) error {
 
 	var brokers messaging.Brokers
 	a := fx.New(app.Options(cfg), fx.Populate(&brokers))
-	startCtx, cancel := context.WithTimeout(ctx, time.Minute)
-	defer cancel()
-	if err := a.Start(startCtx); err != nil {
-		return fmt.Errorf("start: %w", dig.RootCause(err))
+	if err := start(ctx, a); err != nil {
+		return err
 	}
 	defer a.Stop(context.Background()) //nolint:errcheck // best effort on the way out
 	fmt.Fprintf(io.Err, "embedded broker on %v (in memory: gone when the demo exits)\n", []string(brokers))

@@ -8,7 +8,6 @@ import (
 	"syscall"
 	"time"
 
-	"go.uber.org/dig"
 	"go.uber.org/fx"
 
 	"github.com/orderflow/orderflow/app"
@@ -25,10 +24,8 @@ func Serve(ctx context.Context, args []string, io IO) error {
 		return err
 	}
 	a := fx.New(app.Options(cfg))
-	startCtx, cancel := context.WithTimeout(ctx, 2*time.Minute)
-	defer cancel()
-	if err := a.Start(startCtx); err != nil {
-		return fmt.Errorf("start: %w", dig.RootCause(err))
+	if err := start(ctx, a); err != nil {
+		return err
 	}
 	// fx and ctx both hear the first signal; a.Wait also ends when the router
 	// stops on its own, with a non-zero code.

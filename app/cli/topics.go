@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/orderflow/orderflow/app/messaging"
 )
@@ -20,10 +21,8 @@ func Topics(_ context.Context, args []string, io IO) error {
 	}
 	for _, t := range cfg.Topics.All() {
 		state := "exists"
-		for _, c := range created {
-			if c == t {
-				state = "created"
-			}
+		if slices.Contains(created, t) {
+			state = "created"
 		}
 		fmt.Fprintf(io.Out, "%-16s %s\n", t, state)
 	}

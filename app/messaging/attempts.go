@@ -11,8 +11,8 @@ import (
 
 type attemptsCtx struct{}
 
-// withAttemptCounter puts a counter of the attempts made on one message in ctx. The dead-letter middleware
-// puts a counter in the message's context; the retry middleware restores that
+// withAttemptCounter puts a counter of the attempts made on one message in
+// ctx. The dead-letter middleware calls it; the retry middleware restores that
 // context before each attempt, so the count survives retries.
 func withAttemptCounter(ctx context.Context) (context.Context, *int) {
 	n := new(int)

@@ -19,7 +19,8 @@ func withKey(msg *message.Message, key []byte) *message.Message {
 
 // marshaler is watermill-kafka's default header mapping plus a partition key
 // taken from the message's context: the order ID for events, the original key
-// for dead letters and replays. A message without one gets no key.
+// for dead letters and replays. A message without one gets no key. Consumed
+// records are read by toMessage.
 type marshaler struct{ kafka.DefaultMarshaler }
 
 func (m marshaler) Marshal(topic string, msg *message.Message) (*sarama.ProducerMessage, error) {
@@ -33,15 +34,14 @@ func (m marshaler) Marshal(topic string, msg *message.Message) (*sarama.Producer
 	return pm, nil
 }
 
-// Unmarshal gives a message produced without Watermill's UUID header (by any
-// other Kafka client) an ID derived from where it lies, so a redelivery keeps it.
-func (m marshaler) Unmarshal(km *sarama.ConsumerMessage) (*message.Message, error) {
-	msg, err := m.DefaultMarshaler.Unmarshal(km)
-	if err != nil {
-		return nil, err
-	}
+// toMessage reads a consumed record as a Watermill message: watermill-kafka's
+// header mapping, plus an ID derived from where the record lies for records
+// produced without Watermill's UUID header (by any other Kafka client), so a
+// redelivery keeps its ID.
+func toMessage(km *sarama.ConsumerMessage) *message.Message {
+	msg, _ := kafka.DefaultMarshaler{}.Unmarshal(km) // it cannot fail
 	if msg.UUID == "" {
 		msg.UUID = fmt.Sprintf("kafka-%s-%d-%d", km.Topic, km.Partition, km.Offset)
 	}
-	return msg, nil
+	return msg
 }

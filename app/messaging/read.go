@@ -16,20 +16,16 @@ import (
 // group and commits nothing, so it disturbs no one; and it never chases records
 // written after it started (replay's own output, for one).
 func ReadToEnd(ctx context.Context, brokers Brokers, cfg config.Kafka, topic string, fn func(*sarama.ConsumerMessage) error) error {
-	client, err := sarama.NewClient(brokers, SaramaConfig(cfg))
+	client, consumer, err := openConsumer(brokers, cfg)
 	if err != nil {
-		return fmt.Errorf("kafka client: %w", err)
+		return err
 	}
 	defer client.Close()
+	defer consumer.Close()
 	partitions, err := client.Partitions(topic)
 	if err != nil {
 		return fmt.Errorf("partitions of %s: %w", topic, err)
 	}
-	consumer, err := sarama.NewConsumerFromClient(client)
-	if err != nil {
-		return fmt.Errorf("consumer: %w", err)
-	}
-	defer consumer.Close()
 
 	// Every partition's end is taken before any is read: records written
 	// while reading (replay's own output, for one) are not read.
@@ -83,15 +79,11 @@ func readPartition(ctx context.Context, c sarama.Consumer, topic string, p int32
 // ends. Every partition has its own goroutine; Tail returns when all have
 // ended. fn is called from several goroutines at once.
 func Tail(ctx context.Context, brokers Brokers, cfg config.Kafka, topics []string, fn func(*sarama.ConsumerMessage)) error {
-	client, err := sarama.NewClient(brokers, SaramaConfig(cfg))
+	client, consumer, err := openConsumer(brokers, cfg)
 	if err != nil {
-		return fmt.Errorf("kafka client: %w", err)
+		return err
 	}
 	defer client.Close()
-	consumer, err := sarama.NewConsumerFromClient(client)
-	if err != nil {
-		return fmt.Errorf("consumer: %w", err)
-	}
 	defer consumer.Close()
 
 	var wg sync.WaitGroup
@@ -147,4 +139,19 @@ func consumePartition(ctx context.Context, client sarama.Client, c sarama.Consum
 		case <-ctx.Done():
 		}
 	}
+}
+
+// openConsumer returns a client and a group-less consumer on it; the caller
+// closes both, the consumer first.
+func openConsumer(brokers Brokers, cfg config.Kafka) (sarama.Client, sarama.Consumer, error) {
+	client, err := sarama.NewClient(brokers, SaramaConfig(cfg))
+	if err != nil {
+		return nil, nil, fmt.Errorf("kafka client: %w", err)
+	}
+	consumer, err := sarama.NewConsumerFromClient(client)
+	if err != nil {
+		client.Close()
+		return nil, nil, fmt.Errorf("consumer: %w", err)
+	}
+	return client, consumer, nil
 }

@@ -211,10 +211,7 @@ func orderKey(km *sarama.ConsumerMessage) string {
 // is awaited until drainCtx ends. It reports whether km was acknowledged.
 func deliver(ctx, drainCtx context.Context, km *sarama.ConsumerMessage, out chan<- *message.Message) bool {
 	for ctx.Err() == nil {
-		msg, err := marshaler{}.Unmarshal(km)
-		if err != nil { // the default unmarshaler cannot fail; guard anyway
-			msg = message.NewMessage(fmt.Sprintf("kafka-%s-%d-%d", km.Topic, km.Partition, km.Offset), km.Value)
-		}
+		msg := toMessage(km)
 		msgCtx, cancel := context.WithCancel(withOrigin(drainCtx, km))
 		msg.SetContext(msgCtx)
 		select {
