@@ -9,11 +9,11 @@ import (
 )
 
 // topics are one contender's five topics, named after a prefix so no two
-// runs share a topic.
-type topics struct{ orders, payments, shipments, notifications, deadLetter string }
+// runs share a topic (or, for the relays, a consumer group).
+type topics struct{ prefix, orders, payments, shipments, notifications, deadLetter string }
 
 func topicsFor(prefix string) topics {
-	return topics{prefix + "orders", prefix + "payments", prefix + "shipments", prefix + "notifications", prefix + "dlq"}
+	return topics{prefix, prefix + "orders", prefix + "payments", prefix + "shipments", prefix + "notifications", prefix + "dlq"}
 }
 
 type contender struct {

@@ -55,6 +55,7 @@ func run() error {
 	flag.IntVar(&o.Partitions, "partitions", 12, "partitions of every topic, for every contender")
 	flag.DurationVar(&o.MaxTime, "max-time", 3*time.Minute, "stop a throughput run after this long and report the rate so far")
 	flag.DurationVar(&o.LatencyFor, "latency-for", time.Minute, "length of each latency run (the first fifth is warm-up)")
+	rates := flag.String("rates", "1000,25%", "latency runs: orders/s, or a percentage of the contender's max throughput; none skips them")
 	contenders := flag.String("contenders", strings.Join(contenderNames, ","), "contenders to run")
 	jsonOut := flag.String("json", "", "also write the figures to this file")
 	flag.Parse()
@@ -62,6 +63,14 @@ func run() error {
 		o.Orders, o.LatencyFor, o.MaxTime = 20_000, 15*time.Second, 45*time.Second
 	}
 	o.Contenders = strings.Split(*contenders, ",")
+	if *rates != "none" && *rates != "" {
+		o.Rates = strings.Split(*rates, ",")
+	}
+	for _, r := range o.Rates {
+		if _, err := parseRate(r, 1); err != nil {
+			return err
+		}
+	}
 	o.Brokers = strings.Split(*brokers, ",")
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

@@ -1,17 +1,15 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
-	"os"
-	"os/exec"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
@@ -21,14 +19,17 @@ import (
 )
 
 type result struct {
-	Name            string          `json:"name"`
-	Title           string          `json:"title"`
-	OrdersPerSecond float64         `json:"orders_per_second"`
-	Settled         int             `json:"settled"`
-	Partial         bool            `json:"partial"` // stopped at --max-time before every order settled
-	CPUPer1000      float64         `json:"cpu_seconds_per_1000_orders"`
-	PeakRSSMiB      float64         `json:"peak_rss_mib"`
-	Latency         []latencyResult `json:"latency"`
+	Name            string  `json:"name"`
+	Title           string  `json:"title"`
+	OrdersPerSecond float64 `json:"orders_per_second"`
+	Settled         int     `json:"settled"`
+	Partial         bool    `json:"partial"` // stopped at --max-time before every order settled
+	CPUPer1000      float64 `json:"cpu_seconds_per_1000_orders"`
+	// BrokerCPUPer1000 is the local cluster's CPU spent on the contender's
+	// traffic; 0 when the brokers are not local processes.
+	BrokerCPUPer1000 float64         `json:"broker_cpu_seconds_per_1000_orders"`
+	PeakRSSMiB       float64         `json:"peak_rss_mib"`
+	Latency          []latencyResult `json:"latency"`
 }
 
 type latencyResult struct {
@@ -65,14 +66,14 @@ func measure(ctx context.Context, c contender, o options) (result, error) {
 	if err != nil {
 		return r, err
 	}
-	sampler := newSampler(procs)
+	defer procs.stop()
+	sampler := newSampler(procs, brokerPIDs())
 	started := time.Now()
 	var first time.Time
 	var settled int
 	lastReport := time.Now()
 	for {
-		if err := ctx.Err(); err != nil {
-			stopAll(procs)
+		if err := cmp.Or(ctx.Err(), procs.failed()); err != nil {
 			return r, err
 		}
 		pay, _ := endOffsets(ctx, cl, t.payments)
@@ -100,16 +101,18 @@ func measure(ctx context.Context, c contender, o options) (result, error) {
 		first = started
 	}
 	elapsed := time.Since(first)
-	cpu, peak := sampler.stop()
-	stopAll(procs)
+	use := sampler.stop()
+	procs.stop()
 	r.Settled = settled
 	r.OrdersPerSecond = float64(settled) / elapsed.Seconds()
-	r.PeakRSSMiB = peak
+	r.PeakRSSMiB = use.peakRSS
 	if settled > 0 {
-		r.CPUPer1000 = cpu / float64(settled) * 1000
+		r.CPUPer1000 = use.cpu / float64(settled) * 1000
+		r.BrokerCPUPer1000 = use.brokerCPU / float64(settled) * 1000
 	}
-	fmt.Printf("   throughput: %.0f orders/s (%d settled in %s%s), peak RSS %.1f MiB, %.3f CPU s / 1000 orders\n",
-		r.OrdersPerSecond, settled, elapsed.Round(100*time.Millisecond), map[bool]string{true: ", stopped at --max-time"}[r.Partial], peak, r.CPUPer1000)
+	fmt.Printf("   throughput: %.0f orders/s (%d settled in %s%s), peak RSS %.1f MiB, CPU s / 1000 orders: %.3f contender, %.3f brokers\n",
+		r.OrdersPerSecond, settled, elapsed.Round(100*time.Millisecond), map[bool]string{true: ", stopped at --max-time"}[r.Partial],
+		r.PeakRSSMiB, r.CPUPer1000, r.BrokerCPUPer1000)
 
 	// Latency at fixed open-loop loads.
 	for _, rate := range latencyRates(o.Rates, r.OrdersPerSecond) {
@@ -123,12 +126,33 @@ func measure(ctx context.Context, c contender, o options) (result, error) {
 }
 
 // latencyRates are 1,000 orders/s and a quarter of the contender's maximum.
-func latencyRates(_ []string, max float64) []int {
-	rates := []int{1000}
-	if q := int(max / 4); q > 0 && q != 1000 {
-		rates = append(rates, q)
+// latencyRates turns --rates into orders per second for a contender whose max
+// throughput is max, leaving out repeats and rates that round to nothing.
+func latencyRates(specs []string, max float64) []int {
+	var rates []int
+	for _, s := range specs {
+		r, _ := parseRate(s, max) // checked at start
+		if r > 0 && !slices.Contains(rates, r) {
+			rates = append(rates, r)
+		}
 	}
 	return rates
+}
+
+// parseRate reads "1000" as 1,000 orders/s and "25%" as a quarter of max.
+func parseRate(s string, max float64) (int, error) {
+	if p, ok := strings.CutSuffix(s, "%"); ok {
+		f, err := strconv.ParseFloat(p, 64)
+		if err != nil || f <= 0 {
+			return 0, fmt.Errorf("--rates: %q is not a percentage", s)
+		}
+		return int(max * f / 100), nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n <= 0 {
+		return 0, fmt.Errorf("--rates: %q is neither orders per second nor a percentage", s)
+	}
+	return n, nil
 }
 
 func createTopics(ctx context.Context, cl *kgo.Client, t topics, partitions int) error {
@@ -192,39 +216,6 @@ func endOffsets(ctx context.Context, cl *kgo.Client, topic string) (int64, error
 	return sum, nil
 }
 
-func start(c contender, o options, prefix string) ([]*exec.Cmd, error) {
-	cmds := c.commands(o.Brokers, prefix, o.Partitions)
-	for _, cmd := range cmds {
-		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-		if err := cmd.Start(); err != nil {
-			stopAll(cmds)
-			return nil, err
-		}
-	}
-	return cmds, nil
-}
-
-func stopAll(cmds []*exec.Cmd) {
-	for _, cmd := range cmds {
-		if cmd.Process != nil {
-			_ = cmd.Process.Signal(syscall.SIGTERM)
-		}
-	}
-	for _, cmd := range cmds {
-		if cmd.Process == nil {
-			continue
-		}
-		done := make(chan struct{})
-		go func() { _ = cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(30 * time.Second):
-			_ = cmd.Process.Kill()
-			<-done
-		}
-	}
-}
-
 // latency runs a fresh contender under an open-loop load of rate orders/s.
 // Each order carries its intended send time; the delay to its notification is
 // measured, after a warm-up of the first fifth of the run.
@@ -240,8 +231,8 @@ func latency(ctx context.Context, cl *kgo.Client, c contender, o options, rate i
 	if err != nil {
 		return lr, err
 	}
-	defer stopAll(procs)
-	sampler := newSampler(procs)
+	defer procs.stop()
+	sampler := newSampler(procs, nil)
 	sampler.markStart()
 
 	consumer, err := kgo.NewClient(kgo.SeedBrokers(o.Brokers...), kgo.ConsumeTopics(t.notifications), kgo.FetchMaxWait(10*time.Millisecond))
@@ -294,6 +285,9 @@ func latency(ctx context.Context, cl *kgo.Client, c contender, o options, rate i
 		if up {
 			break
 		}
+		if err := procs.failed(); err != nil {
+			return lr, err
+		}
 		if time.Now().After(probeDeadline) {
 			return lr, fmt.Errorf("no probe order came through within a minute")
 		}
@@ -332,7 +326,10 @@ func latency(ctx context.Context, cl *kgo.Client, c contender, o options, rate i
 	}
 	cancel()
 	consumed.Wait()
-	_, _ = sampler.stop()
+	sampler.stop()
+	if err := procs.failed(); err != nil {
+		return lr, err
+	}
 	mu.Lock()
 	defer mu.Unlock()
 	lr.Received = received
@@ -348,92 +345,4 @@ func latency(ctx context.Context, cl *kgo.Client, c contender, o options, rate i
 	fmt.Printf("   latency at %d orders/s: p50 %.1f ms, p99 %.1f ms, p99.9 %.1f ms (%d/%d received), steady RSS %.1f MiB\n",
 		rate, lr.P50ms, lr.P99ms, lr.P999ms, lr.Received, lr.Sent, lr.SteadyRSS)
 	return lr, nil
-}
-
-// sampler reads the RSS and CPU time of a contender's processes every 100 ms.
-type sampler struct {
-	procs    []*exec.Cmd
-	mu       sync.Mutex
-	rss      []float64
-	peak     float64
-	cpuStart float64
-	done     chan struct{}
-	stopped  chan struct{}
-}
-
-func newSampler(procs []*exec.Cmd) *sampler {
-	s := &sampler{procs: procs, done: make(chan struct{}), stopped: make(chan struct{})}
-	go func() {
-		defer close(s.stopped)
-		tick := time.NewTicker(100 * time.Millisecond)
-		defer tick.Stop()
-		for {
-			rss, _ := s.read()
-			s.mu.Lock()
-			s.rss = append(s.rss, rss)
-			s.peak = max(s.peak, rss)
-			s.mu.Unlock()
-			select {
-			case <-tick.C:
-			case <-s.done:
-				return
-			}
-		}
-	}()
-	return s
-}
-
-// markStart starts the CPU clock (and the steady-RSS window) now.
-func (s *sampler) markStart() {
-	_, cpu := s.read()
-	s.mu.Lock()
-	s.cpuStart, s.rss = cpu, nil
-	s.mu.Unlock()
-}
-
-// stop ends sampling and returns CPU seconds since markStart and the peak RSS in MiB.
-func (s *sampler) stop() (float64, float64) {
-	_, cpu := s.read()
-	close(s.done)
-	<-s.stopped
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return cpu - s.cpuStart, s.peak
-}
-
-func (s *sampler) median() float64 {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if len(s.rss) == 0 {
-		return 0
-	}
-	v := slices.Clone(s.rss)
-	slices.Sort(v)
-	return v[len(v)/2]
-}
-
-// read sums RSS (MiB) and CPU seconds over the processes from /proc.
-func (s *sampler) read() (rssMiB, cpuSeconds float64) {
-	for _, p := range s.procs {
-		if p.Process == nil {
-			continue
-		}
-		pid := strconv.Itoa(p.Process.Pid)
-		if status, err := os.ReadFile("/proc/" + pid + "/status"); err == nil {
-			for _, line := range strings.Split(string(status), "\n") {
-				if strings.HasPrefix(line, "VmRSS:") {
-					kb, _ := strconv.ParseFloat(strings.Fields(line)[1], 64)
-					rssMiB += kb / 1024
-				}
-			}
-		}
-		if stat, err := os.ReadFile("/proc/" + pid + "/stat"); err == nil {
-			// Fields after the command name, which is in parentheses.
-			f := strings.Fields(string(stat)[strings.LastIndexByte(string(stat), ')')+2:])
-			utime, _ := strconv.ParseFloat(f[11], 64)
-			stime, _ := strconv.ParseFloat(f[12], 64)
-			cpuSeconds += (utime + stime) / 100 // USER_HZ
-		}
-	}
-	return rssMiB, cpuSeconds
 }

@@ -24,9 +24,9 @@ type hop struct{ group, from, to string }
 
 func hops(t topics) []hop {
 	return []hop{
-		{"payments", t.orders, t.payments},
-		{"shipping", t.payments, t.shipments},
-		{"notifications", t.payments, t.notifications},
+		{t.prefix + "payments", t.orders, t.payments},
+		{t.prefix + "shipping", t.payments, t.shipments},
+		{t.prefix + "notifications", t.payments, t.notifications},
 	}
 }
 

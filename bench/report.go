@@ -22,7 +22,7 @@ func report(w io.Writer, rs []result) {
 	}
 	fmt.Fprintln(w, "\nMax throughput (pre-filled backlog, orders settled per second)")
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "contender\torders/s\tvs orderflow\tsettled\tCPU s/1000\tpeak RSS MiB\t")
+	fmt.Fprintln(tw, "contender\torders/s\tvs orderflow\tsettled\tCPU s/1000\tbroker CPU s/1000\tpeak RSS MiB\t")
 	for _, r := range rs {
 		partial := ""
 		if r.Partial {
@@ -32,7 +32,8 @@ func report(w io.Writer, rs []result) {
 		if base != nil {
 			b = base.OrdersPerSecond
 		}
-		fmt.Fprintf(tw, "%s\t%.0f\t%s\t%d%s\t%.3f\t%.1f\t\n", r.Title, r.OrdersPerSecond, ratio(r.OrdersPerSecond, b), r.Settled, partial, r.CPUPer1000, r.PeakRSSMiB)
+		fmt.Fprintf(tw, "%s\t%.0f\t%s\t%d%s\t%.3f\t%s\t%.1f\t\n", r.Title, r.OrdersPerSecond, ratio(r.OrdersPerSecond, b), r.Settled, partial,
+			r.CPUPer1000, brokerCPU(r.BrokerCPUPer1000), r.PeakRSSMiB)
 	}
 	tw.Flush()
 
@@ -45,4 +46,11 @@ func report(w io.Writer, rs []result) {
 		}
 	}
 	tw.Flush()
+}
+
+func brokerCPU(v float64) string {
+	if v == 0 {
+		return "—"
+	}
+	return fmt.Sprintf("%.3f", v)
 }
