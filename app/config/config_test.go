@@ -86,6 +86,7 @@ func TestValidate(t *testing.T) {
 		{name: "isr above rf", give: func(c *config.Config) { c.Topics.ReplicationFactor = 1 }, want: "min_insync_replicas 2 must be between 1 and replication_factor 1"},
 		{name: "flaky past budget", give: func(c *config.Config) { c.Faults.FlakyFailures = 5 }, want: "faults.flaky_failures 5"},
 		{name: "fail within budget", give: func(c *config.Config) { c.Faults.FailFailures = 2 }, want: "faults.fail_failures 2 must be at least retry.max_attempts (5)"},
+		{name: "no gateway records", give: func(c *config.Config) { c.Gateway.MemoryRecords = 0 }, want: "gateway.memory_records 0 must be at least 1"},
 		{name: "error rate", give: func(c *config.Config) { c.Faults.ErrorRate.Payments = 2 }, want: "faults.error_rate.payments 2"},
 	}
 	for _, tt := range tests {

@@ -37,7 +37,7 @@ func Default() Config {
 			CloseTimeout:    30 * time.Second,
 		},
 		Replay:  Replay{MaxReplays: 3},
-		Gateway: Gateway{DeclineOverCents: 50_000},
+		Gateway: Gateway{DeclineOverCents: 50_000, MemoryRecords: 100_000},
 		Faults:  Faults{FlakyFailures: 2, FailFailures: 5},
 		Logging: Logging{Level: "info", Format: "text"},
 	}

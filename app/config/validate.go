@@ -115,10 +115,14 @@ func (r Replay) validate() error {
 }
 
 func (g Gateway) validate() error {
+	var errs []error
 	if g.DeclineOverCents < 0 {
-		return fmt.Errorf("gateway.decline_over_cents %d must not be negative", g.DeclineOverCents)
+		errs = append(errs, fmt.Errorf("gateway.decline_over_cents %d must not be negative", g.DeclineOverCents))
 	}
-	return nil
+	if g.MemoryRecords < 1 {
+		errs = append(errs, fmt.Errorf("gateway.memory_records %d must be at least 1", g.MemoryRecords))
+	}
+	return errors.Join(errs...)
 }
 
 func (f Faults) validate(r Retry) error {

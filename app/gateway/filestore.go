@@ -29,16 +29,17 @@ type record struct {
 	Receipt *handlers.Receipt `json:"receipt,omitempty"`
 }
 
-// OpenStore opens the file at path, or returns a MemoryStore when path is empty.
-func OpenStore(path string) (Store, error) {
+// OpenStore opens the file at path, or returns a MemoryStore of up to
+// memoryRecords records when path is empty. The file keeps every record.
+func OpenStore(path string, memoryRecords int) (Store, error) {
 	if path == "" {
-		return NewMemoryStore(), nil
+		return NewMemoryStore(memoryRecords), nil
 	}
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("open gateway store: %w", err)
 	}
-	return &FileStore{f: f, r: bufio.NewReader(f), mem: NewMemoryStore()}, nil
+	return &FileStore{f: f, r: bufio.NewReader(f), mem: NewMemoryStore(0)}, nil
 }
 
 func (s *FileStore) Charge(key string, decide func(int) (handlers.Receipt, error)) (handlers.Receipt, error) {

@@ -21,7 +21,7 @@ var Module = fx.Module("gateway",
 )
 
 func newStore(lc fx.Lifecycle, cfg config.Config) (Store, error) {
-	s, err := OpenStore(cfg.Gateway.StorePath)
+	s, err := OpenStore(cfg.Gateway.StorePath, cfg.Gateway.MemoryRecords)
 	if err != nil {
 		return nil, err
 	}

@@ -14,18 +14,23 @@ type Store interface {
 	Close() error
 }
 
-// MemoryStore keeps records for the life of the process.
+// MemoryStore keeps the records of the last limit keys for the life of the
+// process, forgetting the oldest key first.
 type MemoryStore struct {
 	mu       sync.Mutex
 	attempts map[string]int
 	receipts map[string]handlers.Receipt
+	limit    int      // keys kept; 0 keeps every key
+	keys     []string // in the order first charged; a ring once full
+	oldest   int      // index in keys of the next key to forget
 }
 
 var _ Store = (*MemoryStore)(nil)
 
-// NewMemoryStore returns an empty store.
-func NewMemoryStore() *MemoryStore {
-	return &MemoryStore{attempts: map[string]int{}, receipts: map[string]handlers.Receipt{}}
+// NewMemoryStore returns an empty store that keeps up to limit keys' records,
+// or every key's with limit 0.
+func NewMemoryStore(limit int) *MemoryStore {
+	return &MemoryStore{attempts: map[string]int{}, receipts: map[string]handlers.Receipt{}, limit: limit}
 }
 
 func (m *MemoryStore) Charge(key string, decide func(int) (handlers.Receipt, error)) (handlers.Receipt, error) {
@@ -34,6 +39,9 @@ func (m *MemoryStore) Charge(key string, decide func(int) (handlers.Receipt, err
 	if r, ok := m.receipts[key]; ok {
 		return r, nil
 	}
+	if _, seen := m.attempts[key]; !seen {
+		m.remember(key)
+	}
 	m.attempts[key]++
 	r, err := decide(m.attempts[key])
 	if err != nil {
@@ -41,6 +49,21 @@ func (m *MemoryStore) Charge(key string, decide func(int) (handlers.Receipt, err
 	}
 	m.receipts[key] = r
 	return r, nil
+}
+
+// remember records that key is new, forgetting the oldest key once limit keys are kept.
+func (m *MemoryStore) remember(key string) {
+	switch {
+	case m.limit == 0:
+	case len(m.keys) < m.limit:
+		m.keys = append(m.keys, key)
+	default:
+		forget := m.keys[m.oldest]
+		delete(m.attempts, forget)
+		delete(m.receipts, forget)
+		m.keys[m.oldest] = key
+		m.oldest = (m.oldest + 1) % m.limit
+	}
 }
 
 // Charges returns how many keys have a receipt.
