@@ -40,6 +40,12 @@ func SaramaConfig(cfg config.Kafka) *sarama.Config {
 	c.Consumer.Offsets.AutoCommit.Enable = true
 	c.Consumer.Offsets.AutoCommit.Interval = 250 * time.Millisecond
 	c.Consumer.Return.Errors = true
+	// A fetch asks for up to 256 KiB per partition, not Sarama's 1 MiB: a
+	// consumed message pins its whole fetch response, and with a backlog every
+	// partition holds one behind the messages in flight (peak RSS draining
+	// 200,000 orders: 394 MiB at 1 MiB). A larger message still gets through:
+	// Sarama doubles the size for it.
+	c.Consumer.Fetch.Default = 256 << 10
 	c.Consumer.Group.Rebalance.GroupStrategies = []sarama.BalanceStrategy{sarama.NewBalanceStrategyRoundRobin()}
 
 	c.Metadata.Retry.Max = 10
