@@ -14,6 +14,7 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/orderflow/orderflow/app/seed"
 )
@@ -168,7 +169,56 @@ func createTopics(ctx context.Context, cl *kgo.Client, t topics, partitions int)
 			return fmt.Errorf("create %s: %w", r.Topic, r.Err)
 		}
 	}
-	return nil
+	return awaitTopics(ctx, cl, t, partitions)
+}
+
+// awaitTopics waits until every broker's metadata holds the new topics with a
+// leader for each partition. A contender started earlier can miss them: a
+// librdkafka consumer that subscribes while its broker does not know the topic
+// yet looks again only at topic.metadata.refresh.interval.ms (5 minutes).
+func awaitTopics(ctx context.Context, cl *kgo.Client, t topics, partitions int) error {
+	names := []string{t.orders, t.payments, t.shipments, t.notifications, t.deadLetter}
+	req := kmsg.NewPtrMetadataRequest()
+	for _, n := range names {
+		rt := kmsg.NewMetadataRequestTopic()
+		rt.Topic = kmsg.StringPtr(n)
+		req.Topics = append(req.Topics, rt)
+	}
+	known := func(b *kgo.Broker) bool {
+		resp, err := b.Request(ctx, req)
+		if err != nil {
+			return false
+		}
+		for _, rt := range resp.(*kmsg.MetadataResponse).Topics {
+			if rt.ErrorCode != 0 || len(rt.Partitions) != partitions {
+				return false
+			}
+			for _, p := range rt.Partitions {
+				if p.ErrorCode != 0 || p.Leader < 0 {
+					return false
+				}
+			}
+		}
+		return len(resp.(*kmsg.MetadataResponse).Topics) == len(names)
+	}
+	deadline := time.Now().Add(time.Minute)
+	for {
+		brokers, err := kadm.NewClient(cl).BrokerMetadata(ctx)
+		if err != nil {
+			return err
+		}
+		all := len(brokers.Brokers) > 0
+		for _, b := range brokers.Brokers {
+			all = all && known(cl.Broker(int(b.NodeID)))
+		}
+		if all {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("topics %s*: not known to every broker a minute after their creation", t.prefix)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }
 
 // deleteTopics removes a run's topics, so that later runs meet a cluster no
