@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"slices"
 	"text/tabwriter"
 )
 
@@ -37,15 +38,26 @@ func report(w io.Writer, rs []result) {
 	}
 	tw.Flush()
 
+	if !slices.ContainsFunc(rs, func(r result) bool { return len(r.Latency) > 0 }) {
+		return // --rates none
+	}
 	fmt.Fprintln(w, "\nLatency, order → notification over three hops, open-loop load")
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "contender\trate/s\tp50 ms\tp99 ms\tp99.9 ms\treceived\tsteady RSS MiB\t")
 	for _, r := range rs {
 		for _, l := range r.Latency {
-			fmt.Fprintf(tw, "%s\t%d\t%.1f\t%.1f\t%.1f\t%d/%d\t%.1f\t\n", r.Title, l.Rate, l.P50ms, l.P99ms, l.P999ms, l.Received, l.Sent, l.SteadyRSS)
+			fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%d/%d\t%.1f\t\n", r.Title, l.Rate, ms(l.P50ms), ms(l.P99ms), ms(l.P999ms), l.Received, l.Sent, l.SteadyRSS)
 		}
 	}
 	tw.Flush()
+}
+
+// ms prints a latency; 0 means no order came through after the warm-up.
+func ms(v float64) string {
+	if v == 0 {
+		return "—"
+	}
+	return fmt.Sprintf("%.1f", v)
 }
 
 func brokerCPU(v float64) string {

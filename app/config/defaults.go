@@ -33,7 +33,7 @@ func Default() Config {
 		Handler: Handler{
 			Timeout:         5 * time.Second,
 			MaxMessageBytes: 64 * 1024,
-			MaxInFlight:     128,
+			MaxInFlight:     64,
 			CloseTimeout:    30 * time.Second,
 		},
 		Replay:  Replay{MaxReplays: 3},
