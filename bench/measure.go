@@ -392,7 +392,7 @@ func latency(ctx context.Context, cl *kgo.Client, c contender, o options, rate i
 	}
 	lr.P50ms, lr.P99ms, lr.P999ms = q(0.50), q(0.99), q(0.999)
 	lr.SteadyRSS = sampler.median()
-	fmt.Printf("   latency at %d orders/s: p50 %.1f ms, p99 %.1f ms, p99.9 %.1f ms (%d/%d received), steady RSS %.1f MiB\n",
-		rate, lr.P50ms, lr.P99ms, lr.P999ms, lr.Received, lr.Sent, lr.SteadyRSS)
+	fmt.Printf("   latency at %d orders/s: p50 %s ms, p99 %s ms, p99.9 %s ms (%d/%d received), steady RSS %.1f MiB\n",
+		rate, ms(lr.P50ms), ms(lr.P99ms), ms(lr.P999ms), lr.Received, lr.Sent, lr.SteadyRSS)
 	return lr, nil
 }
