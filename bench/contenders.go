@@ -16,6 +16,10 @@ func topicsFor(prefix string) topics {
 	return topics{prefix, prefix + "orders", prefix + "payments", prefix + "shipments", prefix + "notifications", prefix + "dlq"}
 }
 
+func (t topics) all() []string {
+	return []string{t.orders, t.payments, t.shipments, t.notifications, t.deadLetter}
+}
+
 type contender struct {
 	name, title string
 	// commands returns the processes that make up the contender.

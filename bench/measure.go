@@ -159,8 +159,7 @@ func parseRate(s string, max float64) (int, error) {
 func createTopics(ctx context.Context, cl *kgo.Client, t topics, partitions int) error {
 	adm := kadm.NewClient(cl)
 	rf := int16(3)
-	resp, err := adm.CreateTopics(ctx, int32(partitions), rf, map[string]*string{"min.insync.replicas": ptr("2")},
-		t.orders, t.payments, t.shipments, t.notifications, t.deadLetter)
+	resp, err := adm.CreateTopics(ctx, int32(partitions), rf, map[string]*string{"min.insync.replicas": ptr("2")}, t.all()...)
 	if err != nil {
 		return err
 	}
@@ -177,13 +176,7 @@ func createTopics(ctx context.Context, cl *kgo.Client, t topics, partitions int)
 // librdkafka consumer that subscribes while its broker does not know the topic
 // yet looks again only at topic.metadata.refresh.interval.ms (5 minutes).
 func awaitTopics(ctx context.Context, cl *kgo.Client, t topics, partitions int) error {
-	names := []string{t.orders, t.payments, t.shipments, t.notifications, t.deadLetter}
-	req := kmsg.NewPtrMetadataRequest()
-	for _, n := range names {
-		rt := kmsg.NewMetadataRequestTopic()
-		rt.Topic = kmsg.StringPtr(n)
-		req.Topics = append(req.Topics, rt)
-	}
+	req := metadataRequest(t.all())
 	known := func(b *kgo.Broker) bool {
 		resp, err := b.Request(ctx, req)
 		if err != nil {
@@ -199,7 +192,7 @@ func awaitTopics(ctx context.Context, cl *kgo.Client, t topics, partitions int) 
 				}
 			}
 		}
-		return len(resp.(*kmsg.MetadataResponse).Topics) == len(names)
+		return len(resp.(*kmsg.MetadataResponse).Topics) == len(req.Topics)
 	}
 	deadline := time.Now().Add(time.Minute)
 	for {
@@ -217,8 +210,23 @@ func awaitTopics(ctx context.Context, cl *kgo.Client, t topics, partitions int) 
 		if time.Now().After(deadline) {
 			return fmt.Errorf("topics %s*: not known to every broker a minute after their creation", t.prefix)
 		}
-		time.Sleep(100 * time.Millisecond)
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
 	}
+}
+
+// metadataRequest asks for these topics' metadata only.
+func metadataRequest(names []string) *kmsg.MetadataRequest {
+	req := kmsg.NewPtrMetadataRequest()
+	for _, n := range names {
+		rt := kmsg.NewMetadataRequestTopic()
+		rt.Topic = kmsg.StringPtr(n)
+		req.Topics = append(req.Topics, rt)
+	}
+	return req
 }
 
 // deleteTopics removes a run's topics, so that later runs meet a cluster no
@@ -226,7 +234,7 @@ func awaitTopics(ctx context.Context, cl *kgo.Client, t topics, partitions int) 
 func deleteTopics(cl *kgo.Client, t topics) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	_, _ = kadm.NewClient(cl).DeleteTopics(ctx, t.orders, t.payments, t.shipments, t.notifications, t.deadLetter)
+	_, _ = kadm.NewClient(cl).DeleteTopics(ctx, t.all()...)
 }
 
 func ptr(s string) *string { return &s }
