@@ -8,18 +8,6 @@ import (
 	"strings"
 )
 
-// topics are one contender's five topics, named after a prefix so no two
-// runs share a topic (or, for the relays, a consumer group).
-type topics struct{ prefix, orders, payments, shipments, notifications, deadLetter string }
-
-func topicsFor(prefix string) topics {
-	return topics{prefix, prefix + "orders", prefix + "payments", prefix + "shipments", prefix + "notifications", prefix + "dlq"}
-}
-
-func (t topics) all() []string {
-	return []string{t.orders, t.payments, t.shipments, t.notifications, t.deadLetter}
-}
-
 type contender struct {
 	name, title string
 	// commands returns the processes that make up the contender.
