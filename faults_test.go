@@ -314,16 +314,7 @@ func TestDeadLetterReplayCLI(t *testing.T) {
 	}
 	testkit.WaitSettled(t, s.tr, m.Orders, 2*time.Minute)
 
-	want := map[string]messaging.ErrorKind{}
-	for _, id := range m.Poison {
-		want[id] = messaging.KindPermanent
-	}
-	for _, id := range m.Fail {
-		want[id] = messaging.KindRetriesExhausted
-	}
-	for _, id := range m.Panic {
-		want[id] = messaging.KindPanic
-	}
+	want := testkit.ExpectedDeadLetters(m)
 	got := map[string]messaging.ErrorKind{}
 	for _, line := range strings.Split(strings.TrimSpace(run(t, s.env, "dlq", "list", "--json")), "\n") {
 		var d messaging.DeadLetter

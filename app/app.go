@@ -38,7 +38,6 @@ func Options(cfg config.Config) fx.Option {
 			l := &fxevent.SlogLogger{Logger: log.With("component", "fx")}
 			l.UseLogLevel(slog.LevelDebug)
 			l.UseErrorLevel(slog.LevelDebug) // start-up errors are returned, and reported once, by the command
-
 			return l
 		}),
 	)

@@ -33,16 +33,7 @@ func pipelineSettlesEveryOrder(t *testing.T, c testkit.Cluster) {
 	}
 	testkit.WaitSettled(t, tr, m.Orders, time.Minute)
 
-	wantDead := map[string]messaging.ErrorKind{}
-	for _, id := range m.Poison {
-		wantDead[id] = messaging.KindPermanent
-	}
-	for _, id := range m.Fail {
-		wantDead[id] = messaging.KindRetriesExhausted
-	}
-	for _, id := range m.Panic {
-		wantDead[id] = messaging.KindPanic
-	}
+	wantDead := testkit.ExpectedDeadLetters(m)
 	budget := c.Cfg.Retry.MaxAttempts
 	for _, id := range m.Orders {
 		o, _ := tr.Order(id)

@@ -222,7 +222,7 @@ func TestTaskfile(t *testing.T) {
 	if err := yaml.Unmarshal(data, &tf); err != nil {
 		t.Fatalf("Taskfile.yml: %v", err)
 	}
-	for _, want := range []string{"up", "down", "logs", "seed", "dlq", "dlq:replay", "demo", "test", "lint", "kafka:up", "kafka:down", "up:local"} {
+	for _, want := range []string{"up", "down", "logs", "seed", "dlq", "dlq:replay", "demo", "test", "lint", "kafka:up", "kafka:down", "up:local", "bench", "bench:embedded"} {
 		if _, ok := tf.Tasks[want]; !ok {
 			t.Errorf("Taskfile.yml has no task %q", want)
 		}

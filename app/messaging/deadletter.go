@@ -59,13 +59,12 @@ func (d deadLetter) middleware(h message.HandlerFunc) message.HandlerFunc {
 			return produced, err
 		}
 		dl := d.letter(msg, err, *attempts)
-		o, _ := originFrom(ctx)
 		if pubErr := d.pub.Publish(d.topic, dl); pubErr != nil {
 			return nil, errors.Join(err, fmt.Errorf("publish dead letter: %w", pubErr))
 		}
 		d.log.WarnContext(ctx, "dead-lettered",
 			"handler", dl.Metadata.Get(HeaderHandler), "message_uuid", msg.UUID,
-			"key", string(o.key), "error_kind", dl.Metadata.Get(HeaderErrorKind),
+			"key", string(keyOf(dl)), "error_kind", dl.Metadata.Get(HeaderErrorKind),
 			"attempts", *attempts, "reason", dl.Metadata.Get(HeaderReason))
 		return nil, nil
 	}
@@ -90,10 +89,12 @@ func (d deadLetter) letter(msg *message.Message, err error, attempts int) *messa
 	set(HeaderErrorType, typeOf(err))
 	set(HeaderAttempts, strconv.Itoa(attempts))
 	set(HeaderFailedAt, d.now().UTC().Format(time.RFC3339Nano))
-	o, _ := originFrom(ctx)
-	set(HeaderPartition, strconv.Itoa(int(o.partition)))
-	set(HeaderOffset, strconv.FormatInt(o.offset, 10))
-	set(HeaderTimestamp, o.timestamp.UTC().Format(time.RFC3339Nano))
+	o, consumed := originFrom(ctx)
+	if consumed {
+		set(HeaderPartition, strconv.Itoa(int(o.partition)))
+		set(HeaderOffset, strconv.FormatInt(o.offset, 10))
+		set(HeaderTimestamp, o.timestamp.UTC().Format(time.RFC3339Nano))
+	}
 	var p middleware.RecoveredPanicError
 	if errors.As(err, &p) {
 		set(HeaderStack, p.Stacktrace)

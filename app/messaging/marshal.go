@@ -28,10 +28,16 @@ func (m marshaler) Marshal(topic string, msg *message.Message) (*sarama.Producer
 	if err != nil {
 		return nil, err
 	}
-	if key, ok := msg.Context().Value(keyCtx{}).([]byte); ok && key != nil {
+	if key := keyOf(msg); key != nil {
 		pm.Key = sarama.ByteEncoder(key)
 	}
 	return pm, nil
+}
+
+// keyOf is the Kafka key msg is published with, or nil.
+func keyOf(msg *message.Message) []byte {
+	key, _ := msg.Context().Value(keyCtx{}).([]byte)
+	return key
 }
 
 // toMessage reads a consumed record as a Watermill message: watermill-kafka's

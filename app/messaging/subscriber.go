@@ -64,7 +64,7 @@ func (s *Subscriber) Subscribe(ctx context.Context, topic string) (<-chan *messa
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	out := make(chan *message.Message)
-	h := &groupHandler{topic: topic, maxInFlight: s.maxInFlight, drain: s.drain, out: out}
+	h := &groupHandler{maxInFlight: s.maxInFlight, drain: s.drain, out: out}
 	log := s.log.With("group", s.group, "topic", topic)
 
 	s.wg.Add(3)
@@ -107,7 +107,6 @@ func (s *Subscriber) Close() error {
 }
 
 type groupHandler struct {
-	topic       string
 	maxInFlight int
 	drain       time.Duration
 	out         chan<- *message.Message
@@ -141,8 +140,10 @@ func (h *groupHandler) ConsumeClaim(sess sarama.ConsumerGroupSession, claim sara
 	)
 	defer wg.Wait()
 
-	var start func(km *sarama.ConsumerMessage)
-	start = func(km *sarama.ConsumerMessage) {
+	// start handles km, whose key k is now busy; when done it starts the
+	// next message waiting for k, or frees k.
+	var start func(km *sarama.ConsumerMessage, k string)
+	start = func(km *sarama.ConsumerMessage, k string) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -155,7 +156,6 @@ func (h *groupHandler) ConsumeClaim(sess sarama.ConsumerGroupSession, claim sara
 				}
 			}
 			<-slots
-			k := orderKey(km)
 			mu.Lock()
 			queue := waiting[k]
 			if len(queue) == 0 {
@@ -165,7 +165,7 @@ func (h *groupHandler) ConsumeClaim(sess sarama.ConsumerGroupSession, claim sara
 			}
 			waiting[k] = queue[1:]
 			mu.Unlock()
-			start(queue[0])
+			start(queue[0], k)
 		}()
 	}
 
@@ -190,7 +190,7 @@ func (h *groupHandler) ConsumeClaim(sess sarama.ConsumerGroupSession, claim sara
 			}
 			waiting[k] = nil
 			mu.Unlock()
-			start(km)
+			start(km, k)
 		case <-ctx.Done():
 			return nil
 		}

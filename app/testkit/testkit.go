@@ -19,6 +19,7 @@ import (
 	"github.com/orderflow/orderflow/app/broker"
 	"github.com/orderflow/orderflow/app/config"
 	"github.com/orderflow/orderflow/app/messaging"
+	"github.com/orderflow/orderflow/app/seed"
 	"github.com/orderflow/orderflow/app/settle"
 )
 
@@ -152,4 +153,20 @@ func WaitSettled(t testing.TB, tr *settle.Tracker, ids []string, within time.Dur
 		o, _ := tr.Order(left[0])
 		return false, fmt.Sprintf("%d unsettled, e.g. %+v", len(left), o)
 	})
+}
+
+// ExpectedDeadLetters maps each order seeded to fail for good to the kind of
+// dead letter it must end as; every other order must be processed.
+func ExpectedDeadLetters(m seed.Manifest) map[string]messaging.ErrorKind {
+	want := map[string]messaging.ErrorKind{}
+	for _, id := range m.Poison {
+		want[id] = messaging.KindPermanent
+	}
+	for _, id := range m.Fail {
+		want[id] = messaging.KindRetriesExhausted
+	}
+	for _, id := range m.Panic {
+		want[id] = messaging.KindPanic
+	}
+	return want
 }
