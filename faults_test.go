@@ -54,6 +54,7 @@ func newStack(t *testing.T) stack {
 		"ORDERFLOW_RETRY_MAX_INTERVAL=20ms",
 		"ORDERFLOW_GATEWAY_STORE_PATH=" + s.store,
 		"ORDERFLOW_LOGGING_LEVEL=warn",
+		"ORDERFLOW_HTTP_ADDR=127.0.0.1:0",
 	}
 	return s
 }

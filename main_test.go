@@ -72,6 +72,7 @@ func TestSIGTERMLosesNothing(t *testing.T) {
 		"ORDERFLOW_TOPICS_PARTITIONS=" + strconv.Itoa(c.Cfg.Topics.Partitions),
 		"ORDERFLOW_GATEWAY_STORE_PATH=" + store,
 		"ORDERFLOW_LOGGING_LEVEL=warn",
+		"ORDERFLOW_HTTP_ADDR=127.0.0.1:0",
 	}
 	serve, out := orderflow(t, env, "serve")
 

@@ -10,6 +10,7 @@ import (
 	"github.com/orderflow/orderflow/app/broker"
 	"github.com/orderflow/orderflow/app/config"
 	"github.com/orderflow/orderflow/app/gateway"
+	"github.com/orderflow/orderflow/app/httpserver"
 	"github.com/orderflow/orderflow/app/logging"
 	"github.com/orderflow/orderflow/app/messaging"
 	"github.com/orderflow/orderflow/handlers"
@@ -23,8 +24,11 @@ import (
 //	PaymentGateway     gateway.Module      ← Config
 //	[]handlers.Route   handlers.Module     ← Config, PaymentGateway
 //	Publisher, Router  messaging.Module    ← Config, Brokers, routes, Logger
+//	Readiness          messaging.Module    ← Router, its subscribers, Brokers
+//	httpserver.Server  httpserver.Module   ← Config, Readiness (as its Checker), Logger
 //
-// and one Invoke: messaging.Run starts the router.
+// and one Invoke that runs the service: the HTTP endpoints first (probes get
+// "not ready" while the groups join), then the router.
 func Options(cfg config.Config) fx.Option {
 	return fx.Options(
 		fx.Supply(cfg),
@@ -33,7 +37,9 @@ func Options(cfg config.Config) fx.Option {
 		gateway.Module,
 		handlers.Module,
 		messaging.Module,
-		fx.Invoke(messaging.Run),
+		httpserver.Module,
+		fx.Provide(func(r *messaging.Readiness) httpserver.Checker { return r }),
+		fx.Invoke(httpserver.Run, messaging.Run),
 		fx.WithLogger(func(log *slog.Logger) fxevent.Logger {
 			l := &fxevent.SlogLogger{Logger: log.With("component", "fx")}
 			l.UseLogLevel(slog.LevelDebug)

@@ -1,230 +1,423 @@
-// Package deploy_test checks the Docker stack statically: no Docker engine runs
-// where the tests do, so the compose file is read, not started.
 package deploy_test
 
+// The Docker stack, run for real on Docker Engine through the user's own
+// commands: task up, task seed, task dlq, task dlq:replay, docker compose
+// kill/stop/start, task down. Topic contents are read with kcat, a client that
+// is not orderflow's; charges from the gateway's store on its volume.
+// ORDERFLOW_STACK=1 turns them on (task test:stack); they take the ports of the
+// local cluster (9092-9094), so that must be down.
+
 import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
 	"fmt"
-	"net"
 	"os"
-	"reflect"
-	"regexp"
-	"slices"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
-	"gopkg.in/yaml.v3"
-
-	"github.com/orderflow/orderflow/app/config"
+	"github.com/orderflow/orderflow/app/messaging"
+	"github.com/orderflow/orderflow/app/seed"
+	"github.com/orderflow/orderflow/app/testkit"
 )
 
-type service struct {
-	Image       string         `yaml:"image"`
-	Build       any            `yaml:"build"`
-	Ports       []string       `yaml:"ports"`
-	Environment map[string]any `yaml:"environment"`
-	DependsOn   map[string]any `yaml:"depends_on"`
-	Healthcheck map[string]any `yaml:"healthcheck"`
-	Command     []string       `yaml:"command"`
-	Extra       map[string]any `yaml:",inline"`
+const stackBrokers = "127.0.0.1:9092,127.0.0.1:9093,127.0.0.1:9094"
+
+func TestStack(t *testing.T) {
+	if os.Getenv("ORDERFLOW_STACK") == "" {
+		t.Skip("the Docker stack's tests need Docker Engine: ORDERFLOW_STACK=1 (task test:stack)")
+	}
+	for _, tool := range []string{"docker", "task", "kcat"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Fatalf("%s is not installed", tool)
+		}
+	}
+	st := &stack{t: t, bin: filepath.Join(t.TempDir(), "orderflow")}
+	st.cmd(5*time.Minute, "go", "build", "-o", st.bin, ".")
+	st.task(5*time.Minute, "down") // whatever an earlier run left
+	t.Cleanup(func() {
+		if t.Failed() {
+			out, _ := st.try(time.Minute, "docker", "compose", "logs", "--no-color", "--tail", "60")
+			t.Logf("the stack's last log lines:\n%s", out)
+		}
+		_, _ = st.try(5*time.Minute, "task", "down")
+	})
+
+	t.Run("UpBringsEveryServiceToHealthy", st.up)
+	if t.Failed() {
+		return
+	}
+	t.Run("SeedDeadLettersAndReplay", st.seedDLQReplay)
+	t.Run("KillOrderflowMidSeed", st.killMidSeed)
+	t.Run("BrokerStoppedMidStream", st.brokerLoss)
+	t.Run("StopDrainsAndExitsZero", st.gracefulStop)
+	t.Run("DownLeavesNothing", st.down)
 }
 
-func load(t *testing.T) map[string]service {
-	t.Helper()
-	data, err := os.ReadFile("../docker-compose.yaml")
+type stack struct {
+	t   *testing.T
+	bin string // orderflow built from this tree, for seeding from the host
+}
+
+// try runs a command in the repository's root and returns its stdout; stderr
+// is added to the error.
+func (s *stack) try(timeout time.Duration, name string, args ...string) (string, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Dir = ".."
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		return stdout.String(), fmt.Errorf("%s %s: %w\n%s%s", name, strings.Join(args, " "), err, stdout.String(), stderr.String())
+	}
+	return stdout.String(), nil
+}
+
+func (s *stack) cmd(timeout time.Duration, name string, args ...string) string {
+	s.t.Helper()
+	out, err := s.try(timeout, name, args...)
 	if err != nil {
-		t.Fatal(err)
-	}
-	var doc struct {
-		Services map[string]service `yaml:"services"`
-	}
-	if err := yaml.Unmarshal(data, &doc); err != nil {
-		t.Fatal(err)
-	}
-	return doc.Services
-}
-
-func env(s service, key string) string {
-	v, ok := s.Environment[key]
-	if !ok {
-		return ""
-	}
-	return fmt.Sprint(v)
-}
-
-// listeners parses "NAME://host:port,..." into name → host:port.
-func listeners(s string) map[string]string {
-	out := map[string]string{}
-	for _, l := range strings.Split(s, ",") {
-		name, addr, _ := strings.Cut(l, "://")
-		out[name] = addr
+		s.t.Fatal(err)
 	}
 	return out
 }
 
-func kafkaServices(all map[string]service) []string {
-	var names []string
-	for name, s := range all {
-		if strings.HasPrefix(s.Image, "apache/kafka:") {
-			names = append(names, name)
-		}
-	}
-	slices.Sort(names)
-	return names
+func (s *stack) task(timeout time.Duration, args ...string) string {
+	s.t.Helper()
+	return s.cmd(timeout, "task", args...)
 }
 
-func TestComposeReferencesExist(t *testing.T) {
-	all := load(t)
-	for name, s := range all {
-		for dep := range s.DependsOn {
-			if _, ok := all[dep]; !ok {
-				t.Errorf("%s depends on %s, which is not a service", name, dep)
-			}
+func (s *stack) compose(args ...string) string {
+	s.t.Helper()
+	return s.cmd(5*time.Minute, "docker", append([]string{"compose"}, args...)...)
+}
+
+// seedFromHost publishes plan with orderflow on the host, through the ports
+// the stack publishes, and returns the manifest once seeding ends.
+func (s *stack) seedFromHost(plan seed.Plan) <-chan seed.Manifest {
+	out := make(chan seed.Manifest, 1)
+	go func() {
+		defer close(out)
+		stdout, err := s.try(10*time.Minute, s.bin, "seed", "--json", "--count", fmt.Sprint(plan.Count))
+		if err != nil {
+			s.t.Errorf("seed from the host: %v", err)
+			return
+		}
+		var m seed.Manifest
+		if err := json.Unmarshal([]byte(stdout), &m); err != nil {
+			s.t.Errorf("seed --json: %v in %q", err, stdout)
+			return
+		}
+		out <- m
+	}()
+	return out
+}
+
+// services reads `docker compose ps`: service → "state/health".
+func (s *stack) services() map[string]string {
+	s.t.Helper()
+	out := s.compose("ps", "--all", "--format", "json")
+	got := map[string]string{}
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		if line == "" {
+			continue
+		}
+		var c struct{ Service, State, Health string }
+		if err := json.Unmarshal([]byte(line), &c); err != nil {
+			s.t.Fatalf("docker compose ps: %v in %q", err, line)
+		}
+		got[c.Service] = c.State + "/" + c.Health
+	}
+	return got
+}
+
+func (s *stack) up(t *testing.T) {
+	start := time.Now()
+	s.task(10*time.Minute, "up")
+	got := s.services()
+	for _, svc := range []string{"kafka-1", "kafka-2", "kafka-3", "orderflow"} {
+		if got[svc] != "running/healthy" {
+			t.Errorf("%s is %s after task up, want running/healthy", svc, got[svc])
 		}
 	}
-	if len(kafkaServices(all)) != 3 {
-		t.Fatalf("kafka services = %v, want three", kafkaServices(all))
+	ready := s.cmd(time.Minute, "docker", "compose", "exec", "-T", "orderflow", "/orderflow", "health")
+	t.Logf("RESULT task up: every service healthy in %s; orderflow health: %s", time.Since(start).Round(time.Second), strings.TrimSpace(ready))
+}
+
+// outputs is what the topics hold, per order, read with kcat.
+type outputs struct {
+	payments, shipments, notifications map[string]int
+	deadLetters                        map[string]int
+}
+
+func (s *stack) kcatKeys(topic string) map[string]int {
+	s.t.Helper()
+	out := s.cmd(2*time.Minute, "kcat", "-b", stackBrokers, "-C", "-t", topic, "-e", "-q", "-f", "%k\n")
+	keys := map[string]int{}
+	sc := bufio.NewScanner(strings.NewReader(out))
+	for sc.Scan() {
+		keys[sc.Text()]++
 	}
-	for _, want := range []string{"orderflow", "kafka-ui"} {
-		if _, ok := all[want]; !ok {
-			t.Errorf("no %s service", want)
-		}
-	}
-	for _, k := range kafkaServices(all) {
-		if all[k].Healthcheck == nil {
-			t.Errorf("%s has no healthcheck", k)
-		}
-		if dep, ok := all["orderflow"].DependsOn[k].(map[string]any); !ok || dep["condition"] != "service_healthy" {
-			t.Errorf("orderflow does not wait for %s to be healthy", k)
-		}
+	return keys
+}
+
+func (s *stack) read() outputs {
+	return outputs{
+		payments:      s.kcatKeys("payments"),
+		shipments:     s.kcatKeys("shipments"),
+		notifications: s.kcatKeys("notifications"),
+		deadLetters:   s.kcatKeys("dlq"),
 	}
 }
 
-func TestComposeListenersAgree(t *testing.T) {
-	all := load(t)
-	var internal []string
-	for _, name := range kafkaServices(all) {
-		s := all[name]
-		ls := listeners(env(s, "KAFKA_LISTENERS"))
-		adv := listeners(env(s, "KAFKA_ADVERTISED_LISTENERS"))
-		for lname, addr := range adv {
-			if _, ok := ls[lname]; !ok {
-				t.Errorf("%s advertises %s, which it does not listen on", name, lname)
-				continue
-			}
-			_, lport, _ := net.SplitHostPort(ls[lname])
-			host, aport, _ := net.SplitHostPort(addr)
-			switch lname {
-			case "INTERNAL":
-				if host != name || aport != lport {
-					t.Errorf("%s advertises INTERNAL %s, want %s:%s", name, addr, name, lport)
-				}
-				internal = append(internal, addr)
-			case "EXTERNAL":
-				if !slices.Contains(s.Ports, aport+":"+lport) {
-					t.Errorf("%s advertises EXTERNAL port %s but publishes %v", name, aport, s.Ports)
-				}
-			}
-		}
-		ports := map[string]bool{}
-		for _, addr := range ls {
-			_, p, _ := net.SplitHostPort(addr)
-			if ports[p] {
-				t.Errorf("%s listens twice on port %s", name, p)
-			}
-			ports[p] = true
-		}
-		_, cport, _ := net.SplitHostPort(ls["CONTROLLER"])
-		if !strings.Contains(env(s, "KAFKA_CONTROLLER_QUORUM_VOTERS"), "@"+name+":"+cport) {
-			t.Errorf("%s: voters %s do not name its controller %s:%s", name, env(s, "KAFKA_CONTROLLER_QUORUM_VOTERS"), name, cport)
-		}
+// settled: dead-lettered, or notified and (declined or shipped).
+func (o outputs) settled(id string, declined bool) bool {
+	if o.deadLetters[id] > 0 {
+		return true
 	}
-	if got := strings.Split(env(all["orderflow"], "ORDERFLOW_KAFKA_BROKERS"), ","); !reflect.DeepEqual(got, internal) {
-		t.Errorf("orderflow dials %v, want the brokers' INTERNAL addresses %v", got, internal)
-	}
-	if got := env(all["kafka-ui"], "KAFKA_CLUSTERS_0_BOOTSTRAPSERVERS"); got != strings.Join(internal, ",") {
-		t.Errorf("kafka-ui bootstraps from %s, want %s", got, strings.Join(internal, ","))
-	}
+	return o.notifications[id] > 0 && (declined || o.shipments[id] > 0)
 }
 
-// The app in the stack runs config.yaml with the compose file's overrides:
-// they must be valid keys, turn the embedded broker off, and agree with the
-// brokers' replication settings.
-func TestComposeConfigMatches(t *testing.T) {
-	all := load(t)
-	app := all["orderflow"]
-	var environ []string
-	for k, v := range app.Environment {
-		environ = append(environ, k+"="+fmt.Sprint(v))
+// waitSettled waits until every order of m has settled, by kcat's reading.
+func (s *stack) waitSettled(m seed.Manifest, within time.Duration) outputs {
+	s.t.Helper()
+	declined := map[string]bool{}
+	for _, id := range m.Declined {
+		declined[id] = true
 	}
-	cfg, err := config.Load("../config.yaml", environ)
+	var o outputs
+	testkit.WaitFor(s.t, within, fmt.Sprintf("%d orders settled", len(m.Orders)), func() (bool, string) {
+		o = s.read()
+		var left []string
+		for _, id := range m.Orders {
+			if !o.settled(id, declined[id]) {
+				left = append(left, id)
+			}
+		}
+		if len(left) == 0 {
+			return true, ""
+		}
+		return false, fmt.Sprintf("%d unsettled, e.g. %s", len(left), left[0])
+	})
+	return o
+}
+
+// charges counts the gateway's receipts per order in its store on the volume.
+func (s *stack) charges() map[string]int {
+	s.t.Helper()
+	path := filepath.Join(s.t.TempDir(), "gateway.jsonl")
+	s.compose("cp", "orderflow:/data/gateway.jsonl", path)
+	data, err := os.ReadFile(path)
 	if err != nil {
-		t.Fatalf("config.yaml with the stack's environment: %v", err)
+		s.t.Fatal(err)
 	}
-	if cfg.Kafka.Embedded {
-		t.Error("orderflow in the stack would start the embedded broker")
-	}
-	if want := config.Default().Topics; cfg.Topics.Orders != want.Orders || cfg.Topics.DeadLetter != want.DeadLetter {
-		t.Errorf("the stack renames topics: %+v", cfg.Topics)
-	}
-	for _, k := range kafkaServices(all) {
-		s := all[k]
-		if got := env(s, "KAFKA_DEFAULT_REPLICATION_FACTOR"); got != fmt.Sprint(cfg.Topics.ReplicationFactor) {
-			t.Errorf("%s replication factor %s, orderflow creates topics with %d", k, got, cfg.Topics.ReplicationFactor)
+	counts := map[string]int{}
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	for sc.Scan() {
+		var rec struct {
+			Key     string          `json:"key"`
+			Receipt json.RawMessage `json:"receipt"`
 		}
-		if got := env(s, "KAFKA_MIN_INSYNC_REPLICAS"); got != fmt.Sprint(cfg.Topics.MinInsyncReplicas) {
-			t.Errorf("%s min.insync.replicas %s, orderflow uses %d", k, got, cfg.Topics.MinInsyncReplicas)
-		}
-		if got := env(s, "KAFKA_AUTO_CREATE_TOPICS_ENABLE"); got != "false" {
-			t.Errorf("%s auto-creates topics (%s): a typo in a topic name would go unnoticed", k, got)
+		if json.Unmarshal(sc.Bytes(), &rec) == nil && rec.Receipt != nil {
+			counts[rec.Key]++
 		}
 	}
+	return counts
 }
 
-// The Docker stack and the local cluster run the same Kafka.
-func TestKafkaVersionsAgree(t *testing.T) {
-	pom, err := os.ReadFile("kafka/pom.xml")
-	if err != nil {
+// tally checks every order of m: not lost, charged at most once (exactly once
+// if paid), and counts the duplicate outputs.
+func (s *stack) tally(t *testing.T, m seed.Manifest, o outputs) (lost, duplicates int) {
+	charges := s.charges()
+	for _, id := range m.Orders {
+		if o.deadLetters[id] == 0 && o.notifications[id] == 0 {
+			lost++
+		}
+		if charges[id] > 1 {
+			t.Errorf("%s: charged %d times", id, charges[id])
+		}
+		if o.payments[id] > 0 && charges[id] == 0 {
+			t.Errorf("%s: a payment event but no receipt at the gateway", id)
+		}
+		for _, n := range []int{o.payments[id], o.shipments[id], o.notifications[id]} {
+			duplicates += max(n-1, 0)
+		}
+	}
+	if lost > 0 {
+		t.Errorf("%d of %d orders lost", lost, len(m.Orders))
+	}
+	return lost, duplicates
+}
+
+func (s *stack) seedDLQReplay(t *testing.T) {
+	start := time.Now()
+	var m seed.Manifest
+	out := s.task(5*time.Minute, "seed", "--", "--count", "1000", "--poison", "10", "--flaky", "10", "--fail", "10", "--panic", "5", "--json")
+	if err := json.Unmarshal([]byte(out), &m); err != nil {
+		t.Fatalf("task seed -- --json: %v in %q", err, out)
+	}
+	s.waitSettled(m, 3*time.Minute)
+
+	want := testkit.ExpectedDeadLetters(m)
+	got := map[string][]messaging.DeadLetter{}
+	lines := strings.Split(strings.TrimSpace(s.task(2*time.Minute, "dlq", "--", "--json")), "\n")
+	for _, line := range lines {
+		var d messaging.DeadLetter
+		if err := json.Unmarshal([]byte(line), &d); err != nil {
+			t.Fatalf("task dlq -- --json: %v in %q", err, line)
+		}
+		got[d.OrderID] = append(got[d.OrderID], d)
+	}
+	if len(lines) != len(want) || len(want) != 25 {
+		t.Errorf("task dlq lists %d dead letters, want the %d seeded to fail (25)", len(lines), len(want))
+	}
+	for id, kind := range want {
+		if len(got[id]) != 1 || got[id][0].ErrorKind != kind {
+			t.Errorf("%s: dead letters %+v, want one of kind %s", id, got[id], kind)
+		}
+	}
+	for id := range got {
+		if _, ok := want[id]; !ok {
+			t.Errorf("%s: dead-lettered (%s) but seeded to succeed", id, got[id][0].Reason)
+		}
+	}
+
+	replayed := s.task(2*time.Minute, "dlq:replay", "--", "--all", "--kind", "retries_exhausted")
+	testkit.WaitFor(t, 2*time.Minute, "the replayed orders notified", func() (bool, string) {
+		n := s.kcatKeys("notifications")
+		for _, id := range m.Fail {
+			if n[id] == 0 {
+				return false, id + " not notified"
+			}
+		}
+		return true, ""
+	})
+	o := s.read()
+	charges := s.charges()
+	for _, id := range m.Fail {
+		if charges[id] != 1 || o.shipments[id] != 1 || o.notifications[id] != 1 {
+			t.Errorf("%s after replay: charged %d, shipped %d, notified %d; want 1 each", id, charges[id], o.shipments[id], o.notifications[id])
+		}
+	}
+	_, dups := s.tally(t, m, o)
+	t.Logf("RESULT task seed/dlq/dlq:replay: seeded %d, dead letters %d (want 25), replayed %d retries_exhausted: %s; lost 0, duplicate outputs %d, %s",
+		len(m.Orders), len(lines), len(m.Fail), strings.TrimSpace(lastLine(replayed)), dups, time.Since(start).Round(time.Second))
+}
+
+func lastLine(s string) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	return lines[len(lines)-1]
+}
+
+// waitNotified waits until at least n notifications of m's run are in the topic.
+func (s *stack) waitNotified(n int) {
+	s.t.Helper()
+	testkit.WaitFor(s.t, 3*time.Minute, fmt.Sprintf("%d notifications", n), func() (bool, string) {
+		got := 0
+		for _, c := range s.kcatKeys("notifications") {
+			got += c
+		}
+		return got >= n, fmt.Sprintf("%d so far", got)
+	})
+}
+
+func (s *stack) notifications() int {
+	n := 0
+	for _, c := range s.kcatKeys("notifications") {
+		n += c
+	}
+	return n
+}
+
+func (s *stack) killMidSeed(t *testing.T) {
+	start := time.Now()
+	before := s.notifications()
+	seeded := s.seedFromHost(seed.Plan{Count: 20_000})
+	s.waitNotified(before + 3000)
+	s.compose("kill", "orderflow")
+	killedAt := time.Since(start)
+	s.compose("up", "-d", "--wait", "orderflow")
+	m, ok := <-seeded
+	if !ok {
+		t.FailNow()
+	}
+	o := s.waitSettled(m, 5*time.Minute)
+	lost, dups := s.tally(t, m, o)
+	t.Logf("RESULT kill orderflow mid-seed: seeded %d, killed at %s, lost %d, charged twice 0, duplicate outputs %d, %s",
+		len(m.Orders), killedAt.Round(100*time.Millisecond), lost, dups, time.Since(start).Round(time.Second))
+}
+
+func (s *stack) brokerLoss(t *testing.T) {
+	start := time.Now()
+	before := s.notifications()
+	seeded := s.seedFromHost(seed.Plan{Count: 10_000})
+	s.waitNotified(before + 2000)
+	s.compose("stop", "kafka-2")
+	stoppedAt := time.Since(start)
+	s.waitNotified(before + 5000) // the pipeline goes on with two brokers of three
+	s.compose("start", "kafka-2")
+	m, ok := <-seeded
+	if !ok {
+		t.FailNow()
+	}
+	o := s.waitSettled(m, 5*time.Minute)
+	s.compose("up", "-d", "--wait", "kafka-2")
+	lost, dups := s.tally(t, m, o)
+	t.Logf("RESULT broker kafka-2 stopped mid-stream: seeded %d, stopped at %s, lost %d, charged twice 0, duplicate outputs %d, %s",
+		len(m.Orders), stoppedAt.Round(100*time.Millisecond), lost, dups, time.Since(start).Round(time.Second))
+}
+
+func (s *stack) gracefulStop(t *testing.T) {
+	start := time.Now()
+	before := s.notifications()
+	seeded := s.seedFromHost(seed.Plan{Count: 10_000})
+	s.waitNotified(before + 2000)
+	stopStart := time.Now()
+	s.compose("stop", "orderflow")
+	took := time.Since(stopStart)
+	code := strings.TrimSpace(s.cmd(time.Minute, "docker", "inspect", "-f", "{{.State.ExitCode}}", strings.TrimSpace(s.compose("ps", "-aq", "orderflow"))))
+	if code != "0" {
+		t.Errorf("orderflow exited %s after docker compose stop, want 0", code)
+	}
+	if took >= 45*time.Second {
+		t.Errorf("docker compose stop took %s: past the 45s grace period, so Docker killed it", took)
+	}
+	logs := s.compose("logs", "--no-color", "--tail", "20", "orderflow")
+	if !strings.Contains(logs, "stopping: finishing messages in flight") {
+		t.Errorf("orderflow's last lines do not show a drain:\n%s", logs)
+	}
+	s.compose("up", "-d", "--wait", "orderflow")
+	m, ok := <-seeded
+	if !ok {
+		t.FailNow()
+	}
+	o := s.waitSettled(m, 5*time.Minute)
+	lost, dups := s.tally(t, m, o)
+	if dups != 0 {
+		t.Errorf("%d duplicate outputs after a graceful stop, want 0", dups)
+	}
+	t.Logf("RESULT docker compose stop orderflow mid-stream: exit %s in %s (grace 45s); seeded %d, lost %d, duplicate outputs %d, %s",
+		code, took.Round(100*time.Millisecond), len(m.Orders), lost, dups, time.Since(start).Round(time.Second))
+}
+
+func (s *stack) down(t *testing.T) {
+	s.task(5*time.Minute, "down")
+	project := strings.TrimSpace(s.cmd(time.Minute, "docker", "compose", "config", "--format", "json"))
+	var cfg struct{ Name string }
+	if err := json.Unmarshal([]byte(project), &cfg); err != nil {
 		t.Fatal(err)
 	}
-	m := regexp.MustCompile(`<kafka.version>(.+)</kafka.version>`).FindSubmatch(pom)
-	if m == nil {
-		t.Fatal("no kafka.version in deploy/kafka/pom.xml")
+	label := "label=com.docker.compose.project=" + cfg.Name
+	if left := strings.TrimSpace(s.cmd(time.Minute, "docker", "ps", "-aq", "--filter", label)); left != "" {
+		t.Errorf("containers left after task down: %s", left)
 	}
-	for _, k := range kafkaServices(load(t)) {
-		if img := load(t)[k].Image; img != "apache/kafka:"+string(m[1]) {
-			t.Errorf("%s runs %s, the local cluster Kafka %s", k, img, m[1])
-		}
+	if left := strings.TrimSpace(s.cmd(time.Minute, "docker", "volume", "ls", "-q", "--filter", label)); left != "" {
+		t.Errorf("volumes left after task down: %s", left)
 	}
-}
-
-func TestDockerfile(t *testing.T) {
-	data, err := os.ReadFile("../Dockerfile")
-	if err != nil {
-		t.Fatal(err)
-	}
-	df := string(data)
-	for _, want := range []string{"CGO_ENABLED=0", "AS build", "COPY --from=build", "USER nonroot", "COPY config.yaml"} {
-		if !strings.Contains(df, want) {
-			t.Errorf("Dockerfile lacks %q", want)
-		}
-	}
-}
-
-// The Taskfile parses and has every task README.md and the issues promise.
-func TestTaskfile(t *testing.T) {
-	data, err := os.ReadFile("../Taskfile.yml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var tf struct {
-		Tasks map[string]any `yaml:"tasks"`
-	}
-	if err := yaml.Unmarshal(data, &tf); err != nil {
-		t.Fatalf("Taskfile.yml: %v", err)
-	}
-	for _, want := range []string{"up", "down", "logs", "seed", "dlq", "dlq:replay", "demo", "test", "lint", "kafka:up", "kafka:down", "up:local", "bench", "bench:embedded"} {
-		if _, ok := tf.Tasks[want]; !ok {
-			t.Errorf("Taskfile.yml has no task %q", want)
-		}
-	}
+	t.Logf("RESULT task down: no container, no volume of project %s left", cfg.Name)
 }

@@ -32,9 +32,11 @@ Commands:
   dlq list     show dead letters without disturbing them
   dlq replay   send dead letters back to their original topics
   topics       create the configured topics if missing
+  health       ask a running serve whether it is ready (the Docker healthcheck)
 
-Every command takes --config FILE (default config.yaml); ORDERFLOW_* variables
-override its keys. Run "orderflow <command> -h" for a command's flags.
+Every command takes --config FILE (default $ORDERFLOW_CONFIG, else config.yaml
+if present, else the defaults); ORDERFLOW_* variables override its keys.
+Run "orderflow <command> -h" for a command's flags.
 `
 
 // IO is where a command writes: results to Out, progress and logs to Err.
@@ -52,6 +54,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		"seed":   Seed,
 		"dlq":    DLQ,
 		"topics": Topics,
+		"health": Health,
 	}
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		fmt.Fprint(stderr, usage)
@@ -89,7 +92,7 @@ func (e exitCode) Error() string { return fmt.Sprintf("exit %d", int(e)) }
 func flags(name string, io IO) (*flag.FlagSet, func(args []string) (config.Config, error)) {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(io.Err)
-	path := fs.String("config", "config.yaml", "config file")
+	path := fs.String("config", "", "config `file` (default $"+config.PathEnv+", else "+config.DefaultPath+" if present)")
 	return fs, func(args []string) (config.Config, error) {
 		if err := fs.Parse(args); err != nil {
 			return config.Config{}, err

@@ -32,7 +32,11 @@ func Demo(ctx context.Context, args []string, io IO) error {
 	if err != nil {
 		return err
 	}
+	// The demo's broker and pipeline live in this process alone: free ports,
+	// so it runs beside the local cluster or the Docker stack, and no endpoints.
 	cfg.Kafka.Embedded = true
+	cfg.Kafka.Brokers = []string{"127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0"}
+	cfg.HTTP.Addr = ""
 	if !*logs {
 		cfg.Logging.Level = "error"
 	}

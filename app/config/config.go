@@ -15,6 +15,7 @@ type Config struct {
 	Gateway Gateway `yaml:"gateway"`
 	Faults  Faults  `yaml:"faults"`
 	Logging Logging `yaml:"logging"`
+	HTTP    HTTP    `yaml:"http"`
 }
 
 // Kafka says how to reach the brokers.
@@ -125,4 +126,10 @@ func (r ErrorRate) ForStep(name string) float64 {
 type Logging struct {
 	Level  string `yaml:"level"`  // debug, info, warn, error
 	Format string `yaml:"format"` // text or json
+}
+
+// HTTP configures the endpoints serve answers on: /healthz and /readyz.
+type HTTP struct {
+	// Addr is host:port to listen on; port 0 picks a free port, empty serves nothing.
+	Addr string `yaml:"addr"`
 }

@@ -1,6 +1,7 @@
 package config_test
 
 import (
+	"os"
 	"reflect"
 	"strings"
 	"testing"
@@ -101,5 +102,41 @@ func TestValidate(t *testing.T) {
 	}
 	if err := config.Default().Validate(); err != nil {
 		t.Errorf("Default().Validate() = %v", err)
+	}
+}
+
+// Load finds its file as the container's commands need it: --config, else
+// ORDERFLOW_CONFIG, else config.yaml in the working directory if present,
+// else none (defaults and environment). A named file must exist.
+func TestLoadFindsTheFile(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	named := dir + "/named.yaml"
+	if err := os.WriteFile(named, []byte("replay: {max_replays: 7}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := []string{config.PathEnv + "=" + named}
+
+	cfg, err := config.Load("", nil)
+	if err != nil || cfg.Replay.MaxReplays != config.Default().Replay.MaxReplays {
+		t.Errorf("no file anywhere: max_replays %d, err %v; want the default and no error", cfg.Replay.MaxReplays, err)
+	}
+	if cfg, err := config.Load("", env); err != nil || cfg.Replay.MaxReplays != 7 {
+		t.Errorf("ORDERFLOW_CONFIG: max_replays %d, err %v; want 7 from the named file", cfg.Replay.MaxReplays, err)
+	}
+	if err := os.WriteFile(config.DefaultPath, []byte("replay: {max_replays: 5}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if cfg, err := config.Load("", nil); err != nil || cfg.Replay.MaxReplays != 5 {
+		t.Errorf("config.yaml present: max_replays %d, err %v; want 5 from it", cfg.Replay.MaxReplays, err)
+	}
+	if cfg, err := config.Load(named, []string{config.PathEnv + "=missing.yaml"}); err != nil || cfg.Replay.MaxReplays != 7 {
+		t.Errorf("--config beats ORDERFLOW_CONFIG: max_replays %d, err %v; want 7", cfg.Replay.MaxReplays, err)
+	}
+	for _, give := range []struct{ path, env string }{{"missing.yaml", ""}, {"", "missing.yaml"}} {
+		_, err := config.Load(give.path, []string{config.PathEnv + "=" + give.env})
+		if err == nil || !strings.Contains(err.Error(), "missing.yaml") {
+			t.Errorf("a named file that does not exist (%+v): err %v; want one naming it", give, err)
+		}
 	}
 }

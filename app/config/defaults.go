@@ -40,5 +40,6 @@ func Default() Config {
 		Gateway: Gateway{DeclineOverCents: 50_000, MemoryRecords: 100_000},
 		Faults:  Faults{FlakyFailures: 2, FailFailures: 5},
 		Logging: Logging{Level: "info", Format: "text"},
+		HTTP:    HTTP{Addr: "127.0.0.1:8081"},
 	}
 }

@@ -19,7 +19,7 @@ func applyEnv(cfg *Config, environ []string) []error {
 	var errs []error
 	for _, kv := range environ {
 		name, value, _ := strings.Cut(kv, "=")
-		if !strings.HasPrefix(name, EnvPrefix) {
+		if !strings.HasPrefix(name, EnvPrefix) || name == PathEnv {
 			continue
 		}
 		field, ok := fields[name]

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"strings"
 
@@ -14,15 +15,43 @@ import (
 // EnvPrefix starts every environment override: ORDERFLOW_KAFKA_BROKERS sets kafka.brokers.
 const EnvPrefix = "ORDERFLOW_"
 
-// Load reads path over the defaults, applies environment overrides from
-// environ (os.Environ() in production) and validates the result. The error
-// lists every problem found, not only the first.
+// PathEnv names the config file when no --config is given. It is not a key.
+const PathEnv = EnvPrefix + "CONFIG"
+
+// DefaultPath is read when neither --config nor ORDERFLOW_CONFIG names a file,
+// if it exists: without it the defaults and the environment make the config.
+const DefaultPath = "config.yaml"
+
+// Load reads the config file over the defaults, applies environment overrides
+// from environ (os.Environ() in production) and validates the result. The
+// file is path, else ORDERFLOW_CONFIG, else config.yaml if present; a file
+// named by path or ORDERFLOW_CONFIG must exist. The error lists every problem
+// found, not only the first.
 func Load(path string, environ []string) (Config, error) {
+	if path == "" {
+		path = lookup(environ, PathEnv)
+	}
+	if path == "" {
+		if _, err := os.Stat(DefaultPath); errors.Is(err, fs.ErrNotExist) {
+			return Parse(nil, environ)
+		}
+		path = DefaultPath
+	}
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return Config{}, fmt.Errorf("read config: %w", err)
 	}
 	return Parse(data, environ)
+}
+
+// lookup returns the value of name in environ, or "".
+func lookup(environ []string, name string) string {
+	for _, kv := range environ {
+		if k, v, ok := strings.Cut(kv, "="); ok && k == name {
+			return v
+		}
+	}
+	return ""
 }
 
 // Parse is Load for config already in memory.

@@ -20,6 +20,7 @@ func (c Config) Validate() error {
 		c.Gateway.validate(),
 		c.Faults.validate(c.Retry),
 		c.Logging.validate(),
+		c.HTTP.validate(),
 	)
 }
 
@@ -152,4 +153,14 @@ func (l Logging) validate() error {
 		errs = append(errs, fmt.Errorf("logging.format %q must be text or json", l.Format))
 	}
 	return errors.Join(errs...)
+}
+
+func (h HTTP) validate() error {
+	if h.Addr == "" {
+		return nil
+	}
+	if _, _, err := net.SplitHostPort(h.Addr); err != nil {
+		return fmt.Errorf("http.addr: %q is not host:port", h.Addr)
+	}
+	return nil
 }

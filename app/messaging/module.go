@@ -16,6 +16,7 @@ var Module = fx.Module("messaging",
 	fx.Provide(
 		newPublisher,
 		NewRouter,
+		NewReadiness,
 	),
 )
 

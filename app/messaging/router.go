@@ -12,12 +12,13 @@ import (
 )
 
 // NewRouter builds the router: one Watermill handler per route, each consuming
-// in a group named after it, all sharing pub and the middleware chain.
-func NewRouter(cfg config.Config, brokers Brokers, routes []handlers.Route, pub message.Publisher, log *slog.Logger) (*message.Router, error) {
+// in a group named after it, all sharing pub and the middleware chain. The
+// subscribers come back too, for readiness.
+func NewRouter(cfg config.Config, brokers Brokers, routes []handlers.Route, pub message.Publisher, log *slog.Logger) (*message.Router, []*Subscriber, error) {
 	wlog := WatermillLogger(log)
 	router, err := message.NewRouter(message.RouterConfig{CloseTimeout: cfg.Handler.CloseTimeout}, wlog)
 	if err != nil {
-		return nil, fmt.Errorf("router: %w", err)
+		return nil, nil, fmt.Errorf("router: %w", err)
 	}
 	// Watermill closes a handler's publisher when the handler stops; the
 	// publisher is shared and outlives the router, so it is closed by its owner.
@@ -25,12 +26,14 @@ func NewRouter(cfg config.Config, brokers Brokers, routes []handlers.Route, pub 
 	dl := deadLetter{pub: shared, topic: cfg.Topics.DeadLetter, log: log, now: time.Now}
 	router.AddMiddleware(chain(cfg, dl, log)...)
 
+	subs := make([]*Subscriber, 0, len(routes))
 	for _, r := range routes {
 		sub := NewKeyedSubscriber(brokers, cfg.Kafka, r.Name, cfg.Handler.MaxInFlight, cfg.Handler.CloseTimeout, log)
 		h := router.AddHandler(r.Name, r.From, sub, r.To, shared, handlerFunc(r, cfg.Handler.MaxMessageBytes))
 		h.AddMiddleware(chaos(cfg.Faults.ErrorRate.ForStep(r.Name))...)
+		subs = append(subs, sub)
 	}
-	return router, nil
+	return router, subs, nil
 }
 
 // keepOpen is a publisher whose Close does nothing.

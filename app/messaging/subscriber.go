@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/IBM/sarama"
@@ -33,6 +34,7 @@ type Subscriber struct {
 	closing   chan struct{}
 	closeOnce sync.Once
 	wg        sync.WaitGroup
+	sessions  atomic.Int32 // group sessions open now: joined while > 0
 }
 
 var _ message.Subscriber = (*Subscriber)(nil)
@@ -64,7 +66,7 @@ func (s *Subscriber) Subscribe(ctx context.Context, topic string) (<-chan *messa
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	out := make(chan *message.Message)
-	h := &groupHandler{maxInFlight: s.maxInFlight, drain: s.drain, out: out}
+	h := &groupHandler{maxInFlight: s.maxInFlight, drain: s.drain, out: out, sessions: &s.sessions}
 	log := s.log.With("group", s.group, "topic", topic)
 
 	s.wg.Add(3)
@@ -99,6 +101,13 @@ func (s *Subscriber) Subscribe(ctx context.Context, topic string) (<-chan *messa
 	return out, nil
 }
 
+// Group is the consumer group's name.
+func (s *Subscriber) Group() string { return s.group }
+
+// Joined reports whether the subscriber is a member of its group now: between
+// a rebalance's end and the next one's start.
+func (s *Subscriber) Joined() bool { return s.sessions.Load() > 0 }
+
 // Close stops consuming and waits until every goroutine has ended.
 func (s *Subscriber) Close() error {
 	s.closeOnce.Do(func() { close(s.closing) })
@@ -110,10 +119,11 @@ type groupHandler struct {
 	maxInFlight int
 	drain       time.Duration
 	out         chan<- *message.Message
+	sessions    *atomic.Int32
 }
 
-func (*groupHandler) Setup(sarama.ConsumerGroupSession) error   { return nil }
-func (*groupHandler) Cleanup(sarama.ConsumerGroupSession) error { return nil }
+func (h *groupHandler) Setup(sarama.ConsumerGroupSession) error   { h.sessions.Add(1); return nil }
+func (h *groupHandler) Cleanup(sarama.ConsumerGroupSession) error { h.sessions.Add(-1); return nil }
 
 // ConsumeClaim hands one partition's messages to the router, up to maxInFlight
 // at once, one per key at a time: a message whose key is busy waits behind

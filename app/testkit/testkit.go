@@ -38,6 +38,7 @@ func testConfig(brokers []string) config.Config {
 	cfg.Retry.InitialInterval = 5 * time.Millisecond
 	cfg.Retry.MaxInterval = 20 * time.Millisecond
 	cfg.Logging.Level = "error"
+	cfg.HTTP.Addr = "127.0.0.1:0" // tests run side by side: no fixed port
 	return cfg
 }
 

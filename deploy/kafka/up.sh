@@ -11,7 +11,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 state="$root/.kafka"
 nodes=${NODES:-3}
-cluster_id=${KAFKA_CLUSTER_ID:-b3JkZXJmbG93LWxvY2Fs}   # any 22-char base64 UUID; all nodes share it
+cluster_id=${KAFKA_CLUSTER_ID:-b3JkZXJmbG93LWthZmthIQ}   # a Kafka UUID (base64url of 16 bytes); all nodes share it
 heap=${KAFKA_HEAP:-384m}
 
 "$here/fetch.sh"
@@ -47,7 +47,7 @@ group.initial.rebalance.delay.ms=0
 PROPS
 }
 
-java_cmd=(java -Xms128m "-Xmx$heap" -XX:+UseG1GC "-Dlog4j.configuration=file:$here/log4j.properties" -cp "$state/lib/*")
+java_cmd=(java -Xms128m "-Xmx$heap" -XX:+UseG1GC "-Dlog4j2.configurationFile=$here/log4j2.yaml" -cp "$state/lib/*")
 
 start_node() {
   local i=$1

@@ -1,0 +1,27 @@
+package httpserver
+
+import (
+	"context"
+	"log/slog"
+
+	"go.uber.org/fx"
+
+	"github.com/orderflow/orderflow/app/config"
+)
+
+// Module provides the Server on http.addr. It needs a Checker.
+var Module = fx.Module("httpserver",
+	fx.Provide(func(cfg config.Config, ready Checker, log *slog.Logger) *Server {
+		return New(cfg.HTTP.Addr, ready, log)
+	}),
+)
+
+// Run serves from start to stop. It runs before the router starts, so probes
+// get an answer (not ready) while the consumer groups join, and after the
+// router stops, while messages in flight drain.
+func Run(lc fx.Lifecycle, s *Server) {
+	lc.Append(fx.Hook{
+		OnStart: func(context.Context) error { return s.Start() },
+		OnStop:  s.Stop,
+	})
+}

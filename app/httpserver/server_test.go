@@ -1,0 +1,79 @@
+package httpserver_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+
+	"go.uber.org/goleak"
+
+	"github.com/orderflow/orderflow/app/httpserver"
+)
+
+type checker struct {
+	mu  sync.Mutex
+	err error
+}
+
+func (c *checker) Ready(context.Context) error { c.mu.Lock(); defer c.mu.Unlock(); return c.err }
+
+func (c *checker) set(err error) { c.mu.Lock(); defer c.mu.Unlock(); c.err = err }
+
+func get(t *testing.T, url string) (int, string) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, string(body)
+}
+
+func TestEndpoints(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	c := &checker{err: errors.New("consumer group payments has not joined")}
+	s := httpserver.New("127.0.0.1:0", c, slog.New(slog.DiscardHandler))
+	if err := s.Start(); err != nil {
+		t.Fatal(err)
+	}
+	base := "http://" + s.Addr()
+
+	if code, body := get(t, base+"/healthz"); code != 200 || body != "ok\n" {
+		t.Errorf("/healthz = %d %q, want 200 ok", code, body)
+	}
+	if code, body := get(t, base+"/readyz"); code != 503 || !strings.Contains(body, "payments has not joined") {
+		t.Errorf("/readyz not ready = %d %q, want 503 naming the group", code, body)
+	}
+	c.set(nil)
+	if code, body := get(t, base+"/readyz"); code != 200 || body != "ready\n" {
+		t.Errorf("/readyz ready = %d %q, want 200 ready", code, body)
+	}
+	if code, _ := get(t, base+"/nope"); code != 404 {
+		t.Errorf("/nope = %d, want 404", code)
+	}
+	if err := s.Stop(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := http.Get(base + "/healthz"); err == nil {
+		t.Error("the server still answers after Stop")
+	}
+}
+
+func TestNoAddressServesNothing(t *testing.T) {
+	s := httpserver.New("", &checker{}, slog.New(slog.DiscardHandler))
+	if err := s.Start(); err != nil || s.Addr() != "" {
+		t.Fatalf("Start = %v, Addr %q; want nil and none", err, s.Addr())
+	}
+	if err := s.Stop(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,253 @@
+// Package deploy_test checks that the deployment files agree with each other
+// and with orderflow's config: names, ports, versions. stack_test.go starts
+// the Docker stack itself; these run in milliseconds everywhere.
+package deploy_test
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"reflect"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/orderflow/orderflow/app/config"
+)
+
+type service struct {
+	Image       string         `yaml:"image"`
+	Build       any            `yaml:"build"`
+	Ports       []string       `yaml:"ports"`
+	Environment map[string]any `yaml:"environment"`
+	DependsOn   map[string]any `yaml:"depends_on"`
+	Healthcheck map[string]any `yaml:"healthcheck"`
+	Command     []string       `yaml:"command"`
+	Extra       map[string]any `yaml:",inline"`
+}
+
+func load(t *testing.T) map[string]service {
+	t.Helper()
+	data, err := os.ReadFile("../docker-compose.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Services map[string]service `yaml:"services"`
+	}
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		t.Fatal(err)
+	}
+	return doc.Services
+}
+
+func env(s service, key string) string {
+	v, ok := s.Environment[key]
+	if !ok {
+		return ""
+	}
+	return fmt.Sprint(v)
+}
+
+// listeners parses "NAME://host:port,..." into name → host:port.
+func listeners(s string) map[string]string {
+	out := map[string]string{}
+	for _, l := range strings.Split(s, ",") {
+		name, addr, _ := strings.Cut(l, "://")
+		out[name] = addr
+	}
+	return out
+}
+
+func kafkaServices(all map[string]service) []string {
+	var names []string
+	for name, s := range all {
+		if strings.HasPrefix(s.Image, "apache/kafka:") {
+			names = append(names, name)
+		}
+	}
+	slices.Sort(names)
+	return names
+}
+
+func TestComposeReferencesExist(t *testing.T) {
+	all := load(t)
+	for name, s := range all {
+		for dep := range s.DependsOn {
+			if _, ok := all[dep]; !ok {
+				t.Errorf("%s depends on %s, which is not a service", name, dep)
+			}
+		}
+	}
+	if len(kafkaServices(all)) != 3 {
+		t.Fatalf("kafka services = %v, want three", kafkaServices(all))
+	}
+	for _, want := range []string{"orderflow", "kafka-ui"} {
+		if _, ok := all[want]; !ok {
+			t.Errorf("no %s service", want)
+		}
+	}
+	for _, k := range kafkaServices(all) {
+		if all[k].Healthcheck == nil {
+			t.Errorf("%s has no healthcheck", k)
+		}
+		if dep, ok := all["orderflow"].DependsOn[k].(map[string]any); !ok || dep["condition"] != "service_healthy" {
+			t.Errorf("orderflow does not wait for %s to be healthy", k)
+		}
+	}
+}
+
+func TestComposeListenersAgree(t *testing.T) {
+	all := load(t)
+	var internal []string
+	for _, name := range kafkaServices(all) {
+		s := all[name]
+		ls := listeners(env(s, "KAFKA_LISTENERS"))
+		adv := listeners(env(s, "KAFKA_ADVERTISED_LISTENERS"))
+		for lname, addr := range adv {
+			if _, ok := ls[lname]; !ok {
+				t.Errorf("%s advertises %s, which it does not listen on", name, lname)
+				continue
+			}
+			_, lport, _ := net.SplitHostPort(ls[lname])
+			host, aport, _ := net.SplitHostPort(addr)
+			switch lname {
+			case "INTERNAL":
+				if host != name || aport != lport {
+					t.Errorf("%s advertises INTERNAL %s, want %s:%s", name, addr, name, lport)
+				}
+				internal = append(internal, addr)
+			case "EXTERNAL":
+				if host != "127.0.0.1" || !slices.Contains(s.Ports, "127.0.0.1:"+aport+":"+lport) {
+					t.Errorf("%s advertises EXTERNAL %s but publishes %v", name, addr, s.Ports)
+				}
+			}
+		}
+		ports := map[string]bool{}
+		for _, addr := range ls {
+			_, p, _ := net.SplitHostPort(addr)
+			if ports[p] {
+				t.Errorf("%s listens twice on port %s", name, p)
+			}
+			ports[p] = true
+		}
+		_, cport, _ := net.SplitHostPort(ls["CONTROLLER"])
+		if !strings.Contains(env(s, "KAFKA_CONTROLLER_QUORUM_VOTERS"), "@"+name+":"+cport) {
+			t.Errorf("%s: voters %s do not name its controller %s:%s", name, env(s, "KAFKA_CONTROLLER_QUORUM_VOTERS"), name, cport)
+		}
+	}
+	if got := strings.Split(env(all["orderflow"], "ORDERFLOW_KAFKA_BROKERS"), ","); !reflect.DeepEqual(got, internal) {
+		t.Errorf("orderflow dials %v, want the brokers' INTERNAL addresses %v", got, internal)
+	}
+	if got := env(all["kafka-ui"], "KAFKA_CLUSTERS_0_BOOTSTRAPSERVERS"); got != strings.Join(internal, ",") {
+		t.Errorf("kafka-ui bootstraps from %s, want %s", got, strings.Join(internal, ","))
+	}
+}
+
+// The app in the stack runs config.yaml with the compose file's overrides:
+// they must be valid keys, turn the embedded broker off, and agree with the
+// brokers' replication settings.
+func TestComposeConfigMatches(t *testing.T) {
+	all := load(t)
+	app := all["orderflow"]
+	var environ []string
+	for k, v := range app.Environment {
+		environ = append(environ, k+"="+fmt.Sprint(v))
+	}
+	cfg, err := config.Load("../config.yaml", environ)
+	if err != nil {
+		t.Fatalf("config.yaml with the stack's environment: %v", err)
+	}
+	if cfg.Kafka.Embedded {
+		t.Error("orderflow in the stack would start the embedded broker")
+	}
+	if want := config.Default().Topics; cfg.Topics.Orders != want.Orders || cfg.Topics.DeadLetter != want.DeadLetter {
+		t.Errorf("the stack renames topics: %+v", cfg.Topics)
+	}
+	for _, k := range kafkaServices(all) {
+		s := all[k]
+		if got := env(s, "KAFKA_DEFAULT_REPLICATION_FACTOR"); got != fmt.Sprint(cfg.Topics.ReplicationFactor) {
+			t.Errorf("%s replication factor %s, orderflow creates topics with %d", k, got, cfg.Topics.ReplicationFactor)
+		}
+		if got := env(s, "KAFKA_MIN_INSYNC_REPLICAS"); got != fmt.Sprint(cfg.Topics.MinInsyncReplicas) {
+			t.Errorf("%s min.insync.replicas %s, orderflow uses %d", k, got, cfg.Topics.MinInsyncReplicas)
+		}
+		if got := env(s, "KAFKA_AUTO_CREATE_TOPICS_ENABLE"); got != "false" {
+			t.Errorf("%s auto-creates topics (%s): a typo in a topic name would go unnoticed", k, got)
+		}
+	}
+}
+
+// The Docker stack and the local cluster run the same Kafka.
+func TestKafkaVersionsAgree(t *testing.T) {
+	pom, err := os.ReadFile("kafka/pom.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`<kafka.version>(.+)</kafka.version>`).FindSubmatch(pom)
+	if m == nil {
+		t.Fatal("no kafka.version in deploy/kafka/pom.xml")
+	}
+	for _, k := range kafkaServices(load(t)) {
+		if img := load(t)[k].Image; img != "apache/kafka:"+string(m[1]) {
+			t.Errorf("%s runs %s, the local cluster Kafka %s", k, img, m[1])
+		}
+	}
+}
+
+// Every port the stack publishes is on 127.0.0.1: nothing is exposed beyond
+// the machine it runs on.
+func TestComposePublishesOnLoopbackOnly(t *testing.T) {
+	for name, s := range load(t) {
+		for _, p := range s.Ports {
+			if !strings.HasPrefix(p, "127.0.0.1:") {
+				t.Errorf("%s publishes %q on every interface, want 127.0.0.1:…", name, p)
+			}
+		}
+	}
+}
+
+// The build image is the Go release go.mod names (it sets GOTOOLCHAIN=local,
+// so an older one fails), and the runtime image is a supported distroless.
+func TestDockerfileBaseImages(t *testing.T) {
+	df, err := os.ReadFile("../Dockerfile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mod, err := os.ReadFile("../go.mod")
+	if err != nil {
+		t.Fatal(err)
+	}
+	goLine := regexp.MustCompile(`(?m)^go (\S+)$`).FindSubmatch(mod)
+	arg := regexp.MustCompile(`(?m)^ARG GO_VERSION=(\S+)$`).FindSubmatch(df)
+	if goLine == nil || arg == nil || string(arg[1]) != string(goLine[1]) {
+		t.Errorf("Dockerfile's GO_VERSION %q, go.mod's go %q: want the same release", arg, goLine)
+	}
+	for _, want := range []string{"FROM golang:${GO_VERSION}-trixie AS build", "FROM gcr.io/distroless/static-debian13:nonroot", "ENV ORDERFLOW_CONFIG=/config.yaml", "--chown=65532:65532"} {
+		if !strings.Contains(string(df), want) {
+			t.Errorf("Dockerfile lacks %q", want)
+		}
+	}
+}
+
+// The Taskfile parses and has every task README.md and the issues promise.
+func TestTaskfile(t *testing.T) {
+	data, err := os.ReadFile("../Taskfile.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tf struct {
+		Tasks map[string]any `yaml:"tasks"`
+	}
+	if err := yaml.Unmarshal(data, &tf); err != nil {
+		t.Fatalf("Taskfile.yml: %v", err)
+	}
+	for _, want := range []string{"up", "down", "logs", "seed", "dlq", "dlq:replay", "demo", "test", "lint", "kafka:up", "kafka:down", "up:local", "bench", "bench:embedded", "images:offline", "up:ui", "test:stack"} {
+		if _, ok := tf.Tasks[want]; !ok {
+			t.Errorf("Taskfile.yml has no task %q", want)
+		}
+	}
+}
