@@ -7,6 +7,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -240,15 +242,17 @@ func readDLQ(t *testing.T, s stack) []dlqRecord {
 	return recs
 }
 
+// order is a valid order as a foreign producer writes it: plain JSON, no headers.
+func order(id string) string {
+	return `{"order_id":"` + id + `","customer_id":"c-1","email":"c@example.com","currency":"EUR","items":[{"sku":"A","quantity":1,"price_cents":100}],"total_cents":100}`
+}
+
 // Scenario 4: bad input from kcat. Each message is processed or dead-lettered
 // with a reason naming the problem; the valid order behind it still flows.
 func TestBadInputFromKcat(t *testing.T) {
 	needKcat(t)
 	s := newStack(t)
 	orderflow(t, append(s.env, "ORDERFLOW_HANDLER_MAX_MESSAGE_BYTES=4096"), "serve")
-	order := func(id string) string {
-		return `{"order_id":"` + id + `","customer_id":"c-1","email":"c@x","currency":"EUR","items":[{"sku":"A","quantity":1,"price_cents":100}],"total_cents":100}`
-	}
 	tests := []struct {
 		key, value, header, wantReason string
 	}{
@@ -437,4 +441,46 @@ func findRecord(t *testing.T, s stack, key, value string) (int32, int64) {
 	}
 	t.Fatalf("kcat finds no record %s=%q in %s", key, value, s.Cfg.Topics.Orders)
 	return 0, 0
+}
+
+// Scenario 7: a record the brokers accept (1,048,400 bytes, written with a
+// larger client limit) whose dead letter would be over the producer's limit
+// of 1,000,000 bytes. It is dead-lettered without its payload, with the
+// payload's size and SHA-256 and where it lies; the orders behind it on its
+// partition flow, and dlq replay refuses it, saying why.
+func TestDeadLetterTooLargeIsWrittenWithoutPayload(t *testing.T) {
+	needKcat(t)
+	s := newStack(t)
+	orderflow(t, s.env, "serve")
+	huge := strings.Repeat("x", 1_048_400)
+	kcat(t, s, []byte(huge), "-P", "-X", "message.max.bytes=2000000", "-t", s.Cfg.Topics.Orders, "-k", "k-huge")
+	var after []string
+	for i := range 5 {
+		id := fmt.Sprintf("k-huge-after-%d", i)
+		after = append(after, id)
+		kcat(t, s, []byte(order(id)), "-P", "-t", s.Cfg.Topics.Orders, "-k", "k-huge") // same key: same partition, behind it
+	}
+	testkit.WaitSettled(t, s.tr, after, time.Minute)
+
+	var letter *dlqRecord
+	for _, r := range readDLQ(t, s) {
+		if r.key == "k-huge" {
+			letter = &r
+		}
+	}
+	if letter == nil {
+		t.Fatal("k-huge: no dead letter")
+	}
+	sum := sha256.Sum256([]byte(huge))
+	h := letter.headers
+	if h[messaging.HeaderPayloadOmitted] == "" || h[messaging.HeaderPayloadBytes] != "1048400" ||
+		h[messaging.HeaderPayloadSHA256] != hex.EncodeToString(sum[:]) || h[messaging.HeaderOffset] == "" ||
+		!strings.Contains(h[messaging.HeaderReason], "over handler.max_message_bytes") {
+		t.Errorf("k-huge: dead-letter headers %v", h)
+	}
+	out := run(t, s.env, "dlq", "replay", "--all", "--order", "k-huge")
+	if !strings.Contains(out, "0 replayed, 1 refused") || !strings.Contains(out, "1048400-byte payload was left out") {
+		t.Errorf("replay of a letter without its payload: %s", out)
+	}
+	t.Logf("RESULT dead letter too large: 1,048,400-byte record dead-lettered without its payload, %d orders behind it settled", len(after))
 }

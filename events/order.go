@@ -59,26 +59,16 @@ func (o OrderPlaced) Validate() error {
 	if o.CustomerID == "" {
 		errs = append(errs, errors.New("customer_id is empty"))
 	}
-	if len(o.Currency) != 3 {
-		errs = append(errs, fmt.Errorf("currency %q is not a 3-letter code", o.Currency))
+	if err := validateEmail(o.Email); err != nil {
+		errs = append(errs, err)
 	}
-	if len(o.Items) == 0 {
-		errs = append(errs, errors.New("items is empty"))
+	if err := validateCurrency(o.Currency); err != nil {
+		errs = append(errs, err)
 	}
-	var sum int64
-	for i, it := range o.Items {
-		if it.SKU == "" {
-			errs = append(errs, fmt.Errorf("items[%d].sku is empty", i))
-		}
-		if it.Quantity <= 0 {
-			errs = append(errs, fmt.Errorf("items[%d].quantity %d is not positive", i, it.Quantity))
-		}
-		if it.PriceCents < 0 {
-			errs = append(errs, fmt.Errorf("items[%d].price_cents %d is negative", i, it.PriceCents))
-		}
-		sum += int64(it.Quantity) * it.PriceCents
-	}
-	if len(o.Items) > 0 && sum != o.TotalCents {
+	sum, itemsErr := validateItems(o.Items)
+	totalErr := validateAmount("total_cents", o.TotalCents)
+	errs = append(errs, itemsErr, totalErr)
+	if itemsErr == nil && totalErr == nil && sum != o.TotalCents {
 		errs = append(errs, fmt.Errorf("total_cents %d does not match the items' sum %d", o.TotalCents, sum))
 	}
 	switch o.Fault {

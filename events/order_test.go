@@ -9,7 +9,7 @@ import (
 
 func validOrder() events.OrderPlaced {
 	return events.OrderPlaced{
-		OrderID: "o-1", CustomerID: "c-1", Currency: "EUR",
+		OrderID: "o-1", CustomerID: "c-1", Email: "c-1@example.com", Currency: "EUR",
 		Items:      []events.Item{{SKU: "A", Quantity: 2, PriceCents: 150}},
 		TotalCents: 300,
 	}
@@ -28,8 +28,39 @@ func TestOrderValidate(t *testing.T) {
 			want: []string{`currency "EURO"`, "items is empty"}},
 		{name: "total mismatch", give: func(o *events.OrderPlaced) { o.TotalCents = 1 },
 			want: []string{"total_cents 1 does not match the items' sum 300"}},
-		{name: "bad item", give: func(o *events.OrderPlaced) { o.Items[0].Quantity = 0; o.TotalCents = 0 },
-			want: []string{"items[0].quantity 0 is not positive"}},
+		{name: "zero quantity", give: func(o *events.OrderPlaced) { o.Items[0].Quantity = 0 },
+			want: []string{"items[0].quantity 0 must be between 1 and 10000"}},
+		{name: "quantity over the bound", give: func(o *events.OrderPlaced) { o.Items[0].Quantity = events.MaxQuantity + 1 },
+			want: []string{"items[0].quantity 10001 must be between 1 and 10000"}},
+		{name: "negative price", give: func(o *events.OrderPlaced) { o.Items[0].PriceCents = -1 },
+			want: []string{"items[0].price_cents -1 must be between 0 and 100000000"}},
+		{name: "price over the bound", give: func(o *events.OrderPlaced) { o.Items[0].PriceCents = events.MaxPriceCents + 1 },
+			want: []string{"items[0].price_cents 100000001 must be between"}},
+		{name: "too many lines", give: func(o *events.OrderPlaced) {
+			o.Items = make([]events.Item, events.MaxItems+1)
+		}, want: []string{"items has 1001 lines, more than 1000"}},
+		// quantity × price wraps around to the forged total in int64: 2 × 2^62 = -2^63.
+		{name: "overflowing line", give: func(o *events.OrderPlaced) {
+			o.Items = []events.Item{{SKU: "A", Quantity: 2, PriceCents: 1 << 62}}
+			o.TotalCents = -1 << 63
+		}, want: []string{"price_cents 4611686018427387904 must be between", "total_cents -9223372036854775808 must be between 1 and"}},
+		{name: "zero total", give: func(o *events.OrderPlaced) { o.Items[0].PriceCents = 0; o.TotalCents = 0 },
+			want: []string{"total_cents 0 must be between 1 and 1000000000"}},
+		{name: "total over the bound", give: func(o *events.OrderPlaced) {
+			o.Items = []events.Item{{SKU: "A", Quantity: 11, PriceCents: events.MaxPriceCents}}
+			o.TotalCents = 11 * events.MaxPriceCents
+		}, want: []string{"total_cents 1100000000 must be between 1 and 1000000000"}},
+		{name: "lower-case currency", give: func(o *events.OrderPlaced) { o.Currency = "eur" },
+			want: []string{`currency "eur" is not a 3-letter code`}},
+		{name: "no email", give: func(o *events.OrderPlaced) { o.Email = "" }, want: []string{"email is empty"}},
+		{name: "email with a display name", give: func(o *events.OrderPlaced) { o.Email = "\"Bob\"<bob@example.com>" },
+			want: []string{"is not an address like"}},
+		{name: "email with a control character", give: func(o *events.OrderPlaced) { o.Email = "bob@example.com\r\nBcc: x@y" },
+			want: []string{"holds the character U+000D"}},
+		{name: "email with a bidirectional override", give: func(o *events.OrderPlaced) { o.Email = "bob\u202e@example.com" },
+			want: []string{"holds the character U+202E"}},
+		{name: "email too long", give: func(o *events.OrderPlaced) { o.Email = strings.Repeat("a", 250) + "@example.com" },
+			want: []string{"email is 262 bytes, more than 254"}},
 		{name: "unknown fault", give: func(o *events.OrderPlaced) { o.Fault = "meteor" },
 			want: []string{`fault "meteor" is unknown`}},
 	}
@@ -92,5 +123,26 @@ func TestDecode(t *testing.T) {
 				t.Errorf("Decode() = %s, want %s", ev.EventType(), tt.wantEvent)
 			}
 		})
+	}
+}
+
+// A payment event is held to its order's money rules: a forged PaymentSucceeded
+// cannot ship a negative charge.
+func TestPaymentValidate(t *testing.T) {
+	ok := events.PaymentSucceeded{OrderID: "o-1", PaymentID: "p-1", Email: "c@example.com", Currency: "EUR", AmountCents: 300}
+	if err := ok.Validate(); err != nil {
+		t.Fatalf("valid payment: %v", err)
+	}
+	forged := ok
+	forged.AmountCents, forged.PaymentID = -9223372036854775808, ""
+	err := forged.Validate()
+	for _, want := range []string{"amount_cents -9223372036854775808 must be between 1 and", "payment_id is empty"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("forged payment: %v, want it to contain %q", err, want)
+		}
+	}
+	declined := events.PaymentDeclined{OrderID: "o-1", Email: "c@example.com", Currency: "EUR", AmountCents: 0}
+	if err := declined.Validate(); err == nil || !strings.Contains(err.Error(), "amount_cents 0") {
+		t.Errorf("zero decline: %v, want amount_cents 0 refused", err)
 	}
 }

@@ -1,6 +1,9 @@
 package events
 
-import "time"
+import (
+	"errors"
+	"time"
+)
 
 // PaymentOutcome is either PaymentSucceeded or PaymentDeclined: the two events
 // on the payments topic. A decline is a business outcome, not an error.
@@ -20,6 +23,12 @@ type PaymentSucceeded struct {
 	Currency    string    `json:"currency"`
 	ChargedAt   time.Time `json:"charged_at"`
 	PlacedAt    time.Time `json:"placed_at"`
+}
+
+// Validate holds a payment to the same money and address rules as its order:
+// a forged or corrupted event cannot ship a negative charge.
+func (p PaymentSucceeded) Validate() error {
+	return validatePayment(p.OrderID, p.Email, p.Currency, p.AmountCents, p.PaymentID == "")
 }
 
 func (PaymentSucceeded) EventType() string            { return TypePaymentSucceeded }
@@ -67,3 +76,20 @@ type CustomerNotified struct {
 
 func (CustomerNotified) EventType() string  { return TypeCustomerNotified }
 func (n CustomerNotified) OrderKey() string { return n.OrderID }
+
+// Validate holds a decline to the same rules as a payment, without a payment ID.
+func (p PaymentDeclined) Validate() error {
+	return validatePayment(p.OrderID, p.Email, p.Currency, p.AmountCents, false)
+}
+
+func validatePayment(orderID, email, currency string, cents int64, noPaymentID bool) error {
+	var errs []error
+	if orderID == "" {
+		errs = append(errs, errors.New("order_id is empty"))
+	}
+	if noPaymentID {
+		errs = append(errs, errors.New("payment_id is empty"))
+	}
+	errs = append(errs, validateEmail(email), validateCurrency(currency), validateAmount("amount_cents", cents))
+	return errors.Join(errs...)
+}

@@ -69,10 +69,19 @@ func (s *FileStore) Charge(key string, decide func(int) (handlers.Receipt, error
 }
 
 // catchUp applies the lines other processes appended since the last read.
+// It runs under the file lock, and every writer writes whole lines under it, so
+// a last line without its newline is torn: a crash or a full disk mid-write. It
+// is ended with a newline and so dropped as a line of its own; the record
+// appended next starts a line and stays readable.
 func (s *FileStore) catchUp() error {
 	for {
 		line, err := s.r.ReadBytes('\n')
-		if err == io.EOF { // a torn last line from a crash mid-write is dropped
+		if err == io.EOF {
+			if len(line) > 0 {
+				if _, err := s.f.Write([]byte{'\n'}); err != nil {
+					return fmt.Errorf("end torn line in gateway store: %w", err)
+				}
+			}
 			return nil
 		}
 		if err != nil {

@@ -73,6 +73,9 @@ func results(chosen []DeadLetter, maxReplays int) []ReplayResult {
 			out[i].Refused = fmt.Sprintf("replayed %d times already (replay.max_replays %d)", d.ReplayCount, maxReplays)
 		case d.Topic == "":
 			out[i].Refused = "no " + HeaderTopic + " header: not a dead letter of orderflow's"
+		case d.PayloadOmitted != "":
+			out[i].Refused = fmt.Sprintf("its %d-byte payload was left out (%s); the original is at %s/%d offset %d",
+				d.PayloadBytes, d.PayloadOmitted, d.Topic, d.Partition, d.Offset)
 		}
 	}
 	return out

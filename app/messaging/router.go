@@ -23,7 +23,7 @@ func NewRouter(cfg config.Config, brokers Brokers, routes []handlers.Route, pub 
 	// Watermill closes a handler's publisher when the handler stops; the
 	// publisher is shared and outlives the router, so it is closed by its owner.
 	shared := keepOpen{pub}
-	dl := deadLetter{pub: shared, topic: cfg.Topics.DeadLetter, log: log, now: time.Now}
+	dl := deadLetter{pub: shared, topic: cfg.Topics.DeadLetter, maxBytes: SaramaConfig(cfg.Kafka).Producer.MaxMessageBytes, log: log, now: time.Now}
 	router.AddMiddleware(chain(cfg, dl, log)...)
 
 	subs := make([]*Subscriber, 0, len(routes))

@@ -49,7 +49,8 @@ type Manifest struct {
 	Flaky  []string `json:"flaky"`
 	Fail   []string `json:"fail"`
 	Panic  []string `json:"panic"`
-	// Declined lists valid orders over the gateway's limit: they end declined, not paid.
+	// Declined lists valid orders over the gateway's limit, flaky and fail ones
+	// included: once the gateway answers them, they end declined, not paid.
 	Declined []string `json:"declined"`
 }
 
@@ -152,7 +153,9 @@ func build(id string, f fault, gw config.Gateway, rng *rand.Rand, m *Manifest) (
 		o.Fault = events.FaultPanic
 		m.Panic = append(m.Panic, id)
 	}
-	if f == none && o.TotalCents > gw.DeclineOverCents {
+	// The gateway answers every order but a poison or panic one, a fail order
+	// once it is replayed: over the limit, that answer is a decline.
+	if (f == none || f == flaky || f == fail) && o.TotalCents > gw.DeclineOverCents {
 		m.Declined = append(m.Declined, id)
 	}
 	msg, err := messaging.NewEventMessage(o, uuid.NewString())
