@@ -6,15 +6,18 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/orderflow/orderflow/app/cli"
+	"github.com/orderflow/orderflow/app/messaging"
 	"github.com/orderflow/orderflow/app/seed"
 	"github.com/orderflow/orderflow/app/testkit"
 )
@@ -133,4 +136,110 @@ func receipts(t *testing.T, path string) map[string]int {
 		}
 	}
 	return counts
+}
+
+// silentBroker accepts connections and never answers, as a wedged broker or a
+// wrong port behind a load balancer does; connected closes at the first
+// connection. It closes when the test ends.
+func silentBroker(t *testing.T) (addr string, connected <-chan struct{}) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done, first := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		var conns []net.Conn
+		defer func() {
+			for _, c := range conns {
+				c.Close()
+			}
+		}()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			if conns = append(conns, c); len(conns) == 1 {
+				close(first)
+			}
+		}
+	}()
+	t.Cleanup(func() { ln.Close(); <-done })
+	return ln.Addr().String(), first
+}
+
+// runWithin runs the command line as a process and waits for it up to bound;
+// finished is false if it was still running then (it is killed).
+func runWithin(t *testing.T, env []string, bound time.Duration, args ...string) (out string, err error, took time.Duration, finished bool) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), bound)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, os.Args[0], args...)
+	cmd.Env = append(append(os.Environ(), "RUN_ORDERFLOW_MAIN=1"), env...)
+	start := time.Now()
+	b, err := cmd.CombinedOutput()
+	return string(b), err, time.Since(start), ctx.Err() == nil
+}
+
+// Every command that talks to Kafka fails within its bound (README: 2 ×
+// messaging.StartTimeout) against brokers that accept and never answer, and
+// names them.
+func TestSilentBrokerFailsFast(t *testing.T) {
+	addr, _ := silentBroker(t)
+	env := []string{"ORDERFLOW_KAFKA_EMBEDDED=false", "ORDERFLOW_KAFKA_BROKERS=" + addr, "ORDERFLOW_HTTP_ADDR=127.0.0.1:0"}
+	bound := 2*messaging.StartTimeout + 5*time.Second
+	for _, args := range [][]string{{"serve"}, {"seed", "--count", "1"}, {"dlq", "list"}, {"dlq", "replay", "--all"}, {"topics"}} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			t.Parallel()
+			out, err, took, finished := runWithin(t, env, bound, args...)
+			switch {
+			case !finished:
+				t.Fatalf("still running after %s against a silent broker:\n%s", bound, out)
+			case err == nil:
+				t.Fatalf("exited 0 against a silent broker:\n%s", out)
+			case !strings.Contains(out, "no broker answered") || !strings.Contains(out, addr):
+				t.Errorf("the error does not name the silent broker %s:\n%s", addr, out)
+			}
+			t.Logf("RESULT silent broker: orderflow %s failed in %s: %s", strings.Join(args, " "), took.Round(100*time.Millisecond), firstLine(out))
+		})
+	}
+}
+
+// SIGTERM while serve starts (here: waiting on a silent broker) ends it at once.
+func TestSIGTERMDuringStart(t *testing.T) {
+	addr, connected := silentBroker(t)
+	cmd := exec.Command(os.Args[0], "serve")
+	cmd.Env = append(os.Environ(), "RUN_ORDERFLOW_MAIN=1", "ORDERFLOW_KAFKA_EMBEDDED=false", "ORDERFLOW_KAFKA_BROKERS="+addr, "ORDERFLOW_HTTP_ADDR=127.0.0.1:0")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select { // serve is starting: it has reached the broker
+	case <-connected:
+	case <-time.After(messaging.StartTimeout):
+		t.Fatal("serve never reached the broker")
+	}
+	start := time.Now()
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-done:
+		if took := time.Since(start); took > 2*time.Second {
+			t.Errorf("serve took %s to end after SIGTERM during start", took)
+		}
+		t.Logf("RESULT SIGTERM during start: serve ended %s after it", time.Since(start).Round(10*time.Millisecond))
+	case <-time.After(messaging.StartTimeout):
+		_ = cmd.Process.Kill()
+		<-done
+		t.Fatal("serve ignored SIGTERM during start")
+	}
+}
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(strings.TrimSpace(s), "\n")
+	return line
 }

@@ -9,9 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"strings"
-	"syscall"
 	"time"
 
 	"go.uber.org/dig"
@@ -39,9 +37,12 @@ if present, else the defaults); ORDERFLOW_* variables override its keys.
 Run "orderflow <command> -h" for a command's flags.
 `
 
-// IO is where a command writes: results to Out, progress and logs to Err.
+// IO is where a command writes, results to Out and progress and logs to Err,
+// and Abort: a context that ends at a second SIGINT or SIGTERM, when a command
+// that drains on the first (serve) must stop draining.
 type IO struct {
 	Out, Err io.Writer
+	Abort    context.Context
 }
 
 type command func(ctx context.Context, args []string, io IO) error
@@ -65,9 +66,9 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "orderflow: unknown command %q\n\n%s", args[0], usage)
 		return 2
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	err := cmd(ctx, args[1:], IO{Out: stdout, Err: stderr})
+	ctx, abort, release := signals()
+	defer release()
+	err := cmd(ctx, args[1:], IO{Out: stdout, Err: stderr, Abort: abort})
 	var exit exitCode
 	switch {
 	case err == nil:
@@ -114,8 +115,14 @@ func start(ctx context.Context, a *fx.App) error {
 	return nil
 }
 
-// clientBrokers are the brokers a client command dials. With kafka.embedded
-// the broker runs inside serve or demo, on the configured addresses.
-func clientBrokers(cfg config.Config) messaging.Brokers {
-	return cfg.Kafka.Brokers
+// reach returns the brokers a client command dials, once one of them answers:
+// a command fails within 2 × messaging.StartTimeout, naming each address,
+// rather than hang on brokers that are down or silent. With kafka.embedded the
+// broker runs inside serve or demo, on the configured addresses.
+func reach(ctx context.Context, cfg config.Config) (messaging.Brokers, error) {
+	brokers := messaging.Brokers(cfg.Kafka.Brokers)
+	if err := messaging.Probe(ctx, brokers, cfg.Kafka); err != nil {
+		return nil, err
+	}
+	return brokers, nil
 }

@@ -62,7 +62,11 @@ func dlqList(ctx context.Context, args []string, io IO) error {
 	}
 	var shown []messaging.DeadLetter
 	errEnough := errors.New("limit reached")
-	err = messaging.ReadToEnd(ctx, clientBrokers(cfg), cfg.Kafka, cfg.Topics.DeadLetter, func(m *sarama.ConsumerMessage) error {
+	brokers, err := reach(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	err = messaging.ReadToEnd(ctx, brokers, cfg.Kafka, cfg.Topics.DeadLetter, func(m *sarama.ConsumerMessage) error {
 		if d := messaging.ParseDeadLetter(m); f.Match(d) {
 			shown = append(shown, d)
 		}
@@ -117,7 +121,11 @@ func dlqReplay(ctx context.Context, args []string, io IO) error {
 		return errors.New("choose what to replay: --id UUID… or --all (with optional filters)")
 	}
 	f.IDs = chosen
-	results, err := messaging.Replay(ctx, clientBrokers(cfg), cfg, *f, *dryRun)
+	brokers, err := reach(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	results, err := messaging.Replay(ctx, brokers, cfg, *f, *dryRun)
 	replayed, refused := 0, 0
 	for _, r := range results {
 		d := r.DeadLetter

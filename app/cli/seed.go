@@ -25,7 +25,11 @@ func Seed(ctx context.Context, args []string, io IO) error {
 	if err != nil {
 		return err
 	}
-	prod, err := messaging.NewProducer(clientBrokers(cfg), cfg.Kafka)
+	brokers, err := reach(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	prod, err := messaging.NewProducer(brokers, cfg.Kafka)
 	if err != nil {
 		return err
 	}

@@ -3,9 +3,6 @@ package cli
 import (
 	"context"
 	"fmt"
-	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
 	"go.uber.org/fx"
@@ -15,13 +12,18 @@ import (
 
 // Serve runs the pipeline until the first SIGINT or SIGTERM, then stops taking
 // messages, finishes and commits those in flight, and returns. A second signal
-// exits at once.
+// cuts the drain short: exit 130.
 func Serve(ctx context.Context, args []string, io IO) error {
 	fs, load := flags("serve", io)
 	fs.Usage = func() { fmt.Fprintln(io.Err, "Usage: orderflow serve [--config FILE]"); fs.PrintDefaults() }
 	cfg, err := load(args)
 	if err != nil {
 		return err
+	}
+	if !cfg.Kafka.Embedded {
+		if _, err := reach(ctx, cfg); err != nil {
+			return err
+		}
 	}
 	a := fx.New(app.Options(cfg))
 	if err := start(ctx, a); err != nil {
@@ -35,18 +37,15 @@ func Serve(ctx context.Context, args []string, io IO) error {
 	case sig := <-a.Wait():
 		code = sig.ExitCode
 	}
-	// From now on a second signal ends the process at once.
-	second := make(chan os.Signal, 1)
-	signal.Notify(second, os.Interrupt, syscall.SIGTERM)
-	defer signal.Stop(second)
-	go func() {
-		<-second
-		os.Exit(130)
-	}()
 	fmt.Fprintln(io.Err, "stopping: finishing messages in flight (signal again to exit now)")
-	stopCtx, cancel := context.WithTimeout(context.Background(), cfg.Handler.CloseTimeout+10*time.Second)
+	// The router waits up to handler.close_timeout for messages in flight;
+	// stopping as a whole gets 10 s more for the rest (commits, the publisher).
+	stopCtx, cancel := context.WithTimeout(io.Abort, cfg.Handler.CloseTimeout+10*time.Second)
 	defer cancel()
 	if err := a.Stop(stopCtx); err != nil {
+		if io.Abort.Err() != nil {
+			return exitCode(130)
+		}
 		return err
 	}
 	if code != 0 {

@@ -9,13 +9,17 @@ import (
 )
 
 // Topics creates the configured topics that are missing.
-func Topics(_ context.Context, args []string, io IO) error {
+func Topics(ctx context.Context, args []string, io IO) error {
 	_, load := flags("topics", io)
 	cfg, err := load(args)
 	if err != nil {
 		return err
 	}
-	created, err := messaging.EnsureTopics(clientBrokers(cfg), cfg)
+	brokers, err := reach(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	created, err := messaging.EnsureTopics(brokers, cfg)
 	if err != nil {
 		return err
 	}

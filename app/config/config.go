@@ -60,6 +60,11 @@ type Retry struct {
 	Jitter float64 `yaml:"jitter"`
 }
 
+// RebalanceTimeout is how long a consumer group waits for its members to
+// rejoin in a rebalance. A member drains first, so handler.close_timeout must
+// stay under it, or the member is expelled while it drains.
+const RebalanceTimeout = 60 * time.Second
+
 // Handler bounds the work on one message.
 type Handler struct {
 	// Timeout bounds one attempt.

@@ -140,3 +140,14 @@ func TestLoadFindsTheFile(t *testing.T) {
 		}
 	}
 }
+
+// A drain longer than the rebalance timeout would get the member expelled.
+func TestCloseTimeoutUnderRebalanceTimeout(t *testing.T) {
+	_, err := config.Parse([]byte("handler: {close_timeout: 60s}\n"), nil)
+	if err == nil || !strings.Contains(err.Error(), "handler.close_timeout 1m0s must be positive and under the consumer groups' rebalance timeout 1m0s") {
+		t.Errorf("close_timeout 60s: %v, want it refused", err)
+	}
+	if _, err := config.Parse([]byte("handler: {close_timeout: 59s}\n"), nil); err != nil {
+		t.Errorf("close_timeout 59s: %v", err)
+	}
+}

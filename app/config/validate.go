@@ -102,8 +102,8 @@ func (h Handler) validate() error {
 	if h.MaxInFlight < 1 {
 		errs = append(errs, fmt.Errorf("handler.max_in_flight %d must be at least 1", h.MaxInFlight))
 	}
-	if h.CloseTimeout <= 0 {
-		errs = append(errs, fmt.Errorf("handler.close_timeout %s must be positive", h.CloseTimeout))
+	if h.CloseTimeout <= 0 || h.CloseTimeout >= RebalanceTimeout {
+		errs = append(errs, fmt.Errorf("handler.close_timeout %s must be positive and under the consumer groups' rebalance timeout %s: a member drains before it rejoins", h.CloseTimeout, RebalanceTimeout))
 	}
 	return errors.Join(errs...)
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/IBM/sarama"
@@ -27,9 +26,7 @@ const probeTimeout = time.Second
 
 // NewReadiness watches router, its subscribers and brokers.
 func NewReadiness(router *message.Router, subs []*Subscriber, brokers Brokers, cfg config.Config) *Readiness {
-	sc := SaramaConfig(cfg.Kafka)
-	sc.Net.DialTimeout, sc.Net.ReadTimeout, sc.Net.WriteTimeout = probeTimeout, probeTimeout, probeTimeout
-	return &Readiness{router: router, subs: subs, brokers: brokers, sarama: sc}
+	return &Readiness{router: router, subs: subs, brokers: brokers, sarama: probeConfig(cfg.Kafka, probeTimeout)}
 }
 
 // Ready returns nil when ready, else an error naming everything that is not.
@@ -54,38 +51,7 @@ func (r *Readiness) Ready(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-// brokersAnswer asks every broker for its API versions at once and succeeds
-// if one answers; each attempt ends within 2×probeTimeout.
+// brokersAnswer is Probe with the readiness probe's timeouts.
 func (r *Readiness) brokersAnswer(ctx context.Context) error {
-	errs := make([]error, len(r.brokers))
-	var wg sync.WaitGroup
-	for i, addr := range r.brokers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			errs[i] = apiVersions(ctx, addr, r.sarama)
-		}()
-	}
-	wg.Wait()
-	for _, err := range errs {
-		if err == nil {
-			return nil
-		}
-	}
-	return fmt.Errorf("no broker answered: %w", errors.Join(errs...))
-}
-
-func apiVersions(ctx context.Context, addr string, cfg *sarama.Config) error {
-	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("%s: %w", addr, err)
-	}
-	b := sarama.NewBroker(addr)
-	if err := b.Open(cfg); err != nil {
-		return fmt.Errorf("%s: %w", addr, err)
-	}
-	defer b.Close()
-	if _, err := b.ApiVersions(&sarama.ApiVersionsRequest{}); err != nil {
-		return fmt.Errorf("%s: %w", addr, err)
-	}
-	return nil
+	return answering(ctx, r.brokers, r.sarama)
 }

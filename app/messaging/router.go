@@ -16,7 +16,10 @@ import (
 // subscribers come back too, for readiness.
 func NewRouter(cfg config.Config, brokers Brokers, routes []handlers.Route, pub message.Publisher, log *slog.Logger) (*message.Router, []*Subscriber, error) {
 	wlog := WatermillLogger(log)
-	router, err := message.NewRouter(message.RouterConfig{CloseTimeout: cfg.Handler.CloseTimeout}, wlog)
+	// The router waits a little longer than the subscribers drain (both bounded
+	// by handler.close_timeout), so a drain that takes all its time still ends
+	// cleanly rather than as the router's close timeout.
+	router, err := message.NewRouter(message.RouterConfig{CloseTimeout: cfg.Handler.CloseTimeout + routerCloseMargin}, wlog)
 	if err != nil {
 		return nil, nil, fmt.Errorf("router: %w", err)
 	}
@@ -35,6 +38,9 @@ func NewRouter(cfg config.Config, brokers Brokers, routes []handlers.Route, pub 
 	}
 	return router, subs, nil
 }
+
+// routerCloseMargin is what the router adds to handler.close_timeout.
+const routerCloseMargin = 5 * time.Second
 
 // keepOpen is a publisher whose Close does nothing.
 type keepOpen struct{ message.Publisher }

@@ -47,6 +47,9 @@ func SaramaConfig(cfg config.Kafka) *sarama.Config {
 	// Sarama doubles the size for it.
 	c.Consumer.Fetch.Default = 256 << 10
 	c.Consumer.Group.Rebalance.GroupStrategies = []sarama.BalanceStrategy{sarama.NewBalanceStrategyRoundRobin()}
+	// A member drains its messages in flight (handler.close_timeout) before it
+	// rejoins; config validation keeps that under this bound.
+	c.Consumer.Group.Rebalance.Timeout = config.RebalanceTimeout
 
 	c.Metadata.Retry.Max = 10
 	c.Metadata.Retry.Backoff = 250 * time.Millisecond

@@ -39,9 +39,6 @@ type Subscriber struct {
 
 var _ message.Subscriber = (*Subscriber)(nil)
 
-// nackResendDelay is how long a lane waits before redelivering a nacked message.
-const nackResendDelay = 100 * time.Millisecond
-
 // NewKeyedSubscriber returns a subscriber in group with up to maxInFlight
 // messages per partition in flight, given up to drain to finish when it closes
 // or its partitions move.
@@ -66,7 +63,8 @@ func (s *Subscriber) Subscribe(ctx context.Context, topic string) (<-chan *messa
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	out := make(chan *message.Message)
-	h := &groupHandler{maxInFlight: s.maxInFlight, drain: s.drain, out: out, sessions: &s.sessions}
+	h := &groupHandler{maxInFlight: s.maxInFlight, drain: s.drain, out: out, sessions: &s.sessions,
+		redeliver: defaultRedelivery, log: s.log.With("group", s.group)}
 	log := s.log.With("group", s.group, "topic", topic)
 
 	s.wg.Add(3)
@@ -120,6 +118,8 @@ type groupHandler struct {
 	drain       time.Duration
 	out         chan<- *message.Message
 	sessions    *atomic.Int32
+	redeliver   redelivery
+	log         *slog.Logger
 }
 
 func (h *groupHandler) Setup(sarama.ConsumerGroupSession) error   { h.sessions.Add(1); return nil }
@@ -160,7 +160,7 @@ func (h *groupHandler) ConsumeClaim(sess sarama.ConsumerGroupSession, claim sara
 			// An abandoned message stays unmarked: the partition's next owner
 			// gets it again. A mark made after the session's end but before
 			// this claim returns is still committed when the session is released.
-			if deliver(ctx, drainCtx, km, h.out) {
+			if h.deliver(ctx, drainCtx, km) {
 				if next, ok := window.done(km.Offset); ok {
 					sess.MarkOffset(km.Topic, km.Partition, next, "")
 				}
@@ -217,15 +217,16 @@ func orderKey(km *sarama.ConsumerMessage) string {
 }
 
 // deliver hands km to the router and waits for its ack, redelivering it after
-// every nack. Nothing is handed over once ctx (the session) has ended; an ack
-// is awaited until drainCtx ends. It reports whether km was acknowledged.
-func deliver(ctx, drainCtx context.Context, km *sarama.ConsumerMessage, out chan<- *message.Message) bool {
-	for ctx.Err() == nil {
+// every nack, each time a little later (h.redeliver) and saying so. Nothing is
+// handed over once ctx (the session) has ended; an ack is awaited until
+// drainCtx ends. It reports whether km was acknowledged.
+func (h *groupHandler) deliver(ctx, drainCtx context.Context, km *sarama.ConsumerMessage) bool {
+	for nacks := 0; ctx.Err() == nil; {
 		msg := toMessage(km)
 		msgCtx, cancel := context.WithCancel(withOrigin(drainCtx, km))
 		msg.SetContext(msgCtx)
 		select {
-		case out <- msg:
+		case h.out <- msg:
 		case <-ctx.Done():
 			cancel()
 			return false
@@ -236,9 +237,16 @@ func deliver(ctx, drainCtx context.Context, km *sarama.ConsumerMessage, out chan
 			return true
 		case <-msg.Nacked():
 			cancel()
+			nacks++
+			wait := h.redeliver.after(nacks)
+			h.log.Warn("message nacked; redelivering", "topic", km.Topic, "partition", km.Partition,
+				"offset", km.Offset, "key", string(km.Key), "nacks", nacks, "after", wait,
+				"correlation_id", msg.Metadata.Get(HeaderCorrelationID))
+			t := time.NewTimer(wait)
 			select {
-			case <-time.After(nackResendDelay):
+			case <-t.C:
 			case <-ctx.Done():
+				t.Stop()
 			}
 		case <-drainCtx.Done():
 			cancel()
