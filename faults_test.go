@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -26,6 +27,7 @@ import (
 	"github.com/orderflow/orderflow/app/seed"
 	"github.com/orderflow/orderflow/app/settle"
 	"github.com/orderflow/orderflow/app/testkit"
+	"github.com/orderflow/orderflow/events"
 )
 
 // stack is a real cluster with per-test topics, a tracker on them, and the
@@ -483,4 +485,99 @@ func TestDeadLetterTooLargeIsWrittenWithoutPayload(t *testing.T) {
 		t.Errorf("replay of a letter without its payload: %s", out)
 	}
 	t.Logf("RESULT dead letter too large: 1,048,400-byte record dead-lettered without its payload, %d orders behind it settled", len(after))
+}
+
+// Scenario 8: replay has an end. Orders whose payment keeps failing, replays
+// included, are replayed round after round: a round republishes only the
+// newest letter of each, the same replay run again republishes nothing and
+// says why, and once a message was replayed replay.max_replays times replay
+// refuses it, whether chosen by --all or by its UUID.
+func TestReplayHasAnEnd(t *testing.T) {
+	s := newStack(t)
+	env := append(s.env, "ORDERFLOW_FAULTS_FAIL_FAILURES=1000")
+	orderflow(t, env, "serve")
+	var m seed.Manifest
+	if err := json.Unmarshal([]byte(run(t, env, "seed", "--count", "20", "--fail", "2", "--json")), &m); err != nil {
+		t.Fatal(err)
+	}
+	testkit.WaitSettled(t, s.tr, m.Orders, 2*time.Minute)
+	letters := func() []messaging.DeadLetter {
+		var out []messaging.DeadLetter
+		for _, line := range strings.Split(strings.TrimSpace(run(t, env, "dlq", "list", "--json", "--kind", "retries_exhausted")), "\n") {
+			var d messaging.DeadLetter
+			if err := json.Unmarshal([]byte(line), &d); err != nil {
+				t.Fatalf("dlq list --json: %v in %q", err, line)
+			}
+			out = append(out, d)
+		}
+		return out
+	}
+	max := s.Cfg.Replay.MaxReplays
+	for round := 1; round <= max; round++ {
+		out := run(t, env, "dlq", "replay", "--all", "--kind", "retries_exhausted")
+		if want := fmt.Sprintf("2 replayed, %d refused, %d selected", 2*(round-1), 2*round); !strings.Contains(out, want) {
+			t.Fatalf("round %d: %s\nwant %q", round, out, want)
+		}
+		again := run(t, env, "dlq", "replay", "--all", "--kind", "retries_exhausted")
+		if !strings.Contains(again, fmt.Sprintf("0 replayed, %d refused", 2*round)) || !strings.Contains(again, "replayed already at") {
+			t.Fatalf("round %d run again: %s\nwant nothing republished, each refused as replayed already", round, again)
+		}
+		testkit.WaitFor(t, time.Minute, fmt.Sprintf("the %d letters of round %d", 2*(round+1), round), func() (bool, string) {
+			n := len(letters())
+			return n == 2*(round+1), fmt.Sprintf("%d letters", n)
+		})
+	}
+	final := run(t, env, "dlq", "replay", "--all", "--kind", "retries_exhausted")
+	if want := fmt.Sprintf("0 replayed, %d refused, %d selected", 2*(max+1), 2*(max+1)); !strings.Contains(final, want) ||
+		!strings.Contains(final, fmt.Sprintf("replayed %d times already", max)) {
+		t.Errorf("after %d rounds: %s\nwant %q and the limit named", max, final, want)
+	}
+	byID := run(t, env, "dlq", "replay", "--id", letters()[0].UUID)
+	if want := fmt.Sprintf("0 replayed, %d refused, %d selected", max+1, max+1); !strings.Contains(byID, want) {
+		t.Errorf("--id of a message replayed %d times: %s\nwant %q: every generation selected, none republished", max, byID, want)
+	}
+	for _, d := range letters() {
+		if d.ReplayCount > max {
+			t.Errorf("%s: a letter with replay_count %d, over replay.max_replays %d", d.OrderID, d.ReplayCount, max)
+		}
+	}
+	t.Logf("RESULT replay has an end: %d rounds republished 2 letters each, repeats republished 0, round %d refused all %d letters", max, max+1, 2*(max+1))
+}
+
+// Scenario 9: a PaymentSucceeded for an order never placed, written to the
+// payments topic by another client. Shipping and notifications each ask the
+// gateway, which knows no such payment: both dead-letter it, nothing is
+// shipped or sent, and both letters carry the one correlation ID derived from
+// the record (it came without one).
+func TestForgedPaymentIsNotShipped(t *testing.T) {
+	needKcat(t)
+	s := newStack(t)
+	orderflow(t, s.env, "serve")
+	forged := `{"order_id":"forged-1","payment_id":"pay-forged-1","customer_id":"c-1","email":"c@example.com","amount_cents":100,"currency":"EUR"}`
+	kcat(t, s, []byte(forged), "-P", "-t", s.Cfg.Topics.Payments, "-k", "forged-1",
+		"-H", "event_type="+events.TypePaymentSucceeded, "-H", "event_version=1")
+	testkit.WaitFor(t, time.Minute, "two dead letters of the forged payment", func() (bool, string) {
+		o, _ := s.tr.Order("forged-1")
+		return len(o.DeadLetters) == 2, fmt.Sprintf("%+v", o)
+	})
+	o, _ := s.tr.Order("forged-1")
+	if o.Shipped != 0 || o.Notified != 0 {
+		t.Errorf("forged payment: shipped %d, notified %d; want neither", o.Shipped, o.Notified)
+	}
+	var handlers, corrs []string
+	for _, r := range readDLQ(t, s) {
+		if r.key != "forged-1" {
+			continue
+		}
+		handlers = append(handlers, r.headers[messaging.HeaderHandler])
+		corrs = append(corrs, r.headers[messaging.HeaderCorrelationID])
+		if !strings.Contains(r.headers[messaging.HeaderReason], "not confirmed by the gateway") || r.headers[messaging.HeaderErrorKind] != "permanent" {
+			t.Errorf("forged payment's dead letter: %v", r.headers)
+		}
+	}
+	slices.Sort(handlers)
+	if fmt.Sprint(handlers) != "[notifications shipping]" || len(corrs) != 2 || corrs[0] != corrs[1] || !strings.HasPrefix(corrs[0], messaging.GeneratedCorrelationPrefix) {
+		t.Errorf("kcat reads letters from %v with correlation IDs %v; want shipping and notifications, one derived ID", handlers, corrs)
+	}
+	t.Logf("RESULT forged payment: dead-lettered by %v, shipped 0, notified 0, one correlation ID %s", handlers, corrs[0])
 }

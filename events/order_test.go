@@ -101,6 +101,8 @@ func TestDecode(t *testing.T) {
 		{name: "not json", giveType: events.TypeOrderPlaced, giveVer: 1, give: "{nope", wantErr: "payload is not valid JSON (5 bytes)"},
 		{name: "wrong shape", giveType: events.TypeOrderPlaced, giveVer: 1, give: "[1,2]", wantErr: "payload does not fit OrderPlaced"},
 		{name: "fails validation", giveType: events.TypeOrderPlaced, giveVer: 1, give: `{"order_id":"x"}`, wantErr: "invalid OrderPlaced: customer_id is empty"},
+		{name: "float price", giveType: events.TypeOrderPlaced, giveVer: 1, give: `{"order_id":"x","items":[{"sku":"A","quantity":1,"price_cents":12.5}]}`, wantErr: "payload does not fit OrderPlaced"},
+		{name: "timestamp without offset", giveType: events.TypeOrderPlaced, giveVer: 1, give: `{"order_id":"x","placed_at":"2026-11-23T10:15:00.123456"}`, wantErr: "payload does not fit OrderPlaced"},
 		{name: "unknown type", giveType: "Bogus", giveVer: 1, give: "{}", wantErr: `unknown event type "Bogus"`},
 		{name: "unknown version", giveType: events.TypeOrderPlaced, giveVer: 9, give: "{}", wantErr: "unsupported schema version 9 of OrderPlaced"},
 	}

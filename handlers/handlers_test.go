@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -23,6 +24,19 @@ func (g *fakeGateway) Charge(_ context.Context, r handlers.ChargeRequest) (handl
 	g.got = append(g.got, r)
 	return g.receipt, g.err
 }
+
+// ledger is the gateway's record as the steps after payments see it.
+type ledger map[string]handlers.Receipt
+
+func (l ledger) Lookup(_ context.Context, id string) (handlers.Receipt, bool, error) {
+	r, ok := l[id]
+	return r, ok, nil
+}
+
+var (
+	confirmedPaid     = ledger{"o-1": {PaymentID: "pay-o-1", ChargedAt: charged}}
+	confirmedDeclined = ledger{"o-1": {Declined: true, DeclineReason: "over limit"}}
+)
 
 var (
 	placed  = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
@@ -72,7 +86,7 @@ func TestShipping(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := handlers.Shipping{}.Handle(context.Background(), tt.give)
+			got, err := handlers.Shipping{Ledger: confirmedPaid}.Handle(context.Background(), tt.give)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -91,7 +105,7 @@ func TestShipping(t *testing.T) {
 			if !reflect.DeepEqual(s, want) {
 				t.Errorf("Handle() = %#v, want %#v", s, want)
 			}
-			if !strings.Contains("dhl ups postnl", s.Carrier) || s.Carrier == "" {
+			if !slices.Contains([]string{"dhl", "ups", "postnl"}, s.Carrier) {
 				t.Errorf("carrier %q is not one of ours", s.Carrier)
 			}
 		})
@@ -109,12 +123,52 @@ func TestNotifications(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := handlers.Notifications{}.Handle(context.Background(), tt.give)
+			l := confirmedPaid
+			if tt.give == events.PaymentOutcome(refused) {
+				l = confirmedDeclined
+			}
+			got, err := handlers.Notifications{Ledger: l}.Handle(context.Background(), tt.give)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("Handle() = %#v, want %#v", got, tt.want)
+			}
+		})
+	}
+}
+
+// A payment event the gateway does not confirm — written to the payments topic
+// by another client — ships nothing and sends nothing: a permanent error, so it
+// is dead-lettered.
+func TestUnconfirmedPaymentsAreRefused(t *testing.T) {
+	forged := paid
+	forged.PaymentID = "pay-forged"
+	tests := []struct {
+		name   string
+		ledger ledger
+		give   events.PaymentOutcome
+		want   string
+	}{
+		{name: "order never charged", ledger: ledger{}, give: paid, want: "payment pay-o-1 of order o-1 is not confirmed by the gateway"},
+		{name: "another payment ID", ledger: confirmedPaid, give: forged, want: "payment pay-forged of order o-1 is not confirmed"},
+		{name: "success where it declined", ledger: confirmedDeclined, give: paid, want: "payment pay-o-1 of order o-1 is not confirmed"},
+		{name: "decline where it charged", ledger: confirmedPaid, give: refused, want: "decline of order o-1 is not confirmed"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			steps := map[string]func(context.Context, events.PaymentOutcome) (events.Event, error){
+				"shipping":      handlers.Shipping{Ledger: tt.ledger}.Handle,
+				"notifications": handlers.Notifications{Ledger: tt.ledger}.Handle,
+			}
+			for name, step := range steps {
+				if _, declined := tt.give.(events.PaymentDeclined); declined && name == "shipping" {
+					continue // shipping ignores declines: nothing to confirm
+				}
+				got, err := step(context.Background(), tt.give)
+				if got != nil || !events.IsPermanent(err) || !strings.Contains(err.Error(), tt.want) {
+					t.Errorf("%s: %v, %v; want nothing and a permanent %q", name, got, err, tt.want)
+				}
 			}
 		})
 	}

@@ -8,7 +8,11 @@ import (
 
 // Module provides the pipeline's routes, built from the steps and the topics.
 var Module = fx.Module("handlers",
-	fx.Provide(func(cfg config.Config, gw PaymentGateway) []Route {
-		return Routes(cfg.Topics, Steps{Payments: Payments{Gateway: gw}})
+	fx.Provide(func(cfg config.Config, gw PaymentGateway, ledger PaymentLedger) []Route {
+		return Routes(cfg.Topics, Steps{
+			Payments:      Payments{Gateway: gw},
+			Shipping:      Shipping{Ledger: ledger},
+			Notifications: Notifications{Ledger: ledger},
+		})
 	}),
 )

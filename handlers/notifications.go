@@ -6,11 +6,17 @@ import (
 	"github.com/orderflow/orderflow/events"
 )
 
-// Notifications tells the customer about every payment outcome, paid or declined.
-type Notifications struct{}
+// Notifications tells the customer about every payment outcome, paid or
+// declined, that the gateway confirms.
+type Notifications struct {
+	Ledger PaymentLedger
+}
 
 // Handle picks the template for the outcome.
-func (Notifications) Handle(_ context.Context, p events.PaymentOutcome) (events.Event, error) {
+func (n Notifications) Handle(ctx context.Context, p events.PaymentOutcome) (events.Event, error) {
+	if err := confirm(ctx, n.Ledger, p); err != nil {
+		return nil, err
+	}
 	template := "payment_succeeded"
 	if _, declined := p.(events.PaymentDeclined); declined {
 		template = "payment_declined"

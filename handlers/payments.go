@@ -16,6 +16,13 @@ type PaymentGateway interface {
 	Charge(ctx context.Context, req ChargeRequest) (Receipt, error)
 }
 
+// PaymentLedger tells what the gateway recorded for an order: the receipt of
+// its charge, if it was charged or declined. The steps after payments trust a
+// payment event only as far as the gateway confirms it.
+type PaymentLedger interface {
+	Lookup(ctx context.Context, orderID string) (r Receipt, found bool, err error)
+}
+
 // ChargeRequest asks the gateway to charge one order.
 type ChargeRequest struct {
 	Key         string

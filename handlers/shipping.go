@@ -10,15 +10,21 @@ import (
 
 var carriers = []string{"dhl", "ups", "postnl"}
 
-// Shipping books a shipment for every paid order. Declined orders ship nothing.
-type Shipping struct{}
+// Shipping books a shipment for every paid order the gateway confirms.
+// Declined orders ship nothing.
+type Shipping struct {
+	Ledger PaymentLedger
+}
 
 // Handle derives the shipment from the payment alone, so a redelivered payment
 // books the same shipment again rather than a second one.
-func (Shipping) Handle(_ context.Context, p events.PaymentOutcome) (events.Event, error) {
+func (s Shipping) Handle(ctx context.Context, p events.PaymentOutcome) (events.Event, error) {
 	paid, ok := p.(events.PaymentSucceeded)
 	if !ok {
 		return nil, nil
+	}
+	if err := confirm(ctx, s.Ledger, paid); err != nil {
+		return nil, err
 	}
 	h := fnv.New32a()
 	h.Write([]byte(paid.OrderID))

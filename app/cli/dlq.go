@@ -10,7 +10,6 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/IBM/sarama"
 
 	"github.com/orderflow/orderflow/app/messaging"
 )
@@ -48,6 +47,7 @@ func filterFlags(fs *flag.FlagSet) *messaging.Filter {
 	fs.StringVar(&f.Topic, "topic", "", "only dead letters from this original topic")
 	fs.StringVar(&f.Kind, "kind", "", "only this error kind: permanent, retries_exhausted, panic, timeout")
 	fs.StringVar(&f.OrderID, "order", "", "only dead letters of this order ID")
+	fs.BoolVar(&f.Pending, "pending", false, "only dead letters not replayed yet")
 	return f
 }
 
@@ -60,23 +60,19 @@ func dlqList(ctx context.Context, args []string, io IO) error {
 	if err != nil {
 		return err
 	}
-	var shown []messaging.DeadLetter
-	errEnough := errors.New("limit reached")
 	brokers, err := reach(ctx, cfg)
 	if err != nil {
 		return err
 	}
-	err = messaging.ReadToEnd(ctx, brokers, cfg.Kafka, cfg.Topics.DeadLetter, func(m *sarama.ConsumerMessage) error {
-		if d := messaging.ParseDeadLetter(m); f.Match(d) {
+	letters, err := messaging.ReadDeadLetters(ctx, brokers, cfg.Kafka, cfg.Topics.DeadLetter)
+	if err != nil {
+		return err
+	}
+	var shown []messaging.DeadLetter
+	for _, d := range letters {
+		if f.Match(d) && (*limit == 0 || len(shown) < *limit) {
 			shown = append(shown, d)
 		}
-		if *limit > 0 && len(shown) >= *limit {
-			return errEnough
-		}
-		return nil
-	})
-	if err != nil && !errors.Is(err, errEnough) {
-		return err
 	}
 	if *asJSON {
 		enc := json.NewEncoder(io.Out)
@@ -97,11 +93,15 @@ func printDeadLetters(io IO, list []messaging.DeadLetter) {
 		return
 	}
 	tw := tabwriter.NewWriter(io.Out, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "UUID\tORDER\tCORRELATION\tFROM\tHANDLER\tKIND\tTYPE\tATTEMPTS\tREPLAYS\tFAILED AT\tREASON")
+	fmt.Fprintln(tw, "UUID\tORDER\tCORRELATION\tFROM\tHANDLER\tKIND\tTYPE\tATTEMPTS\tREPLAYS\tFAILED AT\tREPLAYED AT\tREASON")
 	for _, d := range list {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s/%d@%d\t%s\t%s\t%s\t%d\t%d\t%s\t%s\n",
+		replayed := "-"
+		if d.ReplayedAt != nil {
+			replayed = d.ReplayedAt.Format(time.RFC3339)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s/%d@%d\t%s\t%s\t%s\t%d\t%d\t%s\t%s\t%s\n",
 			d.UUID, d.OrderID, d.CorrelationID, d.Topic, d.Partition, d.Offset, d.Handler,
-			d.ErrorKind, d.ErrorType, d.Attempts, d.ReplayCount, d.FailedAt.Format(time.RFC3339), d.Reason)
+			d.ErrorKind, d.ErrorType, d.Attempts, d.ReplayCount, d.FailedAt.Format(time.RFC3339), replayed, d.Reason)
 	}
 	tw.Flush()
 }
@@ -126,6 +126,9 @@ func dlqReplay(ctx context.Context, args []string, io IO) error {
 		return err
 	}
 	results, err := messaging.Replay(ctx, brokers, cfg, *f, *dryRun)
+	if err != nil && len(results) == 0 {
+		return err // nothing was read or chosen: no tally to print
+	}
 	replayed, refused := 0, 0
 	for _, r := range results {
 		d := r.DeadLetter
@@ -140,6 +143,10 @@ func dlqReplay(ctx context.Context, args []string, io IO) error {
 			fmt.Fprintf(io.Out, "replayed %s order=%s → %s (replay %d)\n", d.UUID, d.OrderID, d.Topic, d.ReplayCount+1)
 		}
 	}
+	if err != nil {
+		fmt.Fprintf(io.Out, "stopped after %d replayed, %d refused of %d selected\n", replayed, refused, len(results))
+		return err
+	}
 	fmt.Fprintf(io.Out, "%d replayed, %d refused, %d selected\n", replayed, refused, len(results))
-	return err
+	return nil
 }

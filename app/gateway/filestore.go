@@ -68,6 +68,21 @@ func (s *FileStore) Charge(key string, decide func(int) (handlers.Receipt, error
 	return r, err
 }
 
+// Receipt reads what other processes appended, then looks key up.
+func (s *FileStore) Receipt(key string) (handlers.Receipt, bool, error) {
+	s.mem.mu.Lock()
+	defer s.mem.mu.Unlock()
+	if err := syscall.Flock(int(s.f.Fd()), syscall.LOCK_EX); err != nil {
+		return handlers.Receipt{}, false, fmt.Errorf("lock gateway store: %w", err)
+	}
+	defer syscall.Flock(int(s.f.Fd()), syscall.LOCK_UN) //nolint:errcheck // closing the fd unlocks too
+	if err := s.catchUp(); err != nil {
+		return handlers.Receipt{}, false, err
+	}
+	r, ok := s.mem.receipts[key]
+	return r, ok, nil
+}
+
 // catchUp applies the lines other processes appended since the last read.
 // It runs under the file lock, and every writer writes whole lines under it, so
 // a last line without its newline is torn: a crash or a full disk mid-write. It

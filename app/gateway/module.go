@@ -9,13 +9,14 @@ import (
 	"github.com/orderflow/orderflow/handlers"
 )
 
-// Module provides the simulated PaymentGateway and its Store.
+// Module provides the simulated PaymentGateway, its PaymentLedger, and its Store.
 var Module = fx.Module("gateway",
 	fx.Provide(
 		newStore,
 		fx.Annotate(
 			func(cfg config.Config, s Store) *Simulator { return NewSimulator(cfg.Gateway, cfg.Faults, s) },
 			fx.As(new(handlers.PaymentGateway)),
+			fx.As(new(handlers.PaymentLedger)),
 		),
 	),
 )

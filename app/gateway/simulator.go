@@ -13,7 +13,18 @@ import (
 	"github.com/orderflow/orderflow/handlers"
 )
 
-var _ handlers.PaymentGateway = (*Simulator)(nil)
+var (
+	_ handlers.PaymentGateway = (*Simulator)(nil)
+	_ handlers.PaymentLedger  = (*Simulator)(nil)
+)
+
+// Lookup returns the receipt recorded for an order, if it was charged or declined.
+func (s *Simulator) Lookup(ctx context.Context, orderID string) (handlers.Receipt, bool, error) {
+	if err := ctx.Err(); err != nil {
+		return handlers.Receipt{}, false, err
+	}
+	return s.store.Receipt(orderID)
+}
 
 // UnavailableError is the simulator's transient failure.
 type UnavailableError struct {

@@ -11,6 +11,8 @@ import (
 // receipt decide returns. It returns the kept receipt for a key charged before.
 type Store interface {
 	Charge(key string, decide func(attempt int) (handlers.Receipt, error)) (handlers.Receipt, error)
+	// Receipt returns the receipt recorded under key, if any.
+	Receipt(key string) (handlers.Receipt, bool, error)
 	Close() error
 }
 
@@ -64,6 +66,13 @@ func (m *MemoryStore) remember(key string) {
 		m.keys[m.oldest] = key
 		m.oldest = (m.oldest + 1) % m.limit
 	}
+}
+
+func (m *MemoryStore) Receipt(key string) (handlers.Receipt, bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	r, ok := m.receipts[key]
+	return r, ok, nil
 }
 
 // Charges returns how many keys have a receipt.

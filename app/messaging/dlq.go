@@ -33,10 +33,13 @@ type DeadLetter struct {
 	Payload       []byte    `json:"payload"`
 	// PayloadOmitted says why the payload is not in the letter (too large);
 	// PayloadBytes and PayloadSHA256 describe the original's.
-	PayloadOmitted string            `json:"payload_omitted,omitempty"`
-	PayloadBytes   int               `json:"payload_bytes,omitempty"`
-	PayloadSHA256  string            `json:"payload_sha256,omitempty"`
-	Headers        map[string]string `json:"headers"` // the original headers, dead-letter ones removed
+	PayloadOmitted string `json:"payload_omitted,omitempty"`
+	PayloadBytes   int    `json:"payload_bytes,omitempty"`
+	PayloadSHA256  string `json:"payload_sha256,omitempty"`
+	// ReplayedAt is when replay republished this letter; a replayed letter is
+	// not replayed again.
+	ReplayedAt *time.Time        `json:"replayed_at,omitempty"`
+	Headers    map[string]string `json:"headers"` // the original headers, dead-letter ones removed
 }
 
 // ParseDeadLetter reads a dead-letter record.
@@ -97,6 +100,7 @@ type Filter struct {
 	Topic   string
 	Kind    string
 	OrderID string
+	Pending bool // only letters not replayed yet
 }
 
 // Match reports whether d passes every set field.
@@ -107,7 +111,8 @@ func (f Filter) Match(d DeadLetter) bool {
 	return (f.Handler == "" || f.Handler == d.Handler) &&
 		(f.Topic == "" || f.Topic == d.Topic) &&
 		(f.Kind == "" || strings.EqualFold(f.Kind, string(d.ErrorKind))) &&
-		(f.OrderID == "" || f.OrderID == d.OrderID)
+		(f.OrderID == "" || f.OrderID == d.OrderID) &&
+		(!f.Pending || d.ReplayedAt == nil)
 }
 
 func contains(list []string, s string) bool {

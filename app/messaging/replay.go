@@ -4,8 +4,8 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"time"
 
-	"github.com/IBM/sarama"
 	"github.com/ThreeDotsLabs/watermill/message"
 
 	"github.com/orderflow/orderflow/app/config"
@@ -20,19 +20,27 @@ type ReplayResult struct {
 
 // Replay republishes each dead letter f selects to its original topic, with its
 // original UUID, key, payload and headers (correlation ID included) and
-// replay_count one higher. A letter replayed max times already is refused. It
-// reads the dead-letter topic only up to the end it sees when it starts, so it
-// never chases its own output. dryRun reports without publishing.
+// replay_count one higher, then records the replay with a marker in the
+// dead-letter topic. A letter replayed already, or whose message was replayed
+// replay.max_replays times, is refused and says why: a replay that fails again
+// comes back as a new letter with a higher replay_count, so the limit holds
+// across rounds, and running the same replay twice republishes nothing. A
+// crash between a republish and its marker can replay that one letter twice.
+// It reads the dead-letter topic only up to the end it sees when it starts, so
+// it never chases its own output. dryRun reports without publishing.
 func Replay(ctx context.Context, brokers Brokers, cfg config.Config, f Filter, dryRun bool) ([]ReplayResult, error) {
+	letters, err := ReadDeadLetters(ctx, brokers, cfg.Kafka, cfg.Topics.DeadLetter)
+	if err != nil {
+		return nil, err
+	}
 	var chosen []DeadLetter
-	err := ReadToEnd(ctx, brokers, cfg.Kafka, cfg.Topics.DeadLetter, func(m *sarama.ConsumerMessage) error {
-		if d := ParseDeadLetter(m); f.Match(d) {
+	for _, d := range letters {
+		if f.Match(d) {
 			chosen = append(chosen, d)
 		}
-		return nil
-	})
-	if err != nil || len(chosen) == 0 || dryRun {
-		return results(chosen, cfg.Replay.MaxReplays), err
+	}
+	if len(chosen) == 0 || dryRun {
+		return results(chosen, cfg.Replay.MaxReplays), nil
 	}
 	prod, err := NewProducer(brokers, cfg.Kafka)
 	if err != nil {
@@ -60,6 +68,9 @@ func Replay(ctx context.Context, brokers Brokers, cfg config.Config, f Filter, d
 			return out, fmt.Errorf("replay %s: %w", d.UUID, err)
 		}
 		r.Replayed = true
+		if err := prod.Send(cfg.Topics.DeadLetter, newReplayMarker(d, time.Now())); err != nil {
+			return out, fmt.Errorf("record the replay of %s (replayed, not marked: a later replay may repeat it): %w", d.UUID, err)
+		}
 	}
 	return out, nil
 }
@@ -69,6 +80,8 @@ func results(chosen []DeadLetter, maxReplays int) []ReplayResult {
 	for i, d := range chosen {
 		out[i] = ReplayResult{DeadLetter: d}
 		switch {
+		case d.ReplayedAt != nil:
+			out[i].Refused = "replayed already at " + d.ReplayedAt.Format(time.RFC3339)
 		case d.ReplayCount >= maxReplays:
 			out[i].Refused = fmt.Sprintf("replayed %d times already (replay.max_replays %d)", d.ReplayCount, maxReplays)
 		case d.Topic == "":

@@ -58,8 +58,12 @@ func (t *Tracker) Run(ctx context.Context, brokers messaging.Brokers, cfg config
 	return messaging.Tail(ctx, brokers, cfg, topics, t.Add)
 }
 
-// Add folds one record in. Records without a key are filed under their UUID.
+// Add folds one record in. Records without a key are filed under their UUID;
+// replay markers in the dead-letter topic are not dead letters and are skipped.
 func (t *Tracker) Add(m *sarama.ConsumerMessage) {
+	if m.Topic == t.topics.DeadLetter && messaging.IsReplayMarker(m) {
+		return
+	}
 	var uuid, corr, eventType string
 	for _, h := range m.Headers {
 		switch string(h.Key) {
