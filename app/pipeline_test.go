@@ -88,7 +88,7 @@ func pipelineSettlesEveryOrder(t *testing.T, c testkit.Cluster) {
 		}
 		wantReason := map[messaging.ErrorKind]string{
 			messaging.KindPermanent:        "OrderPlaced",
-			messaging.KindRetriesExhausted: "payment gateway unavailable (attempt 5)",
+			messaging.KindRetriesExhausted: fmt.Sprintf("payment gateway unavailable (attempt %d)", budget),
 			messaging.KindPanic:            "panic: gateway simulator: injected panic charging order " + id,
 		}[kind]
 		if kind == messaging.KindPermanent && strings.Contains(d.Reason, "not valid JSON") {

@@ -14,6 +14,10 @@ import (
 // broker's once it listens.
 type Brokers []string
 
+// CommitInterval is how often marked offsets are committed: a crash redoes at
+// most the work acknowledged within it (plus what was in flight).
+const CommitInterval = 250 * time.Millisecond
+
 // SaramaConfig is the one Sarama configuration every client here starts from.
 // Each setting that differs from Sarama's or watermill-kafka's default says why.
 func SaramaConfig(cfg config.Kafka) *sarama.Config {
@@ -38,7 +42,7 @@ func SaramaConfig(cfg config.Kafka) *sarama.Config {
 	// crash redoes at most that much work.
 	c.Consumer.Offsets.Initial = sarama.OffsetOldest
 	c.Consumer.Offsets.AutoCommit.Enable = true
-	c.Consumer.Offsets.AutoCommit.Interval = 250 * time.Millisecond
+	c.Consumer.Offsets.AutoCommit.Interval = CommitInterval
 	c.Consumer.Return.Errors = true
 	// A fetch asks for up to 256 KiB per partition, not Sarama's 1 MiB: a
 	// consumed message pins its whole fetch response, and with a backlog every

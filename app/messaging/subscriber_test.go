@@ -53,7 +53,10 @@ func TestKeyedSubscriberKeepsKeyOrder(t *testing.T) {
 			m.Nack() // redelivered later; the order must hold all the same
 			return
 		}
-		key, _ := messaging.KeyOf(m)
+		key, ok := messaging.KeyOf(m)
+		if !ok {
+			t.Errorf("message %s carries no Kafka origin", m.UUID)
+		}
 		mu.Lock()
 		got[key] = append(got[key], string(m.Payload))
 		mu.Unlock()
@@ -99,7 +102,10 @@ func TestKeyedSubscriberKeepsKeyOrder(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, p := range []int32{0, 1} {
-		end, _ := client.GetOffset(c.Cfg.Topics.Orders, p, sarama.OffsetNewest)
+		end, err := client.GetOffset(c.Cfg.Topics.Orders, p, sarama.OffsetNewest)
+		if err != nil {
+			t.Fatal(err)
+		}
 		if b := offsets.GetBlock(c.Cfg.Topics.Orders, p); b == nil || b.Offset != end {
 			t.Errorf("partition %d: committed %v, want its end %d", p, b, end)
 		}

@@ -92,7 +92,11 @@ func StartApp(t testing.TB, cfg config.Config) *fx.App {
 	if err := a.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = a.Stop(context.Background()) })
+	t.Cleanup(func() {
+		if err := a.Stop(context.Background()); err != nil {
+			t.Errorf("stop the app: %v", err)
+		}
+	})
 	return a
 }
 
