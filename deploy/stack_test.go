@@ -103,7 +103,7 @@ func (s *stack) seedFromHost(plan seed.Plan) <-chan seed.Manifest {
 	out := make(chan seed.Manifest, 1)
 	go func() {
 		defer close(out)
-		stdout, err := s.try(10*time.Minute, s.bin, "seed", "--json", "--count", fmt.Sprint(plan.Count))
+		stdout, err := s.try(10*time.Minute, s.bin, "seed", "--json", "--count", fmt.Sprint(plan.Count), "--rate", fmt.Sprint(plan.Rate))
 		if err != nil {
 			s.t.Errorf("seed from the host: %v", err)
 			return
@@ -317,6 +317,14 @@ func (s *stack) seedDLQReplay(t *testing.T) {
 		len(m.Orders), len(lines), len(m.Fail), strings.TrimSpace(lastLine(replayed)), dups, time.Since(start).Round(time.Second))
 }
 
+// dupBound is README's bound on repeated outputs: each of the three handlers
+// may redo what it had in flight (12 partitions × handler.max_in_flight 64),
+// and after a kill what was acknowledged since the last commit landed (the
+// rate, per second, × 2 commit intervals of 250 ms).
+func dupBound(crashRate float64) int {
+	return 3 * (12*64 + int(crashRate*0.5))
+}
+
 func lastLine(s string) string {
 	lines := strings.Split(strings.TrimSpace(s), "\n")
 	return lines[len(lines)-1]
@@ -345,10 +353,13 @@ func (s *stack) notifications() int {
 func (s *stack) killMidSeed(t *testing.T) {
 	start := time.Now()
 	before := s.notifications()
-	seeded := s.seedFromHost(seed.Plan{Count: 20_000})
+	seeded := s.seedFromHost(seed.Plan{Count: 20_000, Rate: 1000}) // 20 s of seeding: the kill lands mid-stream
 	s.waitNotified(before + 3000)
 	s.compose("kill", "orderflow")
 	killedAt := time.Since(start)
+	if n := s.notifications() - before; n >= 20_000 {
+		t.Fatalf("the kill came after every order was done (%d notified): nothing was tested", n)
+	}
 	s.compose("up", "-d", "--wait", "orderflow")
 	m, ok := <-seeded
 	if !ok {
@@ -356,14 +367,18 @@ func (s *stack) killMidSeed(t *testing.T) {
 	}
 	o := s.waitSettled(m, 5*time.Minute)
 	lost, dups := s.tally(t, m, o)
-	t.Logf("RESULT kill orderflow mid-seed: seeded %d, killed at %s, lost %d, charged twice 0, duplicate outputs %d, %s",
-		len(m.Orders), killedAt.Round(100*time.Millisecond), lost, dups, time.Since(start).Round(time.Second))
+	bound := dupBound(1000)
+	if dups > bound {
+		t.Errorf("%d duplicate outputs after the kill, over the bound of %d", dups, bound)
+	}
+	t.Logf("RESULT kill orderflow mid-seed: seeded %d at 1,000/s, killed at %s, lost %d, charged twice 0, duplicate outputs %d (bound %d), %s",
+		len(m.Orders), killedAt.Round(100*time.Millisecond), lost, dups, bound, time.Since(start).Round(time.Second))
 }
 
 func (s *stack) brokerLoss(t *testing.T) {
 	start := time.Now()
 	before := s.notifications()
-	seeded := s.seedFromHost(seed.Plan{Count: 10_000})
+	seeded := s.seedFromHost(seed.Plan{Count: 10_000, Rate: 1000})
 	s.waitNotified(before + 2000)
 	s.compose("stop", "kafka-2")
 	stoppedAt := time.Since(start)
@@ -376,6 +391,9 @@ func (s *stack) brokerLoss(t *testing.T) {
 	o := s.waitSettled(m, 5*time.Minute)
 	s.compose("up", "-d", "--wait", "kafka-2")
 	lost, dups := s.tally(t, m, o)
+	if bound := dupBound(0); dups > bound {
+		t.Errorf("%d duplicate outputs after a broker loss, over the in-flight bound of %d", dups, bound)
+	}
 	t.Logf("RESULT broker kafka-2 stopped mid-stream: seeded %d, stopped at %s, lost %d, charged twice 0, duplicate outputs %d, %s",
 		len(m.Orders), stoppedAt.Round(100*time.Millisecond), lost, dups, time.Since(start).Round(time.Second))
 }
@@ -383,7 +401,7 @@ func (s *stack) brokerLoss(t *testing.T) {
 func (s *stack) gracefulStop(t *testing.T) {
 	start := time.Now()
 	before := s.notifications()
-	seeded := s.seedFromHost(seed.Plan{Count: 10_000})
+	seeded := s.seedFromHost(seed.Plan{Count: 10_000, Rate: 1000})
 	s.waitNotified(before + 2000)
 	stopStart := time.Now()
 	s.compose("stop", "orderflow")

@@ -90,9 +90,10 @@ type Gateway struct {
 	DeclineOverCents int64 `yaml:"decline_over_cents"`
 	// StorePath keeps idempotency records in a file that outlives orderflow; empty keeps them in memory.
 	StorePath string `yaml:"store_path"`
-	// MemoryRecords bounds the in-memory store: past it, the oldest order's
-	// record is forgotten, as a real provider expires idempotency keys. A
-	// redelivery comes within seconds, long before that.
+	// MemoryRecords bounds the orders remembered, in memory or in the store
+	// file's index: past it, the oldest order's record is forgotten, as a real
+	// provider expires idempotency keys. A redelivery comes within seconds,
+	// long before that.
 	MemoryRecords int `yaml:"memory_records"`
 }
 

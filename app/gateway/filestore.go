@@ -2,11 +2,11 @@ package gateway
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"os"
-	"syscall"
 
 	"github.com/orderflow/orderflow/handlers"
 )
@@ -39,16 +39,17 @@ func OpenStore(path string, memoryRecords int) (Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open gateway store: %w", err)
 	}
-	return &FileStore{f: f, r: bufio.NewReader(f), mem: NewMemoryStore(0)}, nil
+	return &FileStore{f: f, r: bufio.NewReader(f), mem: NewMemoryStore(memoryRecords)}, nil
 }
 
-func (s *FileStore) Charge(key string, decide func(int) (handlers.Receipt, error)) (handlers.Receipt, error) {
+func (s *FileStore) Charge(ctx context.Context, key string, decide func(int) (handlers.Receipt, error)) (handlers.Receipt, error) {
 	s.mem.mu.Lock()
 	defer s.mem.mu.Unlock()
-	if err := syscall.Flock(int(s.f.Fd()), syscall.LOCK_EX); err != nil {
-		return handlers.Receipt{}, fmt.Errorf("lock gateway store: %w", err)
+	release, err := lockFile(ctx, s.f)
+	if err != nil {
+		return handlers.Receipt{}, err
 	}
-	defer syscall.Flock(int(s.f.Fd()), syscall.LOCK_UN) //nolint:errcheck // closing the fd unlocks too
+	defer release()
 	if err := s.catchUp(); err != nil {
 		return handlers.Receipt{}, err
 	}
@@ -69,13 +70,14 @@ func (s *FileStore) Charge(key string, decide func(int) (handlers.Receipt, error
 }
 
 // Receipt reads what other processes appended, then looks key up.
-func (s *FileStore) Receipt(key string) (handlers.Receipt, bool, error) {
+func (s *FileStore) Receipt(ctx context.Context, key string) (handlers.Receipt, bool, error) {
 	s.mem.mu.Lock()
 	defer s.mem.mu.Unlock()
-	if err := syscall.Flock(int(s.f.Fd()), syscall.LOCK_EX); err != nil {
-		return handlers.Receipt{}, false, fmt.Errorf("lock gateway store: %w", err)
+	release, err := lockFile(ctx, s.f)
+	if err != nil {
+		return handlers.Receipt{}, false, err
 	}
-	defer syscall.Flock(int(s.f.Fd()), syscall.LOCK_UN) //nolint:errcheck // closing the fd unlocks too
+	defer release()
 	if err := s.catchUp(); err != nil {
 		return handlers.Receipt{}, false, err
 	}
@@ -110,6 +112,9 @@ func (s *FileStore) catchUp() error {
 }
 
 func (s *FileStore) apply(rec record) {
+	if _, seen := s.mem.attempts[rec.Key]; !seen {
+		s.mem.remember(rec.Key)
+	}
 	if rec.Attempt > s.mem.attempts[rec.Key] {
 		s.mem.attempts[rec.Key] = rec.Attempt
 	}

@@ -23,7 +23,7 @@ func (s *Simulator) Lookup(ctx context.Context, orderID string) (handlers.Receip
 	if err := ctx.Err(); err != nil {
 		return handlers.Receipt{}, false, err
 	}
-	return s.store.Receipt(orderID)
+	return s.store.Receipt(ctx, orderID)
 }
 
 // UnavailableError is the simulator's transient failure.
@@ -56,7 +56,7 @@ func (s *Simulator) Charge(ctx context.Context, req handlers.ChargeRequest) (han
 	if err := ctx.Err(); err != nil {
 		return handlers.Receipt{}, err
 	}
-	return s.store.Charge(req.Key, func(attempt int) (handlers.Receipt, error) {
+	return s.store.Charge(ctx, req.Key, func(attempt int) (handlers.Receipt, error) {
 		switch req.Fault {
 		case events.FaultFlaky:
 			if attempt <= s.faults.FlakyFailures {

@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"context"
 	"sync"
 
 	"github.com/orderflow/orderflow/handlers"
@@ -10,9 +11,9 @@ import (
 // key has no receipt, with the attempt number (1 for the first), and keeps the
 // receipt decide returns. It returns the kept receipt for a key charged before.
 type Store interface {
-	Charge(key string, decide func(attempt int) (handlers.Receipt, error)) (handlers.Receipt, error)
+	Charge(ctx context.Context, key string, decide func(attempt int) (handlers.Receipt, error)) (handlers.Receipt, error)
 	// Receipt returns the receipt recorded under key, if any.
-	Receipt(key string) (handlers.Receipt, bool, error)
+	Receipt(ctx context.Context, key string) (handlers.Receipt, bool, error)
 	Close() error
 }
 
@@ -35,7 +36,7 @@ func NewMemoryStore(limit int) *MemoryStore {
 	return &MemoryStore{attempts: map[string]int{}, receipts: map[string]handlers.Receipt{}, limit: limit}
 }
 
-func (m *MemoryStore) Charge(key string, decide func(int) (handlers.Receipt, error)) (handlers.Receipt, error) {
+func (m *MemoryStore) Charge(_ context.Context, key string, decide func(int) (handlers.Receipt, error)) (handlers.Receipt, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if r, ok := m.receipts[key]; ok {
@@ -68,7 +69,7 @@ func (m *MemoryStore) remember(key string) {
 	}
 }
 
-func (m *MemoryStore) Receipt(key string) (handlers.Receipt, bool, error) {
+func (m *MemoryStore) Receipt(_ context.Context, key string) (handlers.Receipt, bool, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	r, ok := m.receipts[key]

@@ -1,10 +1,14 @@
 package gateway
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/orderflow/orderflow/handlers"
 )
@@ -16,7 +20,7 @@ func TestMemoryStoreForgetsOldestFirst(t *testing.T) {
 	decided := map[string][]int{} // key → the attempts decide was called with
 	charge := func(key string, fail bool) {
 		t.Helper()
-		_, err := s.Charge(key, func(attempt int) (handlers.Receipt, error) {
+		_, err := s.Charge(context.Background(), key, func(attempt int) (handlers.Receipt, error) {
 			decided[key] = append(decided[key], attempt)
 			if fail {
 				return handlers.Receipt{}, fmt.Errorf("transient")
@@ -63,10 +67,10 @@ func TestFileStoreEndsATornLine(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r, err := s.Charge("o-1", charge); err != nil || r.PaymentID != "p-1" || charges != 0 {
+	if r, err := s.Charge(context.Background(), "o-1", charge); err != nil || r.PaymentID != "p-1" || charges != 0 {
 		t.Fatalf("o-1 before the torn line: %+v, %v, %d charges; want p-1 and no charge", r, err, charges)
 	}
-	if _, err := s.Charge("o-3", charge); err != nil || charges != 1 {
+	if _, err := s.Charge(context.Background(), "o-3", charge); err != nil || charges != 1 {
 		t.Fatalf("o-3: %v, %d charges; want one", err, charges)
 	}
 	if err := s.Close(); err != nil {
@@ -79,7 +83,63 @@ func TestFileStoreEndsATornLine(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	if r, err := s.Charge("o-3", charge); err != nil || r.PaymentID != "p-3" || charges != 1 {
+	if r, err := s.Charge(context.Background(), "o-3", charge); err != nil || r.PaymentID != "p-3" || charges != 1 {
 		t.Errorf("o-3 after a restart: %+v, %v, %d charges; want p-3 from the store and still one charge", r, err, charges)
+	}
+}
+
+// The file store's lock is shared with other processes; waiting for it ends
+// with the handler's context, so a stuck holder costs an attempt, not a wedged
+// handler.
+func TestFileStoreLockHonoursTheContext(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "gateway.jsonl")
+	holder, err := OpenStore(path, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer holder.Close()
+	release, err := lockFile(context.Background(), holder.(*FileStore).f) // another open of the file holds the lock
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := OpenStore(path, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	_, err = s.Charge(ctx, "o-1", func(int) (handlers.Receipt, error) { return handlers.Receipt{}, nil })
+	if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "held by another process") {
+		t.Errorf("Charge while another process holds the lock: %v, want it to give up with the context", err)
+	}
+	release()
+	if _, err := s.Charge(context.Background(), "o-1", func(int) (handlers.Receipt, error) { return handlers.Receipt{PaymentID: "p-1"}, nil }); err != nil {
+		t.Errorf("Charge once the lock is free: %v", err)
+	}
+}
+
+// The file store's index keeps gateway.memory_records keys, as the memory
+// store does, forgetting the oldest first: memory does not grow with the file.
+func TestFileStoreIndexIsBounded(t *testing.T) {
+	s, err := OpenStore(filepath.Join(t.TempDir(), "gateway.jsonl"), 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	decided := map[string]int{}
+	for _, key := range []string{"o-1", "o-2", "o-3", "o-3", "o-1"} {
+		if _, err := s.Charge(context.Background(), key, func(int) (handlers.Receipt, error) {
+			decided[key]++
+			return handlers.Receipt{PaymentID: "p-" + key}, nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if want := map[string]int{"o-1": 2, "o-2": 1, "o-3": 1}; fmt.Sprint(decided) != fmt.Sprint(want) {
+		t.Errorf("decided %v, want %v: o-3 remembered, o-1 forgotten after two newer keys", decided, want)
+	}
+	if n := len(s.(*FileStore).mem.receipts); n > 2 {
+		t.Errorf("the index holds %d keys, want at most 2", n)
 	}
 }
