@@ -123,20 +123,21 @@ func (s stack) verify(t *testing.T, scenario string, m seed.Manifest, start time
 		scenario, len(m.Orders), len(lost), twice, dups, bound, wall.Round(100*time.Millisecond))
 }
 
-// dupBound is how many outputs a run may repeat. Each of the three handlers
-// may redo every message it had in flight (partitions × handler.max_in_flight)
-// when its partitions move or its process dies; a crash also redoes what was
+// dupBound is how many outputs a run may repeat. Each handler may redo every
+// message it had in flight (partitions × handler.max_in_flight) when its
+// partitions move or its process dies; a crash also redoes what was
 // acknowledged since the last commit landed: marked up to one commit interval
 // before it, plus the commit's own round trip, so at most the run's rate × 2
-// commit intervals. README states the same bound.
+// commit intervals. A payment event the payments handler repeats is handled
+// again by shipping and notifications, so its redo counts three times: in all
+// 5 × the per-handler redo. README states the same bound.
 func (s stack) dupBound(orders int, wall time.Duration, crashed bool) int {
-	const handlers = 3
 	perHandler := s.Cfg.Topics.Partitions * s.Cfg.Handler.MaxInFlight
 	if crashed {
 		rate := float64(orders) / wall.Seconds()
 		perHandler += int(rate * 2 * messaging.CommitInterval.Seconds())
 	}
-	return handlers * perHandler
+	return 5 * perHandler
 }
 
 func stopGracefully(t *testing.T, cmd *exec.Cmd, out *bytes.Buffer) {
@@ -613,4 +614,74 @@ func TestForgedPaymentIsNotShipped(t *testing.T) {
 		t.Errorf("kcat reads letters from %v with correlation IDs %v; want shipping and notifications, one derived ID", handlers, corrs)
 	}
 	t.Logf("RESULT forged payment: dead-lettered by %v, shipped 0, notified 0, one correlation ID %s", handlers, corrs[0])
+}
+
+// Scenario 10: a handler's output topic cannot be written (shipments deleted,
+// auto-creation off). Watermill publishes outputs after the middleware, so
+// neither retry nor the dead letter sees the failure: the input is nacked and
+// redelivered. Each redelivery comes later than the one before (100 ms,
+// doubling, up to 30 s) and is logged; once the topic is back the order ships.
+func TestUnwritableOutputTopicBacksOff(t *testing.T) {
+	needKcat(t)
+	s := newStack(t)
+	_, out := orderflow(t, s.env, "serve")
+	warm := <-s.seedAsync(t, seed.Plan{Count: 20})
+	testkit.WaitSettled(t, s.tr, warm.Orders, time.Minute)
+
+	admin, err := sarama.NewClusterAdmin(s.Brokers, messaging.SaramaConfig(s.Cfg.Kafka))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	if err := admin.DeleteTopic(s.Cfg.Topics.Shipments); err != nil {
+		t.Fatal(err)
+	}
+	testkit.WaitFor(t, 30*time.Second, "the shipments topic is gone", func() (bool, string) {
+		topics, err := admin.ListTopics()
+		_, there := topics[s.Cfg.Topics.Shipments]
+		return err == nil && !there, fmt.Sprint(err)
+	})
+	kcat(t, s, []byte(order("k-backoff")), "-P", "-t", s.Cfg.Topics.Orders, "-k", "k-backoff")
+
+	// The times of the shipping handler's nacks of k-backoff's payment, from its log.
+	nackTimes := func() []time.Time {
+		var times []time.Time
+		for _, line := range strings.Split(out.String(), "\n") {
+			if !strings.Contains(line, "message nacked; redelivering") || !strings.Contains(line, "key=k-backoff") {
+				continue
+			}
+			f := strings.Fields(line)
+			if len(f) > 0 && strings.HasPrefix(f[0], "time=") {
+				if ts, err := time.Parse(time.RFC3339Nano, strings.TrimPrefix(f[0], "time=")); err == nil {
+					times = append(times, ts)
+				}
+			}
+		}
+		return times
+	}
+	const nacks = 6
+	testkit.WaitFor(t, 2*time.Minute, fmt.Sprintf("%d nacks of k-backoff logged", nacks), func() (bool, string) {
+		n := len(nackTimes())
+		return n >= nacks, fmt.Sprintf("%d so far", n)
+	})
+	// After the n-th nack the redelivery waits 100 ms × 2^(n-1): each gap
+	// between two logged nacks is at least that (a failed publish adds its own
+	// time). A fixed 100 ms delay fails from the third gap on.
+	times := nackTimes()
+	var gaps []string
+	for n := 1; n < nacks; n++ {
+		gap, least := times[n].Sub(times[n-1]), 100*time.Millisecond<<(n-1)
+		gaps = append(gaps, gap.Round(10*time.Millisecond).String())
+		if gap < least {
+			t.Errorf("nack %d: redelivered %s later, want at least %s", n, gap, least)
+		}
+	}
+	if o, _ := s.tr.Order("k-backoff"); o.Shipped != 0 {
+		t.Fatalf("k-backoff shipped with its topic gone: %+v", o)
+	}
+
+	run(t, s.env, "topics") // shipments is back
+	testkit.WaitSettled(t, s.tr, []string{"k-backoff"}, 2*time.Minute)
+	t.Logf("RESULT unwritable output topic: %d redeliveries logged, the first gaps %v (each a failed publish + 100 ms doubling), settled once the topic was back",
+		len(nackTimes()), gaps)
 }

@@ -45,8 +45,13 @@ func orderflow(t *testing.T, env []string, args ...string) (*exec.Cmd, *bytes.Bu
 	return cmd, &out
 }
 
+// The demo runs beside anything on the well-known ports (the local cluster,
+// the Docker stack): its broker takes free ports. Port 9092 is held here, if
+// nothing else holds it already.
 func TestDemo(t *testing.T) {
-	t.Setenv("ORDERFLOW_KAFKA_BROKERS", "127.0.0.1:0,127.0.0.1:0,127.0.0.1:0")
+	if ln, err := net.Listen("tcp", "127.0.0.1:9092"); err == nil {
+		defer ln.Close()
+	}
 	t.Setenv("ORDERFLOW_RETRY_INITIAL_INTERVAL", "5ms")
 	var out, errs bytes.Buffer
 	code := cli.Main([]string{"demo", "--count", "120", "--poison", "2", "--flaky", "2", "--fail", "2", "--panic", "1"}, &out, &errs)

@@ -317,12 +317,13 @@ func (s *stack) seedDLQReplay(t *testing.T) {
 		len(m.Orders), len(lines), len(m.Fail), strings.TrimSpace(lastLine(replayed)), dups, time.Since(start).Round(time.Second))
 }
 
-// dupBound is README's bound on repeated outputs: each of the three handlers
-// may redo what it had in flight (12 partitions × handler.max_in_flight 64),
-// and after a kill what was acknowledged since the last commit landed (the
-// rate, per second, × 2 commit intervals of 250 ms).
+// dupBound is README's bound on repeated outputs: each handler may redo what
+// it had in flight (12 partitions × handler.max_in_flight 64), and after a
+// kill what was acknowledged since the last commit landed (the rate, per
+// second, × 2 commit intervals of 250 ms); a repeated payment is handled again
+// by shipping and notifications, so 5 × that in all.
 func dupBound(crashRate float64) int {
-	return 3 * (12*64 + int(crashRate*0.5))
+	return 5 * (12*64 + int(crashRate*0.5))
 }
 
 func lastLine(s string) string {

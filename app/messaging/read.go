@@ -103,22 +103,53 @@ func Tail(ctx context.Context, brokers Brokers, cfg config.Kafka, topics []strin
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				defer pc.Close()
-				for {
-					select {
-					case m := <-pc.Messages():
-						fn(m)
-					case <-pc.Errors():
-						// Transient fetch errors: Sarama keeps retrying the partition.
-					case <-ctx.Done():
-						return
-					}
-				}
+				tailPartition(ctx, client, consumer, topic, p, pc, fn)
 			}()
 		}
 	}
 	<-ctx.Done()
 	return nil
+}
+
+// tailPartition hands pc's messages to fn until ctx ends. If the partition's
+// consumer stops (its topic was deleted), it consumes the partition again,
+// from the oldest offset, once the topic is back.
+func tailPartition(ctx context.Context, client sarama.Client, c sarama.Consumer, topic string, p int32, pc sarama.PartitionConsumer, fn func(*sarama.ConsumerMessage)) {
+	for {
+		stopped := drain(ctx, pc, fn)
+		pc.Close()
+		if !stopped {
+			return
+		}
+		var err error
+		for pc, err = consumePartition(ctx, client, c, topic, p); err != nil; pc, err = consumePartition(ctx, client, c, topic, p) {
+			if ctx.Err() != nil {
+				return
+			}
+		}
+	}
+}
+
+// drain hands pc's messages to fn. It reports true when pc stops, false when
+// ctx ends.
+func drain(ctx context.Context, pc sarama.PartitionConsumer, fn func(*sarama.ConsumerMessage)) bool {
+	errs := pc.Errors()
+	for {
+		select {
+		case m, ok := <-pc.Messages():
+			if !ok {
+				return true
+			}
+			fn(m)
+		case _, ok := <-errs:
+			// Transient fetch errors: Sarama keeps retrying the partition.
+			if !ok {
+				errs = nil
+			}
+		case <-ctx.Done():
+			return false
+		}
+	}
 }
 
 // consumePartition starts consuming p from the oldest offset. A topic created
