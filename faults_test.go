@@ -402,6 +402,26 @@ func run(t *testing.T, env []string, args ...string) string {
 	return stdout.String()
 }
 
+// deleteTopic deletes topic and waits until the cluster no longer lists it;
+// the admin client it returns closes when the test ends.
+func deleteTopic(t *testing.T, s stack, topic string) sarama.ClusterAdmin {
+	t.Helper()
+	admin, err := sarama.NewClusterAdmin(s.Brokers, messaging.SaramaConfig(s.Cfg.Kafka))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { admin.Close() })
+	if err := admin.DeleteTopic(topic); err != nil {
+		t.Fatal(err)
+	}
+	testkit.WaitFor(t, 30*time.Second, "topic "+topic+" is gone", func() (bool, string) {
+		topics, err := admin.ListTopics()
+		_, there := topics[topic]
+		return err == nil && !there, fmt.Sprint(err)
+	})
+	return admin
+}
+
 // Scenario 6: the dead-letter topic is gone (and auto-creation is off). The
 // failing message is not acknowledged and not lost; once the topic is back it
 // is dead-lettered and the order behind it flows.
@@ -412,19 +432,7 @@ func TestUnwritableDeadLetterTopic(t *testing.T) {
 	warm := <-s.seedAsync(t, seed.Plan{Count: 20})
 	testkit.WaitSettled(t, s.tr, warm.Orders, time.Minute)
 
-	admin, err := sarama.NewClusterAdmin(s.Brokers, messaging.SaramaConfig(s.Cfg.Kafka))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer admin.Close()
-	if err := admin.DeleteTopic(s.Cfg.Topics.DeadLetter); err != nil {
-		t.Fatal(err)
-	}
-	testkit.WaitFor(t, 30*time.Second, "the dead-letter topic is gone", func() (bool, string) {
-		topics, err := admin.ListTopics()
-		_, there := topics[s.Cfg.Topics.DeadLetter]
-		return err == nil && !there, fmt.Sprint(err)
-	})
+	admin := deleteTopic(t, s, s.Cfg.Topics.DeadLetter)
 
 	order := `{"order_id":"k-stuck-behind","customer_id":"c-1","email":"c@x","currency":"EUR","items":[{"sku":"A","quantity":1,"price_cents":100}],"total_cents":100}`
 	kcat(t, s, []byte("not json"), "-P", "-t", s.Cfg.Topics.Orders, "-k", "k-stuck")
@@ -628,19 +636,7 @@ func TestUnwritableOutputTopicBacksOff(t *testing.T) {
 	warm := <-s.seedAsync(t, seed.Plan{Count: 20})
 	testkit.WaitSettled(t, s.tr, warm.Orders, time.Minute)
 
-	admin, err := sarama.NewClusterAdmin(s.Brokers, messaging.SaramaConfig(s.Cfg.Kafka))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer admin.Close()
-	if err := admin.DeleteTopic(s.Cfg.Topics.Shipments); err != nil {
-		t.Fatal(err)
-	}
-	testkit.WaitFor(t, 30*time.Second, "the shipments topic is gone", func() (bool, string) {
-		topics, err := admin.ListTopics()
-		_, there := topics[s.Cfg.Topics.Shipments]
-		return err == nil && !there, fmt.Sprint(err)
-	})
+	deleteTopic(t, s, s.Cfg.Topics.Shipments)
 	kcat(t, s, []byte(order("k-backoff")), "-P", "-t", s.Cfg.Topics.Orders, "-k", "k-backoff")
 
 	// The times of the shipping handler's nacks of k-backoff's payment, from its log.

@@ -1,10 +1,8 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"net"
 	"os"
@@ -145,18 +143,7 @@ func receipts(t *testing.T, path string) map[string]int {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	counts := map[string]int{}
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		var rec struct {
-			Key     string          `json:"key"`
-			Receipt json.RawMessage `json:"receipt"`
-		}
-		if json.Unmarshal(sc.Bytes(), &rec) == nil && rec.Receipt != nil {
-			counts[rec.Key]++
-		}
-	}
-	return counts
+	return testkit.Receipts(f)
 }
 
 // silentBroker accepts connections and never answers, as a wedged broker or a

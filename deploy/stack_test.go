@@ -216,18 +216,7 @@ func (s *stack) charges() map[string]int {
 	if err != nil {
 		s.t.Fatal(err)
 	}
-	counts := map[string]int{}
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	for sc.Scan() {
-		var rec struct {
-			Key     string          `json:"key"`
-			Receipt json.RawMessage `json:"receipt"`
-		}
-		if json.Unmarshal(sc.Bytes(), &rec) == nil && rec.Receipt != nil {
-			counts[rec.Key]++
-		}
-	}
-	return counts
+	return testkit.Receipts(bytes.NewReader(data))
 }
 
 // tally checks every order of m: not lost, charged at most once (exactly once
@@ -331,6 +320,17 @@ func lastLine(s string) string {
 	return lines[len(lines)-1]
 }
 
+// settle waits for the seed to end and every order of it to settle, then
+// tallies them: lost, and duplicate outputs.
+func (s *stack) settle(t *testing.T, seeded <-chan seed.Manifest) (m seed.Manifest, lost, dups int) {
+	m, ok := <-seeded
+	if !ok {
+		t.FailNow()
+	}
+	lost, dups = s.tally(t, m, s.waitSettled(m, 5*time.Minute))
+	return m, lost, dups
+}
+
 // waitNotified waits until at least n notifications of m's run are in the topic.
 func (s *stack) waitNotified(n int) {
 	s.t.Helper()
@@ -362,12 +362,7 @@ func (s *stack) killMidSeed(t *testing.T) {
 		t.Fatalf("the kill came after every order was done (%d notified): nothing was tested", n)
 	}
 	s.compose("up", "-d", "--wait", "orderflow")
-	m, ok := <-seeded
-	if !ok {
-		t.FailNow()
-	}
-	o := s.waitSettled(m, 5*time.Minute)
-	lost, dups := s.tally(t, m, o)
+	m, lost, dups := s.settle(t, seeded)
 	bound := dupBound(1000)
 	if dups > bound {
 		t.Errorf("%d duplicate outputs after the kill, over the bound of %d", dups, bound)
@@ -385,13 +380,8 @@ func (s *stack) brokerLoss(t *testing.T) {
 	stoppedAt := time.Since(start)
 	s.waitNotified(before + 5000) // the pipeline goes on with two brokers of three
 	s.compose("start", "kafka-2")
-	m, ok := <-seeded
-	if !ok {
-		t.FailNow()
-	}
-	o := s.waitSettled(m, 5*time.Minute)
+	m, lost, dups := s.settle(t, seeded)
 	s.compose("up", "-d", "--wait", "kafka-2")
-	lost, dups := s.tally(t, m, o)
 	if bound := dupBound(0); dups > bound {
 		t.Errorf("%d duplicate outputs after a broker loss, over the in-flight bound of %d", dups, bound)
 	}
@@ -419,12 +409,7 @@ func (s *stack) gracefulStop(t *testing.T) {
 		t.Errorf("orderflow's last lines do not show a drain:\n%s", logs)
 	}
 	s.compose("up", "-d", "--wait", "orderflow")
-	m, ok := <-seeded
-	if !ok {
-		t.FailNow()
-	}
-	o := s.waitSettled(m, 5*time.Minute)
-	lost, dups := s.tally(t, m, o)
+	m, lost, dups := s.settle(t, seeded)
 	if dups != 0 {
 		t.Errorf("%d duplicate outputs after a graceful stop, want 0", dups)
 	}

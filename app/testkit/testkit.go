@@ -4,7 +4,9 @@
 package testkit
 
 import (
+	"bufio"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -174,4 +176,21 @@ func ExpectedDeadLetters(m seed.Manifest) map[string]messaging.ErrorKind {
 		want[id] = messaging.KindPanic
 	}
 	return want
+}
+
+// Receipts counts the gateway's receipts per order in its store file's lines:
+// more than one for an order is a double charge.
+func Receipts(r io.Reader) map[string]int {
+	counts := map[string]int{}
+	sc := bufio.NewScanner(r)
+	for sc.Scan() {
+		var rec struct {
+			Key     string          `json:"key"`
+			Receipt json.RawMessage `json:"receipt"`
+		}
+		if json.Unmarshal(sc.Bytes(), &rec) == nil && rec.Receipt != nil {
+			counts[rec.Key]++
+		}
+	}
+	return counts
 }
