@@ -127,9 +127,10 @@ func (h *groupHandler) Cleanup(sarama.ConsumerGroupSession) error { h.sessions.A
 
 // ConsumeClaim hands one partition's messages to the router, up to maxInFlight
 // at once, one per key at a time: a message whose key is busy waits behind
-// it. When the claim ends (a rebalance, or shutdown) it starts nothing new,
-// gives the messages in flight up to drain to be acknowledged — their offsets
-// are still committed as the session is released — and abandons the rest,
+// it. When the claim ends (a rebalance, or shutdown) it takes no new message
+// from the partition, gives the messages already dealt — in flight, or
+// waiting behind their key — up to drain to be acknowledged (their offsets are
+// still committed as the session is released), and abandons the rest,
 // unmarked, to the partition's next owner.
 func (h *groupHandler) ConsumeClaim(sess sarama.ConsumerGroupSession, claim sarama.ConsumerGroupClaim) error {
 	ctx := sess.Context()
@@ -217,17 +218,21 @@ func orderKey(km *sarama.ConsumerMessage) string {
 }
 
 // deliver hands km to the router and waits for its ack, redelivering it after
-// every nack, each time a little later (h.redeliver) and saying so. Nothing is
-// handed over once ctx (the session) has ended; an ack is awaited until
-// drainCtx ends. It reports whether km was acknowledged.
+// every nack, each time a little later (h.redeliver) and saying so. km was
+// dealt to this lane already (its offset is in the window), so it is handed
+// over until drainCtx ends, even after ctx (the session) has: a message that
+// waited behind its key must still run in the drain, or the offsets done after
+// it could not be committed and would be redone by the next owner. A nacked
+// message is not redelivered once the session has ended; it is left, unmarked,
+// to the next owner. It reports whether km was acknowledged.
 func (h *groupHandler) deliver(ctx, drainCtx context.Context, km *sarama.ConsumerMessage) bool {
-	for nacks := 0; ctx.Err() == nil; {
+	for nacks := 0; ; {
 		msg := toMessage(km)
 		msgCtx, cancel := context.WithCancel(withOrigin(drainCtx, km))
 		msg.SetContext(msgCtx)
 		select {
 		case h.out <- msg:
-		case <-ctx.Done():
+		case <-drainCtx.Done():
 			cancel()
 			return false
 		}
@@ -247,13 +252,13 @@ func (h *groupHandler) deliver(ctx, drainCtx context.Context, km *sarama.Consume
 			case <-t.C:
 			case <-ctx.Done():
 				t.Stop()
+				return false
 			}
 		case <-drainCtx.Done():
 			cancel()
 			return false
 		}
 	}
-	return false
 }
 
 // offsetWindow tracks one partition's offsets in flight, in the order they
