@@ -23,7 +23,9 @@ import (
 
 	"github.com/IBM/sarama"
 
-	"github.com/orderflow/orderflow/app/messaging"
+	"github.com/orderflow/orderflow/app/messaging/deadletter"
+	"github.com/orderflow/orderflow/app/messaging/kafka"
+	"github.com/orderflow/orderflow/app/messaging/middleware"
 	"github.com/orderflow/orderflow/app/seed"
 	"github.com/orderflow/orderflow/app/settle"
 	"github.com/orderflow/orderflow/app/testkit"
@@ -135,7 +137,7 @@ func (s stack) dupBound(orders int, wall time.Duration, crashed bool) int {
 	perHandler := s.Cfg.Topics.Partitions * s.Cfg.Handler.MaxInFlight
 	if crashed {
 		rate := float64(orders) / wall.Seconds()
-		perHandler += int(rate * 2 * messaging.CommitInterval.Seconds())
+		perHandler += int(rate * 2 * kafka.CommitInterval.Seconds())
 	}
 	return 5 * perHandler
 }
@@ -325,7 +327,7 @@ func TestBadInputFromKcat(t *testing.T) {
 		r, dead := dlq[tt.key]
 		if tt.wantReason == "" {
 			if dead {
-				t.Errorf("%s: dead-lettered (%s), want it processed", tt.key, r.headers[messaging.HeaderReason])
+				t.Errorf("%s: dead-lettered (%s), want it processed", tt.key, r.headers[deadletter.HeaderReason])
 			}
 			continue
 		}
@@ -333,11 +335,11 @@ func TestBadInputFromKcat(t *testing.T) {
 			t.Errorf("%s: not in the dead-letter topic (kcat saw %d records)", tt.key, len(dlq))
 			continue
 		}
-		if got := r.headers[messaging.HeaderReason]; !strings.Contains(got, tt.wantReason) {
+		if got := r.headers[deadletter.HeaderReason]; !strings.Contains(got, tt.wantReason) {
 			t.Errorf("%s: kcat reads reason %q, want it to name %q", tt.key, got, tt.wantReason)
 		}
-		if r.headers[messaging.HeaderErrorKind] != "permanent" || r.headers[messaging.HeaderTopic] != s.Cfg.Topics.Orders ||
-			r.headers[messaging.HeaderOffset] == "" || r.headers[messaging.HeaderConsumerGroup] != "payments" {
+		if r.headers[deadletter.HeaderErrorKind] != "permanent" || r.headers[deadletter.HeaderTopic] != s.Cfg.Topics.Orders ||
+			r.headers[deadletter.HeaderOffset] == "" || r.headers[deadletter.HeaderConsumerGroup] != "payments" {
 			t.Errorf("%s: dead-letter headers %v", tt.key, r.headers)
 		}
 	}
@@ -356,9 +358,9 @@ func TestDeadLetterReplayCLI(t *testing.T) {
 	testkit.WaitSettled(t, s.tr, m.Orders, 2*time.Minute)
 
 	want := testkit.ExpectedDeadLetters(m)
-	got := map[string]messaging.ErrorKind{}
+	got := map[string]deadletter.Kind{}
 	for _, line := range strings.Split(strings.TrimSpace(run(t, s.env, "dlq", "list", "--json")), "\n") {
-		var d messaging.DeadLetter
+		var d deadletter.Letter
 		if err := json.Unmarshal([]byte(line), &d); err != nil {
 			t.Fatalf("dlq list --json line %q: %v", line, err)
 		}
@@ -406,7 +408,7 @@ func run(t *testing.T, env []string, args ...string) string {
 // the admin client it returns closes when the test ends.
 func deleteTopic(t *testing.T, s stack, topic string) sarama.ClusterAdmin {
 	t.Helper()
-	admin, err := sarama.NewClusterAdmin(s.Brokers, messaging.SaramaConfig(s.Cfg.Kafka))
+	admin, err := sarama.NewClusterAdmin(s.Brokers, kafka.SaramaConfig(s.Cfg.Kafka))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -461,8 +463,8 @@ func TestUnwritableDeadLetterTopic(t *testing.T) {
 	for _, r := range readDLQ(t, s) {
 		if r.key == "k-stuck" {
 			found = true
-			if !strings.Contains(r.headers[messaging.HeaderReason], "payload is not valid JSON") {
-				t.Errorf("dead letter reason %q", r.headers[messaging.HeaderReason])
+			if !strings.Contains(r.headers[deadletter.HeaderReason], "payload is not valid JSON") {
+				t.Errorf("dead letter reason %q", r.headers[deadletter.HeaderReason])
 			}
 		}
 	}
@@ -517,9 +519,9 @@ func TestDeadLetterTooLargeIsWrittenWithoutPayload(t *testing.T) {
 	}
 	sum := sha256.Sum256([]byte(huge))
 	h := letter.headers
-	if h[messaging.HeaderPayloadOmitted] == "" || h[messaging.HeaderPayloadBytes] != "1048400" ||
-		h[messaging.HeaderPayloadSHA256] != hex.EncodeToString(sum[:]) || h[messaging.HeaderOffset] == "" ||
-		!strings.Contains(h[messaging.HeaderReason], "over handler.max_message_bytes") {
+	if h[deadletter.HeaderPayloadOmitted] == "" || h[deadletter.HeaderPayloadBytes] != "1048400" ||
+		h[deadletter.HeaderPayloadSHA256] != hex.EncodeToString(sum[:]) || h[deadletter.HeaderOffset] == "" ||
+		!strings.Contains(h[deadletter.HeaderReason], "over handler.max_message_bytes") {
 		t.Errorf("k-huge: dead-letter headers %v", h)
 	}
 	out := run(t, s.env, "dlq", "replay", "--all", "--order", "k-huge")
@@ -545,10 +547,10 @@ func TestReplayHasAnEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	testkit.WaitSettled(t, s.tr, m.Orders, 2*time.Minute)
-	letters := func() []messaging.DeadLetter {
-		var out []messaging.DeadLetter
+	letters := func() []deadletter.Letter {
+		var out []deadletter.Letter
 		for _, line := range strings.Split(strings.TrimSpace(run(t, env, "dlq", "list", "--json", "--kind", "retries_exhausted")), "\n") {
-			var d messaging.DeadLetter
+			var d deadletter.Letter
 			if err := json.Unmarshal([]byte(line), &d); err != nil {
 				t.Fatalf("dlq list --json: %v in %q", err, line)
 			}
@@ -614,14 +616,14 @@ func TestForgedPaymentIsNotShipped(t *testing.T) {
 		if r.key != "forged-1" {
 			continue
 		}
-		handlers = append(handlers, r.headers[messaging.HeaderHandler])
-		corrs = append(corrs, r.headers[messaging.HeaderCorrelationID])
-		if !strings.Contains(r.headers[messaging.HeaderReason], "not confirmed by the gateway") || r.headers[messaging.HeaderErrorKind] != "permanent" {
+		handlers = append(handlers, r.headers[deadletter.HeaderHandler])
+		corrs = append(corrs, r.headers[events.HeaderCorrelationID])
+		if !strings.Contains(r.headers[deadletter.HeaderReason], "not confirmed by the gateway") || r.headers[deadletter.HeaderErrorKind] != "permanent" {
 			t.Errorf("forged payment's dead letter: %v", r.headers)
 		}
 	}
 	slices.Sort(handlers)
-	if fmt.Sprint(handlers) != "[notifications shipping]" || len(corrs) != 2 || corrs[0] != corrs[1] || !strings.HasPrefix(corrs[0], messaging.GeneratedCorrelationPrefix) {
+	if fmt.Sprint(handlers) != "[notifications shipping]" || len(corrs) != 2 || corrs[0] != corrs[1] || !strings.HasPrefix(corrs[0], middleware.GeneratedCorrelationPrefix) {
 		t.Errorf("kcat reads letters from %v with correlation IDs %v; want shipping and notifications, one derived ID", handlers, corrs)
 	}
 	t.Logf("RESULT forged payment: dead-lettered by %v, shipped 0, notified 0, one correlation ID %s", handlers, corrs[0])

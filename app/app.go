@@ -13,29 +13,28 @@ import (
 	"github.com/orderflow/orderflow/app/httpserver"
 	"github.com/orderflow/orderflow/app/logging"
 	"github.com/orderflow/orderflow/app/messaging"
-	"github.com/orderflow/orderflow/handlers"
 )
 
 // Options is the whole app. Its dependency table, one module per package:
 //
-//	config.Config      supplied            (main loads and validates it)
-//	*slog.Logger       logging.Module      ← Config
-//	messaging.Brokers  broker.Module       ← Config, Logger (starts the embedded broker if configured)
-//	PaymentGateway     gateway.Module      ← Config
-//	[]handlers.Route   handlers.Module     ← Config, PaymentGateway
-//	Publisher, Router  messaging.Module    ← Config, Brokers, routes, Logger
+//	config sections    supplied            (main loads and validates the Config; each module takes its sections)
+//	*slog.Logger       logging.Module      ← Logging
+//	kafka.Brokers      broker.Module       ← Kafka, Logger (starts the embedded broker if configured)
+//	PaymentGateway     gateway.Module      ← Gateway, Faults
+//	[]messaging.Route  Pipeline            ← Topics, PaymentGateway, PaymentLedger
+//	Publisher, Router  messaging.Module    ← Kafka, Topics, Retry, Handler, Faults, Brokers, routes, Logger
 //	Readiness          messaging.Module    ← Router, its subscribers, Brokers
-//	httpserver.Server  httpserver.Module   ← Config, Readiness (as its Checker), Logger
+//	httpserver.Server  httpserver.Module   ← HTTP, Readiness (as its Checker), Logger
 //
 // and one Invoke that runs the service: the HTTP endpoints first (probes get
 // "not ready" while the groups join), then the router.
 func Options(cfg config.Config) fx.Option {
 	return fx.Options(
-		fx.Supply(cfg),
+		fx.Supply(cfg.Kafka, cfg.Topics, cfg.Retry, cfg.Handler, cfg.Gateway, cfg.Faults, cfg.Logging, cfg.HTTP),
 		logging.Module,
 		broker.Module,
 		gateway.Module,
-		handlers.Module,
+		fx.Provide(Pipeline),
 		messaging.Module,
 		httpserver.Module,
 		fx.Provide(func(r *messaging.Readiness) httpserver.Checker { return r }),

@@ -9,9 +9,12 @@ import (
 	"time"
 
 	"github.com/IBM/sarama"
-	"github.com/orderflow/orderflow/app/messaging"
+	"github.com/orderflow/orderflow/app/messaging/deadletter"
+	"github.com/orderflow/orderflow/app/messaging/kafka"
+	"github.com/orderflow/orderflow/app/messaging/middleware"
 	"github.com/orderflow/orderflow/app/seed"
 	"github.com/orderflow/orderflow/app/testkit"
+	"github.com/orderflow/orderflow/events"
 )
 
 // clusters runs a test on the embedded broker and, where KAFKA_BROKERS names
@@ -74,7 +77,7 @@ func pipelineSettlesEveryOrder(t *testing.T, c testkit.Cluster) {
 			t.Errorf("%s: kind %s, want %s (reason %q)", id, d.ErrorKind, kind, d.Reason)
 		}
 		wantAttempts := budget
-		if kind == messaging.KindPermanent {
+		if kind == deadletter.KindPermanent {
 			wantAttempts = 1
 		}
 		if d.Attempts != wantAttempts {
@@ -86,18 +89,18 @@ func pipelineSettlesEveryOrder(t *testing.T, c testkit.Cluster) {
 		if d.CorrelationID == "" || d.CorrelationID != o.Correlations[0] || d.FailedAt.IsZero() || d.Timestamp.IsZero() {
 			t.Errorf("%s: dead letter lacks correlation or times: %+v", id, d)
 		}
-		wantReason := map[messaging.ErrorKind]string{
-			messaging.KindPermanent:        "OrderPlaced",
-			messaging.KindRetriesExhausted: fmt.Sprintf("payment gateway unavailable (attempt %d)", budget),
-			messaging.KindPanic:            "panic: gateway simulator: injected panic charging order " + id,
+		wantReason := map[deadletter.Kind]string{
+			deadletter.KindPermanent:        "OrderPlaced",
+			deadletter.KindRetriesExhausted: fmt.Sprintf("payment gateway unavailable (attempt %d)", budget),
+			deadletter.KindPanic:            "panic: gateway simulator: injected panic charging order " + id,
 		}[kind]
-		if kind == messaging.KindPermanent && strings.Contains(d.Reason, "not valid JSON") {
+		if kind == deadletter.KindPermanent && strings.Contains(d.Reason, "not valid JSON") {
 			wantReason = "payload is not valid JSON"
 		}
 		if !strings.Contains(d.Reason, wantReason) {
 			t.Errorf("%s: reason %q, want it to name %q", id, d.Reason, wantReason)
 		}
-		if kind == messaging.KindPanic && !strings.Contains(d.Stack, "gateway.(*Simulator).Charge") {
+		if kind == deadletter.KindPanic && !strings.Contains(d.Stack, "gateway.(*Simulator).Charge") {
 			t.Errorf("%s: panic dead letter lacks the stack: %q", id, d.Stack)
 		}
 	}
@@ -109,14 +112,14 @@ func pipelineSettlesEveryOrder(t *testing.T, c testkit.Cluster) {
 
 	// The fail orders' outage is over (faults.fail_failures attempts have been
 	// made): replaying their dead letters delivers them.
-	results, err := messaging.Replay(context.Background(), c.Brokers, c.Cfg, messaging.Filter{Kind: string(messaging.KindRetriesExhausted)}, false)
+	results, err := deadletter.Replay(context.Background(), c.Brokers, c.Cfg, deadletter.Filter{Kind: string(deadletter.KindRetriesExhausted)}, false)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var replayed []string
 	for _, r := range results {
 		if r.Replayed {
-			replayed = append(replayed, r.DeadLetter.OrderID)
+			replayed = append(replayed, r.Letter.OrderID)
 		}
 	}
 	slices.Sort(replayed)
@@ -147,7 +150,7 @@ func foreignMessages(t *testing.T, c testkit.Cluster) {
 	testkit.StartApp(t, c.Cfg)
 	tr := testkit.Track(t, c)
 
-	raw, err := sarama.NewSyncProducer(c.Brokers, messaging.SaramaConfig(c.Cfg.Kafka))
+	raw, err := sarama.NewSyncProducer(c.Brokers, kafka.SaramaConfig(c.Cfg.Kafka))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -169,7 +172,7 @@ func foreignMessages(t *testing.T, c testkit.Cluster) {
 	for _, tt := range tests {
 		pm := &sarama.ProducerMessage{Topic: c.Cfg.Topics.Orders, Key: sarama.StringEncoder(tt.key), Value: sarama.StringEncoder(tt.value)}
 		if tt.header != "" {
-			pm.Headers = []sarama.RecordHeader{{Key: []byte(messaging.HeaderEventType), Value: []byte(tt.header)}}
+			pm.Headers = []sarama.RecordHeader{{Key: []byte(events.HeaderType), Value: []byte(tt.header)}}
 		}
 		// The same key again, valid: it lands on the same partition, behind the bad one.
 		after := &sarama.ProducerMessage{Topic: c.Cfg.Topics.Orders, Key: sarama.StringEncoder(tt.key), Value: sarama.StringEncoder(order(tt.key + "-after"))}
@@ -198,10 +201,10 @@ func foreignMessages(t *testing.T, c testkit.Cluster) {
 		}
 		o, _ := tr.Order(tt.key)
 		d := o.DeadLetters[0]
-		if !strings.Contains(d.Reason, tt.wantReason) || d.ErrorKind != messaging.KindPermanent || d.Attempts != 1 {
+		if !strings.Contains(d.Reason, tt.wantReason) || d.ErrorKind != deadletter.KindPermanent || d.Attempts != 1 {
 			t.Errorf("%s: dead letter %s after %d attempts %q, want permanent after 1 naming %q", tt.key, d.ErrorKind, d.Attempts, d.Reason, tt.wantReason)
 		}
-		if !strings.HasPrefix(d.CorrelationID, messaging.GeneratedCorrelationPrefix) {
+		if !strings.HasPrefix(d.CorrelationID, middleware.GeneratedCorrelationPrefix) {
 			t.Errorf("%s: correlation ID %q, want a generated one", tt.key, d.CorrelationID)
 		}
 		if !strings.HasPrefix(d.UUID, "kafka-orders-") || string(d.Payload) != tt.value {

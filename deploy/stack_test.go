@@ -20,7 +20,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/orderflow/orderflow/app/messaging"
+	"github.com/orderflow/orderflow/app/messaging/deadletter"
 	"github.com/orderflow/orderflow/app/seed"
 	"github.com/orderflow/orderflow/app/testkit"
 )
@@ -256,10 +256,10 @@ func (s *stack) seedDLQReplay(t *testing.T) {
 	s.waitSettled(m, 3*time.Minute)
 
 	want := testkit.ExpectedDeadLetters(m)
-	got := map[string][]messaging.DeadLetter{}
+	got := map[string][]deadletter.Letter{}
 	lines := strings.Split(strings.TrimSpace(s.task(2*time.Minute, "dlq", "--", "--json")), "\n")
 	for _, line := range lines {
-		var d messaging.DeadLetter
+		var d deadletter.Letter
 		if err := json.Unmarshal([]byte(line), &d); err != nil {
 			t.Fatalf("task dlq -- --json: %v in %q", err, line)
 		}

@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/orderflow/orderflow/app/config"
 	"github.com/orderflow/orderflow/events"
 	"github.com/orderflow/orderflow/handlers"
 )
@@ -174,18 +173,10 @@ func TestUnconfirmedPaymentsAreRefused(t *testing.T) {
 	}
 }
 
-func TestRoutes(t *testing.T) {
-	routes := handlers.Routes(config.Default().Topics, handlers.Steps{Payments: handlers.Payments{Gateway: &fakeGateway{}}})
-	var got []string
-	for _, r := range routes {
-		got = append(got, r.Name+":"+r.From+"->"+r.To)
-	}
-	want := []string{"payments:orders->payments", "shipping:payments->shipments", "notifications:payments->notifications"}
-	if !reflect.DeepEqual(got, want) {
-		t.Fatalf("routes = %v, want %v", got, want)
-	}
-	// A step handed an event of another type fails permanently.
-	_, err := routes[1].Handle(context.Background(), order)
+// A step handed an event of another type fails permanently.
+func TestTypedRefusesAnotherEventType(t *testing.T) {
+	step := handlers.Typed(handlers.Shipping{Ledger: ledger{}}.Handle)
+	_, err := step(context.Background(), order)
 	if !events.IsPermanent(err) || !strings.Contains(err.Error(), "unexpected event OrderPlaced") {
 		t.Errorf("shipping(OrderPlaced) error = %v, want a permanent 'unexpected event'", err)
 	}

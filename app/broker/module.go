@@ -7,19 +7,19 @@ import (
 	"go.uber.org/fx"
 
 	"github.com/orderflow/orderflow/app/config"
-	"github.com/orderflow/orderflow/app/messaging"
+	"github.com/orderflow/orderflow/app/messaging/kafka"
 )
 
 // Module provides the Brokers every client dials: the embedded cluster's when
 // kafka.embedded is on (started here, stopped last), else the configured ones.
 var Module = fx.Module("broker", fx.Provide(brokers))
 
-func brokers(lc fx.Lifecycle, cfg config.Config, log *slog.Logger) (messaging.Brokers, error) {
-	if !cfg.Kafka.Embedded {
-		return cfg.Kafka.Brokers, nil
+func brokers(lc fx.Lifecycle, cfg config.Kafka, log *slog.Logger) (kafka.Brokers, error) {
+	if !cfg.Embedded {
+		return cfg.Brokers, nil
 	}
 	// Started here rather than in OnStart: the clients built next dial it at construction.
-	e, err := Start(cfg.Kafka)
+	e, err := Start(cfg)
 	if err != nil {
 		return nil, err
 	}

@@ -1,4 +1,5 @@
-// Package cli is orderflow's command line: serve, demo, seed, dlq and topics.
+// Package cli is orderflow's command line: serve, demo, seed, dlq, topics,
+// health and config.
 // Each command parses its flags, loads the config and calls into the app.
 package cli
 
@@ -16,7 +17,7 @@ import (
 	"go.uber.org/fx"
 
 	"github.com/orderflow/orderflow/app/config"
-	"github.com/orderflow/orderflow/app/messaging"
+	"github.com/orderflow/orderflow/app/messaging/kafka"
 )
 
 const usage = `orderflow — an event-driven order pipeline on Kafka
@@ -31,6 +32,7 @@ Commands:
   dlq replay   send dead letters back to their original topics
   topics       create the configured topics if missing
   health       ask a running serve whether it is ready (the Docker healthcheck)
+  config       print the configuration in effect (--defaults: every key's default)
 
 Every command takes --config FILE (default $ORDERFLOW_CONFIG, else config.yaml
 if present, else the defaults); ORDERFLOW_* variables override its keys.
@@ -56,6 +58,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		"dlq":    DLQ,
 		"topics": Topics,
 		"health": Health,
+		"config": Config,
 	}
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		fmt.Fprint(stderr, usage)
@@ -116,12 +119,12 @@ func start(ctx context.Context, a *fx.App) error {
 }
 
 // reach returns the brokers a client command dials, once one of them answers:
-// a command fails within 2 × messaging.StartTimeout, naming each address,
+// a command fails within 2 × kafka.StartTimeout, naming each address,
 // rather than hang on brokers that are down or silent. With kafka.embedded the
 // broker runs inside serve or demo, on the configured addresses.
-func reach(ctx context.Context, cfg config.Config) (messaging.Brokers, error) {
-	brokers := messaging.Brokers(cfg.Kafka.Brokers)
-	if err := messaging.Probe(ctx, brokers, cfg.Kafka); err != nil {
+func reach(ctx context.Context, cfg config.Config) (kafka.Brokers, error) {
+	brokers := kafka.Brokers(cfg.Kafka.Brokers)
+	if err := kafka.Probe(ctx, brokers, cfg.Kafka); err != nil {
 		return nil, err
 	}
 	return brokers, nil

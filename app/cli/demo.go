@@ -10,7 +10,8 @@ import (
 	"go.uber.org/fx"
 
 	"github.com/orderflow/orderflow/app"
-	"github.com/orderflow/orderflow/app/messaging"
+	"github.com/orderflow/orderflow/app/messaging/deadletter"
+	"github.com/orderflow/orderflow/app/messaging/kafka"
 	"github.com/orderflow/orderflow/app/seed"
 	"github.com/orderflow/orderflow/app/settle"
 )
@@ -41,7 +42,7 @@ func Demo(ctx context.Context, args []string, io IO) error {
 		cfg.Logging.Level = "error"
 	}
 
-	var brokers messaging.Brokers
+	var brokers kafka.Brokers
 	a := fx.New(app.Options(cfg), fx.Populate(&brokers))
 	if err := start(ctx, a); err != nil {
 		return err
@@ -55,7 +56,7 @@ func Demo(ctx context.Context, args []string, io IO) error {
 	go func() { watched <- tracker.Run(watchCtx, brokers, cfg.Kafka) }()
 	defer func() { stopWatch(); <-watched }()
 
-	prod, err := messaging.NewProducer(brokers, cfg.Kafka)
+	prod, err := kafka.NewProducer(brokers, cfg.Kafka)
 	if err != nil {
 		return err
 	}
@@ -95,7 +96,7 @@ func waitSettled(ctx context.Context, t *settle.Tracker, ids []string, timeout t
 
 func printSummary(io IO, dlqTopic string, t *settle.Tracker, m seed.Manifest) {
 	var paid, declined, shipped, notified, dead, dups int
-	var letters []messaging.DeadLetter
+	var letters []deadletter.Letter
 	for _, id := range m.Orders {
 		o, _ := t.Order(id)
 		paid += min(o.Paid, 1)

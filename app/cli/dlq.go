@@ -10,7 +10,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/orderflow/orderflow/app/messaging"
+	"github.com/orderflow/orderflow/app/messaging/deadletter"
 )
 
 // DLQ runs "dlq list" or "dlq replay".
@@ -40,8 +40,8 @@ func (i *ids) Set(s string) error {
 	return nil
 }
 
-func filterFlags(fs *flag.FlagSet) *messaging.Filter {
-	f := &messaging.Filter{}
+func filterFlags(fs *flag.FlagSet) *deadletter.Filter {
+	f := &deadletter.Filter{}
 	fs.StringVar(&f.Handler, "handler", "", "only dead letters of this handler (payments, shipping, notifications)")
 	fs.StringVar(&f.Topic, "topic", "", "only dead letters from this original topic")
 	fs.StringVar(&f.Kind, "kind", "", "only this error kind: permanent, retries_exhausted, panic, timeout")
@@ -63,11 +63,11 @@ func dlqList(ctx context.Context, args []string, io IO) error {
 	if err != nil {
 		return err
 	}
-	letters, err := messaging.ReadDeadLetters(ctx, brokers, cfg.Kafka, cfg.Topics.DeadLetter)
+	letters, err := deadletter.Read(ctx, brokers, cfg.Kafka, cfg.Topics.DeadLetter)
 	if err != nil {
 		return err
 	}
-	var shown []messaging.DeadLetter
+	var shown []deadletter.Letter
 	for _, d := range letters {
 		if f.Match(d) && (*limit == 0 || len(shown) < *limit) {
 			shown = append(shown, d)
@@ -87,7 +87,7 @@ func dlqList(ctx context.Context, args []string, io IO) error {
 	return nil
 }
 
-func printDeadLetters(io IO, list []messaging.DeadLetter) {
+func printDeadLetters(io IO, list []deadletter.Letter) {
 	if len(list) == 0 {
 		return
 	}
@@ -124,13 +124,13 @@ func dlqReplay(ctx context.Context, args []string, io IO) error {
 	if err != nil {
 		return err
 	}
-	results, err := messaging.Replay(ctx, brokers, cfg, *f, *dryRun)
+	results, err := deadletter.Replay(ctx, brokers, cfg, *f, *dryRun)
 	if err != nil && len(results) == 0 {
 		return err // nothing was read or chosen: no tally to print
 	}
 	replayed, refused := 0, 0
 	for _, r := range results {
-		d := r.DeadLetter
+		d := r.Letter
 		switch {
 		case r.Refused != "":
 			refused++

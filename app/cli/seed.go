@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/orderflow/orderflow/app/messaging"
+	"github.com/orderflow/orderflow/app/messaging/kafka"
 	"github.com/orderflow/orderflow/app/seed"
 )
 
@@ -29,7 +29,7 @@ func Seed(ctx context.Context, args []string, io IO) error {
 	if err != nil {
 		return err
 	}
-	prod, err := messaging.NewProducer(brokers, cfg.Kafka)
+	prod, err := kafka.NewProducer(brokers, cfg.Kafka)
 	if err != nil {
 		return err
 	}

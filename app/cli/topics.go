@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/orderflow/orderflow/app/messaging"
+	"github.com/orderflow/orderflow/app/messaging/kafka"
 )
 
 // Topics creates the configured topics that are missing.
@@ -19,7 +19,7 @@ func Topics(ctx context.Context, args []string, io IO) error {
 	if err != nil {
 		return err
 	}
-	created, err := messaging.EnsureTopics(brokers, cfg)
+	created, err := kafka.EnsureTopics(brokers, cfg.Kafka, cfg.Topics)
 	if err != nil {
 		return err
 	}

@@ -108,25 +108,9 @@ type Faults struct {
 	ErrorRate ErrorRate `yaml:"error_rate"`
 }
 
-// ErrorRate is a probability of a transient error per step, from 0 to 1.
-type ErrorRate struct {
-	Payments      float64 `yaml:"payments"`
-	Shipping      float64 `yaml:"shipping"`
-	Notifications float64 `yaml:"notifications"`
-}
-
-// ForStep returns the rate configured for a step by its name.
-func (r ErrorRate) ForStep(name string) float64 {
-	switch name {
-	case "payments":
-		return r.Payments
-	case "shipping":
-		return r.Shipping
-	case "notifications":
-		return r.Notifications
-	}
-	return 0
-}
+// ErrorRate is a probability of a transient error per step, from 0 to 1,
+// keyed by the step's name (handlers.StepNames).
+type ErrorRate map[string]float64
 
 // Logging configures log/slog.
 type Logging struct {

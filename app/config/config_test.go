@@ -10,7 +10,8 @@ import (
 	"github.com/orderflow/orderflow/app/config"
 )
 
-func TestShippedConfigIsTheDefault(t *testing.T) {
+// The shipped config.yaml loads; it sets nothing, so the defaults are in effect.
+func TestShippedConfigLoads(t *testing.T) {
 	got, err := config.Load("../../config.yaml", nil)
 	if err != nil {
 		t.Fatalf("config.yaml: %v", err)
@@ -18,6 +19,25 @@ func TestShippedConfigIsTheDefault(t *testing.T) {
 	if want := config.Default(); !reflect.DeepEqual(got, want) {
 		t.Errorf("config.yaml = %+v\nwant the defaults %+v", got, want)
 	}
+}
+
+// Every key has its default in defaults.yaml: none is left at Go's zero value
+// by omission (the zero values that are meant are listed).
+func TestDefaultsSetEveryKey(t *testing.T) {
+	meantZero := map[string]bool{"gateway.store_path": true}
+	var walk func(prefix string, v reflect.Value)
+	walk = func(prefix string, v reflect.Value) {
+		for i := range v.NumField() {
+			key := prefix + strings.Split(v.Type().Field(i).Tag.Get("yaml"), ",")[0]
+			switch f := v.Field(i); {
+			case f.Kind() == reflect.Struct:
+				walk(key+".", f)
+			case f.Kind() == reflect.Map && f.IsNil(), f.Kind() != reflect.Map && f.IsZero() && !meantZero[key]:
+				t.Errorf("%s has no default in defaults.yaml", key)
+			}
+		}
+	}
+	walk("", reflect.ValueOf(config.Default()))
 }
 
 func TestParseReportsEveryProblem(t *testing.T) {
@@ -31,7 +51,7 @@ retry:
 logging:
   format: xml
 `
-	_, err := config.Parse([]byte(give), []string{"ORDERFLOW_HANDLER_TIMEOUT=forever", "ORDERFLOW_NOPE=1"})
+	_, err := config.Parse([]byte(give), []string{"ORDERFLOW_HANDLER_TIMEOUT=forever", "ORDERFLOW_NOPE=1", "ORDERFLOW_FAULTS_ERROR_RATE_SHIPMENT=0.1"})
 	if err == nil {
 		t.Fatal("Parse() = nil error, want every problem")
 	}
@@ -43,6 +63,7 @@ logging:
 		`logging.format "xml" must be text or json`,
 		"ORDERFLOW_HANDLER_TIMEOUT: time: invalid duration",
 		"ORDERFLOW_NOPE: no such config key",
+		"ORDERFLOW_FAULTS_ERROR_RATE_SHIPMENT: no such config key",
 	} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error lacks %q:\n%v", want, err)
@@ -69,7 +90,7 @@ func TestEnvOverrides(t *testing.T) {
 	want.Retry.MaxAttempts = 3
 	want.Faults.FailFailures = 3
 	want.Retry.MaxInterval = 2 * time.Second
-	want.Faults.ErrorRate.Shipping = 0.25
+	want.Faults.ErrorRate = config.ErrorRate{"shipping": 0.25}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("Parse() = %+v\nwant %+v", got, want)
 	}
@@ -88,7 +109,8 @@ func TestValidate(t *testing.T) {
 		{name: "flaky past budget", give: func(c *config.Config) { c.Faults.FlakyFailures = 5 }, want: "faults.flaky_failures 5"},
 		{name: "fail within budget", give: func(c *config.Config) { c.Faults.FailFailures = 2 }, want: "faults.fail_failures 2 must be at least retry.max_attempts (5)"},
 		{name: "no gateway records", give: func(c *config.Config) { c.Gateway.MemoryRecords = 0 }, want: "gateway.memory_records 0 must be at least 1"},
-		{name: "error rate", give: func(c *config.Config) { c.Faults.ErrorRate.Payments = 2 }, want: "faults.error_rate.payments 2"},
+		{name: "error rate", give: func(c *config.Config) { c.Faults.ErrorRate["payments"] = 2 }, want: "faults.error_rate.payments 2"},
+		{name: "error rate of no step", give: func(c *config.Config) { c.Faults.ErrorRate["shipment"] = 0.1 }, want: "faults.error_rate.shipment: no such step (steps: payments, shipping, notifications)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

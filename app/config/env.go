@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/orderflow/orderflow/handlers"
 )
 
 // applyEnv overrides every key named by an ORDERFLOW_ variable. The variable's
@@ -13,7 +15,7 @@ import (
 // comma-separated. A variable that names no key is a problem, as an unknown key
 // in the file is.
 func applyEnv(cfg *Config, environ []string) []error {
-	fields := map[string]reflect.Value{}
+	fields := map[string]func(string) error{}
 	collectFields(reflect.ValueOf(cfg).Elem(), EnvPrefix, fields)
 
 	var errs []error
@@ -22,27 +24,44 @@ func applyEnv(cfg *Config, environ []string) []error {
 		if !strings.HasPrefix(name, EnvPrefix) || name == PathEnv {
 			continue
 		}
-		field, ok := fields[name]
+		set, ok := fields[name]
 		if !ok {
 			errs = append(errs, fmt.Errorf("%s: no such config key", name))
 			continue
 		}
-		if err := setField(field, value); err != nil {
+		if err := set(value); err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", name, err))
 		}
 	}
 	return errs
 }
 
-func collectFields(v reflect.Value, prefix string, into map[string]reflect.Value) {
+// collectFields maps each key's variable name to a setter. A map of rates
+// (faults.error_rate) has one key per step.
+func collectFields(v reflect.Value, prefix string, into map[string]func(string) error) {
 	t := v.Type()
 	for i := range t.NumField() {
 		tag, _, _ := strings.Cut(t.Field(i).Tag.Get("yaml"), ",")
 		name := prefix + strings.ToUpper(tag)
-		if f := v.Field(i); f.Kind() == reflect.Struct {
+		switch f := v.Field(i); f.Kind() {
+		case reflect.Struct:
 			collectFields(f, name+"_", into)
-		} else {
-			into[name] = f
+		case reflect.Map:
+			for _, step := range handlers.StepNames() {
+				into[name+"_"+strings.ToUpper(step)] = func(s string) error {
+					x := reflect.New(f.Type().Elem()).Elem()
+					if err := setField(x, s); err != nil {
+						return err
+					}
+					if f.IsNil() {
+						f.Set(reflect.MakeMap(f.Type()))
+					}
+					f.SetMapIndex(reflect.ValueOf(step), x)
+					return nil
+				}
+			}
+		default:
+			into[name] = func(s string) error { return setField(f, s) }
 		}
 	}
 }

@@ -4,9 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"regexp"
+	"slices"
+	"sort"
 	"strings"
 
-	"github.com/IBM/sarama"
+	"github.com/orderflow/orderflow/handlers"
 )
 
 // Validate reports every problem in the configuration at once.
@@ -37,11 +40,15 @@ func (k Kafka) validate() error {
 	if k.ClientID == "" {
 		errs = append(errs, errors.New("kafka.client_id is empty"))
 	}
-	if _, err := sarama.ParseKafkaVersion(k.Version); err != nil {
-		errs = append(errs, fmt.Errorf("kafka.version: %w", err))
+	if !kafkaVersion.MatchString(k.Version) {
+		errs = append(errs, fmt.Errorf("kafka.version %q is not a Kafka version such as 3.6.0", k.Version))
 	}
 	return errors.Join(errs...)
 }
+
+// kafkaVersion is the form Sarama's ParseKafkaVersion accepts: 0.a.b.c for
+// releases before 1.0, a.b.c after.
+var kafkaVersion = regexp.MustCompile(`^(0\.\d+\.\d+\.\d+|[1-9]\d*\.\d+\.\d+)$`)
 
 func (t Topics) validate() error {
 	var errs []error
@@ -134,8 +141,17 @@ func (f Faults) validate(r Retry) error {
 	if f.FailFailures < r.MaxAttempts {
 		errs = append(errs, fmt.Errorf("faults.fail_failures %d must be at least retry.max_attempts (%d)", f.FailFailures, r.MaxAttempts))
 	}
-	for _, name := range []string{"payments", "shipping", "notifications"} {
-		if rate := f.ErrorRate.ForStep(name); rate < 0 || rate > 1 {
+	steps := handlers.StepNames()
+	names := make([]string, 0, len(f.ErrorRate))
+	for name := range f.ErrorRate {
+		names = append(names, name)
+	}
+	sort.Strings(names) // problems in a stable order
+	for _, name := range names {
+		switch rate := f.ErrorRate[name]; {
+		case !slices.Contains(steps, name):
+			errs = append(errs, fmt.Errorf("faults.error_rate.%s: no such step (steps: %s)", name, strings.Join(steps, ", ")))
+		case rate < 0 || rate > 1:
 			errs = append(errs, fmt.Errorf("faults.error_rate.%s %g must be in [0, 1]", name, rate))
 		}
 	}

@@ -14,15 +14,15 @@ var Module = fx.Module("gateway",
 	fx.Provide(
 		newStore,
 		fx.Annotate(
-			func(cfg config.Config, s Store) *Simulator { return NewSimulator(cfg.Gateway, cfg.Faults, s) },
+			func(g config.Gateway, f config.Faults, s Store) *Simulator { return NewSimulator(g, f, s) },
 			fx.As(new(handlers.PaymentGateway)),
 			fx.As(new(handlers.PaymentLedger)),
 		),
 	),
 )
 
-func newStore(lc fx.Lifecycle, cfg config.Config) (Store, error) {
-	s, err := OpenStore(cfg.Gateway.StorePath, cfg.Gateway.MemoryRecords)
+func newStore(lc fx.Lifecycle, cfg config.Gateway) (Store, error) {
+	s, err := OpenStore(cfg.StorePath, cfg.MemoryRecords)
 	if err != nil {
 		return nil, err
 	}

@@ -11,8 +11,8 @@ import (
 
 // Module provides the Server on http.addr. It needs a Checker.
 var Module = fx.Module("httpserver",
-	fx.Provide(func(cfg config.Config, ready Checker, log *slog.Logger) *Server {
-		return New(cfg.HTTP.Addr, ready, log)
+	fx.Provide(func(cfg config.HTTP, ready Checker, log *slog.Logger) *Server {
+		return New(cfg.Addr, ready, log)
 	}),
 )
 

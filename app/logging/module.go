@@ -11,5 +11,5 @@ import (
 
 // Module provides the process's *slog.Logger, writing to stderr.
 var Module = fx.Module("logging",
-	fx.Provide(func(cfg config.Config) *slog.Logger { return New(cfg.Logging, os.Stderr) }),
+	fx.Provide(func(cfg config.Logging) *slog.Logger { return New(cfg, os.Stderr) }),
 )

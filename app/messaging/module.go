@@ -8,10 +8,11 @@ import (
 	"go.uber.org/fx"
 
 	"github.com/orderflow/orderflow/app/config"
+	"github.com/orderflow/orderflow/app/messaging/kafka"
 )
 
-// Module provides the publisher and the router. It needs Brokers, the routes
-// and a logger from other modules.
+// Module provides the publisher, the router and its readiness. It needs
+// kafka.Brokers, the routes, a logger and its config sections from other modules.
 var Module = fx.Module("messaging",
 	fx.Provide(
 		newPublisher,
@@ -20,9 +21,9 @@ var Module = fx.Module("messaging",
 	),
 )
 
-// newPublisher is NewPublisher with its closing tied to the app's lifecycle.
-func newPublisher(lc fx.Lifecycle, brokers Brokers, cfg config.Config, log *slog.Logger) (message.Publisher, error) {
-	pub, err := NewPublisher(brokers, cfg.Kafka, WatermillLogger(log))
+// newPublisher is kafka.NewPublisher with its closing tied to the app's lifecycle.
+func newPublisher(lc fx.Lifecycle, brokers kafka.Brokers, cfg config.Kafka, log *slog.Logger) (message.Publisher, error) {
+	pub, err := kafka.NewPublisher(brokers, cfg, kafka.WatermillLogger(log))
 	if err != nil {
 		return nil, err
 	}

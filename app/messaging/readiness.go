@@ -6,27 +6,27 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/IBM/sarama"
 	"github.com/ThreeDotsLabs/watermill/message"
 
 	"github.com/orderflow/orderflow/app/config"
+	"github.com/orderflow/orderflow/app/messaging/kafka"
+	"github.com/orderflow/orderflow/app/messaging/subscriber"
 )
 
 // Readiness tells whether this process does its work: the router runs, every
 // handler's consumer group has a session, and a broker answers a request.
 type Readiness struct {
-	router  *message.Router
-	subs    []*Subscriber
-	brokers Brokers
-	sarama  *sarama.Config
+	router        *message.Router
+	subs          []*subscriber.Subscriber
+	brokersAnswer func(context.Context) error
 }
 
 // probeTimeout bounds each broker's answer to a readiness probe.
 const probeTimeout = time.Second
 
 // NewReadiness watches router, its subscribers and brokers.
-func NewReadiness(router *message.Router, subs []*Subscriber, brokers Brokers, cfg config.Config) *Readiness {
-	return &Readiness{router: router, subs: subs, brokers: brokers, sarama: probeConfig(cfg.Kafka, probeTimeout)}
+func NewReadiness(router *message.Router, subs []*subscriber.Subscriber, brokers kafka.Brokers, cfg config.Kafka) *Readiness {
+	return &Readiness{router: router, subs: subs, brokersAnswer: kafka.Prober(brokers, cfg, probeTimeout)}
 }
 
 // Ready returns nil when ready, else an error naming everything that is not.
@@ -49,9 +49,4 @@ func (r *Readiness) Ready(ctx context.Context) error {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
-}
-
-// brokersAnswer is Probe with the readiness probe's timeouts.
-func (r *Readiness) brokersAnswer(ctx context.Context) error {
-	return answering(ctx, r.brokers, r.sarama)
 }

@@ -1,20 +1,34 @@
+// Package messaging wires the pipeline onto Kafka: one Watermill handler per
+// route, with its keyed subscriber, the middleware chain and the shared
+// publisher; it runs the router and says whether it is ready. The parts live
+// in its subpackages: kafka (clients), subscriber, middleware, deadletter.
 package messaging
 
 import (
-	"fmt"
-	"strconv"
+	"context"
 
-	"github.com/ThreeDotsLabs/watermill"
 	"github.com/ThreeDotsLabs/watermill/message"
 
 	"github.com/orderflow/orderflow/events"
-	"github.com/orderflow/orderflow/handlers"
 )
+
+// Route binds one step to its input topic, its output topic and its consumer
+// group (named after the step, so every step sees every message of its topic).
+type Route struct {
+	Name string
+	From string
+	To   string
+	// Assume is the event type of a message that carries no event_type header,
+	// such as a plain JSON order from a client that is not orderflow. Empty
+	// means such a message is rejected.
+	Assume string
+	Handle func(ctx context.Context, in events.Event) (events.Event, error)
+}
 
 // handlerFunc adapts a route's step to Watermill: decode the message, call the
 // step, encode what it returns. Everything that can go wrong with the bytes is
 // a permanent error naming the problem.
-func handlerFunc(r handlers.Route, maxBytes int) message.HandlerFunc {
+func handlerFunc(r Route, maxBytes int) message.HandlerFunc {
 	return func(msg *message.Message) ([]*message.Message, error) {
 		in, err := decode(msg, r.Assume, maxBytes)
 		if err != nil {
@@ -30,50 +44,4 @@ func handlerFunc(r handlers.Route, maxBytes int) message.HandlerFunc {
 		}
 		return []*message.Message{produced}, nil
 	}
-}
-
-func decode(msg *message.Message, assume string, maxBytes int) (events.Event, error) {
-	if n := len(msg.Payload); n > maxBytes {
-		return nil, events.Permanent(&events.MalformedError{Problem: fmt.Sprintf("payload is %d bytes, over handler.max_message_bytes %d", n, maxBytes)})
-	}
-	eventType := msg.Metadata.Get(HeaderEventType)
-	version := events.Version
-	if eventType == "" {
-		if assume == "" {
-			return nil, events.Permanent(&events.MalformedError{Problem: "message has no " + HeaderEventType + " header"})
-		}
-		eventType = assume
-	}
-	if v := msg.Metadata.Get(HeaderEventVersion); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil {
-			return nil, events.Permanent(&events.MalformedError{Problem: fmt.Sprintf("%s header %q is not a number", HeaderEventVersion, v)})
-		}
-		version = n
-	}
-	return events.Decode(eventType, version, msg.Payload)
-}
-
-// encode builds the message for ev. Its UUID is derived from the input message
-// and the step, so a redelivered input yields an output with the same UUID and
-// duplicates downstream can be told apart from new events.
-func encode(ev events.Event, seed string) (*message.Message, error) {
-	payload, err := events.Encode(ev)
-	if err != nil {
-		return nil, fmt.Errorf("encode %s: %w", ev.EventType(), err)
-	}
-	msg := message.NewMessage(uuidFrom(seed), payload)
-	msg.Metadata.Set(HeaderEventType, ev.EventType())
-	msg.Metadata.Set(HeaderEventVersion, strconv.Itoa(events.Version))
-	return withKey(msg, []byte(ev.OrderKey())), nil
-}
-
-// NewEventMessage builds the message that carries ev into the pipeline.
-func NewEventMessage(ev events.Event, correlationID string) (*message.Message, error) {
-	msg, err := encode(ev, watermill.NewUUID())
-	if err != nil {
-		return nil, err
-	}
-	msg.Metadata.Set(HeaderCorrelationID, correlationID)
-	return msg, nil
 }

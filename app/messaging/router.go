@@ -6,34 +6,63 @@ import (
 	"time"
 
 	"github.com/ThreeDotsLabs/watermill/message"
+	"go.uber.org/fx"
 
 	"github.com/orderflow/orderflow/app/config"
-	"github.com/orderflow/orderflow/handlers"
+	"github.com/orderflow/orderflow/app/messaging/kafka"
+	"github.com/orderflow/orderflow/app/messaging/middleware"
+	"github.com/orderflow/orderflow/app/messaging/subscriber"
 )
 
+// RouterParams is what NewRouter builds the router from.
+type RouterParams struct {
+	fx.In
+
+	Kafka     config.Kafka
+	Topics    config.Topics
+	Retry     config.Retry
+	Handler   config.Handler
+	Faults    config.Faults
+	Brokers   kafka.Brokers
+	Routes    []Route
+	Publisher message.Publisher
+	Logger    *slog.Logger
+}
+
 // NewRouter builds the router: one Watermill handler per route, each consuming
-// in a group named after it, all sharing pub and the middleware chain. The
-// subscribers come back too, for readiness.
-func NewRouter(cfg config.Config, brokers Brokers, routes []handlers.Route, pub message.Publisher, log *slog.Logger) (*message.Router, []*Subscriber, error) {
-	wlog := WatermillLogger(log)
+// in a group named after it, all sharing the publisher and the middleware
+// chain. The subscribers come back too, for readiness.
+func NewRouter(p RouterParams) (*message.Router, []*subscriber.Subscriber, error) {
 	// The router waits a little longer than the subscribers drain (both bounded
 	// by handler.close_timeout), so a drain that takes all its time still ends
 	// cleanly rather than as the router's close timeout.
-	router, err := message.NewRouter(message.RouterConfig{CloseTimeout: cfg.Handler.CloseTimeout + routerCloseMargin}, wlog)
+	router, err := message.NewRouter(message.RouterConfig{CloseTimeout: p.Handler.CloseTimeout + routerCloseMargin}, kafka.WatermillLogger(p.Logger))
 	if err != nil {
 		return nil, nil, fmt.Errorf("router: %w", err)
 	}
+	sarama := kafka.SaramaConfig(p.Kafka)
 	// Watermill closes a handler's publisher when the handler stops; the
 	// publisher is shared and outlives the router, so it is closed by its owner.
-	shared := keepOpen{pub}
-	dl := deadLetter{pub: shared, topic: cfg.Topics.DeadLetter, maxBytes: SaramaConfig(cfg.Kafka).Producer.MaxMessageBytes, log: log, now: time.Now}
-	router.AddMiddleware(chain(cfg, dl, log)...)
+	shared := keepOpen{p.Publisher}
+	dl, err := middleware.NewDeadLetter(middleware.DeadLetterConfig{
+		Publisher: shared, Topic: p.Topics.DeadLetter, MaxBytes: sarama.Producer.MaxMessageBytes, Logger: p.Logger,
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	router.AddMiddleware(middleware.Chain(p.Retry, p.Handler.Timeout, dl, p.Logger)...)
 
-	subs := make([]*Subscriber, 0, len(routes))
-	for _, r := range routes {
-		sub := NewKeyedSubscriber(brokers, cfg.Kafka, r.Name, cfg.Handler.MaxInFlight, cfg.Handler.CloseTimeout, log)
-		h := router.AddHandler(r.Name, r.From, sub, r.To, shared, handlerFunc(r, cfg.Handler.MaxMessageBytes))
-		h.AddMiddleware(chaos(cfg.Faults.ErrorRate.ForStep(r.Name))...)
+	subs := make([]*subscriber.Subscriber, 0, len(p.Routes))
+	for _, r := range p.Routes {
+		sub, err := subscriber.New(subscriber.Config{
+			Brokers: p.Brokers, Sarama: sarama, Group: r.Name,
+			MaxInFlight: p.Handler.MaxInFlight, DrainTimeout: p.Handler.CloseTimeout, Logger: p.Logger,
+		})
+		if err != nil {
+			return nil, nil, err
+		}
+		h := router.AddHandler(r.Name, r.From, sub, r.To, shared, handlerFunc(r, p.Handler.MaxMessageBytes))
+		h.AddMiddleware(middleware.Chaos(p.Faults.ErrorRate[r.Name])...)
 		subs = append(subs, sub)
 	}
 	return router, subs, nil

@@ -9,17 +9,32 @@ import (
 	"go.uber.org/fx"
 
 	"github.com/orderflow/orderflow/app/config"
+	"github.com/orderflow/orderflow/app/messaging/kafka"
 )
+
+// RunParams is what Run needs.
+type RunParams struct {
+	fx.In
+
+	Lifecycle  fx.Lifecycle
+	Shutdowner fx.Shutdowner
+	Router     *message.Router
+	Brokers    kafka.Brokers
+	Kafka      config.Kafka
+	Topics     config.Topics
+	Logger     *slog.Logger
+}
 
 // Run is the app's one fx.Invoke. On start it creates missing topics and runs
 // the router until it is consuming; on stop it closes the router, which stops
 // taking messages and waits (up to handler.close_timeout) for those in flight.
 // If the router stops on its own, the process exits non-zero.
-func Run(lc fx.Lifecycle, sd fx.Shutdowner, router *message.Router, brokers Brokers, cfg config.Config, log *slog.Logger) {
+func Run(p RunParams) {
+	lc, sd, router, brokers, log := p.Lifecycle, p.Shutdowner, p.Router, p.Brokers, p.Logger
 	done := make(chan struct{})
 	lc.Append(fx.Hook{
 		OnStart: func(ctx context.Context) error {
-			created, err := EnsureTopics(brokers, cfg)
+			created, err := kafka.EnsureTopics(brokers, p.Kafka, p.Topics)
 			if err != nil {
 				return err
 			}

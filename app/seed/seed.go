@@ -16,6 +16,7 @@ import (
 
 	"github.com/orderflow/orderflow/app/config"
 	"github.com/orderflow/orderflow/app/messaging"
+	"github.com/orderflow/orderflow/app/messaging/kafka"
 	"github.com/orderflow/orderflow/events"
 )
 
@@ -58,7 +59,7 @@ const batchSize = 500
 
 // Run publishes the plan's orders, printing progress to progress (may be nil)
 // on runs longer than a second.
-func Run(ctx context.Context, prod *messaging.Producer, cfg config.Config, p Plan, progress io.Writer) (Manifest, error) {
+func Run(ctx context.Context, prod *kafka.Producer, cfg config.Config, p Plan, progress io.Writer) (Manifest, error) {
 	if err := p.Validate(); err != nil {
 		return Manifest{}, err
 	}

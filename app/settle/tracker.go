@@ -8,11 +8,11 @@ import (
 	"slices"
 	"sync"
 
-	"github.com/IBM/sarama"
-	"github.com/ThreeDotsLabs/watermill-kafka/v3/pkg/kafka"
+	wkafka "github.com/ThreeDotsLabs/watermill-kafka/v3/pkg/kafka"
 
 	"github.com/orderflow/orderflow/app/config"
-	"github.com/orderflow/orderflow/app/messaging"
+	"github.com/orderflow/orderflow/app/messaging/deadletter"
+	"github.com/orderflow/orderflow/app/messaging/kafka"
 	"github.com/orderflow/orderflow/events"
 )
 
@@ -23,7 +23,7 @@ type Order struct {
 	Declined      int
 	Shipped       int
 	Notified      int
-	DeadLetters   []messaging.DeadLetter
+	DeadLetters   []deadletter.Letter
 	Correlations  []string // distinct correlation IDs seen on its records
 	distinctUUIDs map[string]bool
 	records       int
@@ -53,28 +53,18 @@ func NewTracker(t config.Topics) *Tracker {
 
 // Run tails payments, shipments, notifications and the dead-letter topic from
 // the oldest record until ctx ends.
-func (t *Tracker) Run(ctx context.Context, brokers messaging.Brokers, cfg config.Kafka) error {
+func (t *Tracker) Run(ctx context.Context, brokers kafka.Brokers, cfg config.Kafka) error {
 	topics := []string{t.topics.Payments, t.topics.Shipments, t.topics.Notifications, t.topics.DeadLetter}
-	return messaging.Tail(ctx, brokers, cfg, topics, t.Add)
+	return kafka.Tail(ctx, brokers, cfg, topics, t.Add)
 }
 
 // Add folds one record in. Records without a key are filed under their UUID;
 // replay markers in the dead-letter topic are not dead letters and are skipped.
-func (t *Tracker) Add(m *sarama.ConsumerMessage) {
-	if m.Topic == t.topics.DeadLetter && messaging.IsReplayMarker(m) {
+func (t *Tracker) Add(m kafka.Record) {
+	if m.Topic == t.topics.DeadLetter && deadletter.IsReplayMarker(m) {
 		return
 	}
-	var uuid, corr, eventType string
-	for _, h := range m.Headers {
-		switch string(h.Key) {
-		case kafka.UUIDHeaderKey:
-			uuid = string(h.Value)
-		case messaging.HeaderCorrelationID:
-			corr = string(h.Value)
-		case messaging.HeaderEventType:
-			eventType = string(h.Value)
-		}
-	}
+	uuid, corr, eventType := m.Headers[wkafka.UUIDHeaderKey], m.Headers[events.HeaderCorrelationID], m.Headers[events.HeaderType]
 	id := string(m.Key)
 	if id == "" {
 		id = uuid
@@ -90,7 +80,7 @@ func (t *Tracker) Add(m *sarama.ConsumerMessage) {
 		o.Correlations = append(o.Correlations, corr)
 	}
 	if m.Topic == t.topics.DeadLetter {
-		o.DeadLetters = append(o.DeadLetters, messaging.ParseDeadLetter(m))
+		o.DeadLetters = append(o.DeadLetters, deadletter.Parse(m))
 		return
 	}
 	o.records++

@@ -20,14 +20,15 @@ import (
 	"github.com/orderflow/orderflow/app"
 	"github.com/orderflow/orderflow/app/broker"
 	"github.com/orderflow/orderflow/app/config"
-	"github.com/orderflow/orderflow/app/messaging"
+	"github.com/orderflow/orderflow/app/messaging/deadletter"
+	"github.com/orderflow/orderflow/app/messaging/kafka"
 	"github.com/orderflow/orderflow/app/seed"
 	"github.com/orderflow/orderflow/app/settle"
 )
 
 // Cluster is the Kafka a test runs on and the config that reaches it.
 type Cluster struct {
-	Brokers messaging.Brokers
+	Brokers kafka.Brokers
 	Cfg     config.Config
 }
 
@@ -105,7 +106,7 @@ func StartApp(t testing.TB, cfg config.Config) *fx.App {
 // Track tails the output topics until the test ends.
 func Track(t testing.TB, c Cluster) *settle.Tracker {
 	t.Helper()
-	if _, err := messaging.EnsureTopics(c.Brokers, c.Cfg); err != nil {
+	if _, err := kafka.EnsureTopics(c.Brokers, c.Cfg.Kafka, c.Cfg.Topics); err != nil {
 		t.Fatal(err)
 	}
 	tr := settle.NewTracker(c.Cfg.Topics)
@@ -122,9 +123,9 @@ func Track(t testing.TB, c Cluster) *settle.Tracker {
 }
 
 // Producer returns a producer closed when the test ends.
-func Producer(t testing.TB, c Cluster) *messaging.Producer {
+func Producer(t testing.TB, c Cluster) *kafka.Producer {
 	t.Helper()
-	p, err := messaging.NewProducer(c.Brokers, c.Cfg.Kafka)
+	p, err := kafka.NewProducer(c.Brokers, c.Cfg.Kafka)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -164,16 +165,16 @@ func WaitSettled(t testing.TB, tr *settle.Tracker, ids []string, within time.Dur
 
 // ExpectedDeadLetters maps each order seeded to fail for good to the kind of
 // dead letter it must end as; every other order must be processed.
-func ExpectedDeadLetters(m seed.Manifest) map[string]messaging.ErrorKind {
-	want := map[string]messaging.ErrorKind{}
+func ExpectedDeadLetters(m seed.Manifest) map[string]deadletter.Kind {
+	want := map[string]deadletter.Kind{}
 	for _, id := range m.Poison {
-		want[id] = messaging.KindPermanent
+		want[id] = deadletter.KindPermanent
 	}
 	for _, id := range m.Fail {
-		want[id] = messaging.KindRetriesExhausted
+		want[id] = deadletter.KindRetriesExhausted
 	}
 	for _, id := range m.Panic {
-		want[id] = messaging.KindPanic
+		want[id] = deadletter.KindPanic
 	}
 	return want
 }

@@ -1,0 +1,59 @@
+package messaging
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/ThreeDotsLabs/watermill"
+	"github.com/ThreeDotsLabs/watermill/message"
+	"github.com/google/uuid"
+
+	"github.com/orderflow/orderflow/app/messaging/kafka"
+	"github.com/orderflow/orderflow/events"
+)
+
+func decode(msg *message.Message, assume string, maxBytes int) (events.Event, error) {
+	if n := len(msg.Payload); n > maxBytes {
+		return nil, events.Permanent(&events.MalformedError{Problem: fmt.Sprintf("payload is %d bytes, over handler.max_message_bytes %d", n, maxBytes)})
+	}
+	eventType := msg.Metadata.Get(events.HeaderType)
+	version := events.Version
+	if eventType == "" {
+		if assume == "" {
+			return nil, events.Permanent(&events.MalformedError{Problem: "message has no " + events.HeaderType + " header"})
+		}
+		eventType = assume
+	}
+	if v := msg.Metadata.Get(events.HeaderVersion); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return nil, events.Permanent(&events.MalformedError{Problem: fmt.Sprintf("%s header %q is not a number", events.HeaderVersion, v)})
+		}
+		version = n
+	}
+	return events.Decode(eventType, version, msg.Payload)
+}
+
+// encode builds the message for ev, keyed by its order. Its UUID is derived
+// from the input message and the step, so a redelivered input yields an output
+// with the same UUID and duplicates downstream can be told apart from new events.
+func encode(ev events.Event, seed string) (*message.Message, error) {
+	payload, err := events.Encode(ev)
+	if err != nil {
+		return nil, fmt.Errorf("encode %s: %w", ev.EventType(), err)
+	}
+	msg := message.NewMessage(uuid.NewSHA1(uuid.NameSpaceOID, []byte(seed)).String(), payload)
+	msg.Metadata.Set(events.HeaderType, ev.EventType())
+	msg.Metadata.Set(events.HeaderVersion, strconv.Itoa(events.Version))
+	return kafka.WithKey(msg, ev.OrderKey()), nil
+}
+
+// NewEventMessage builds the message that carries ev into the pipeline.
+func NewEventMessage(ev events.Event, correlationID string) (*message.Message, error) {
+	msg, err := encode(ev, watermill.NewUUID())
+	if err != nil {
+		return nil, err
+	}
+	msg.Metadata.Set(events.HeaderCorrelationID, correlationID)
+	return msg, nil
+}

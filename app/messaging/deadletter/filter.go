@@ -1,0 +1,28 @@
+package deadletter
+
+import (
+	"slices"
+	"strings"
+)
+
+// Filter selects dead letters; an empty field matches all.
+type Filter struct {
+	IDs     []string // message UUIDs
+	Handler string
+	Topic   string
+	Kind    string
+	OrderID string
+	Pending bool // only letters not replayed yet
+}
+
+// Match reports whether d passes every set field.
+func (f Filter) Match(d Letter) bool {
+	if len(f.IDs) > 0 && !slices.Contains(f.IDs, d.UUID) {
+		return false
+	}
+	return (f.Handler == "" || f.Handler == d.Handler) &&
+		(f.Topic == "" || f.Topic == d.Topic) &&
+		(f.Kind == "" || strings.EqualFold(f.Kind, string(d.ErrorKind))) &&
+		(f.OrderID == "" || f.OrderID == d.OrderID) &&
+		(!f.Pending || d.ReplayedAt == nil)
+}

@@ -1,0 +1,76 @@
+package kafka
+
+import (
+	"fmt"
+
+	"github.com/IBM/sarama"
+	wkafka "github.com/ThreeDotsLabs/watermill-kafka/v3/pkg/kafka"
+	"github.com/ThreeDotsLabs/watermill/message"
+)
+
+// KeyMetadata is the metadata entry that carries a message's Kafka key: the
+// order ID for events, the original key for dead letters and replays. Metadata,
+// not the message's context, because Message.Copy keeps metadata and drops the
+// context: a middleware that copies a message keeps its key, and with it one
+// order's ordering. It is not published as a header (the record's key is the
+// key); ToMessage sets it from the record's key on the way in.
+const KeyMetadata = "_kafka_key"
+
+// WithKey sets the Kafka key msg is published with; an empty key is no key.
+func WithKey(msg *message.Message, key string) *message.Message {
+	if key == "" {
+		delete(msg.Metadata, KeyMetadata)
+	} else {
+		msg.Metadata.Set(KeyMetadata, key)
+	}
+	return msg
+}
+
+// KeyOf is the Kafka key of msg, or "" for none.
+func KeyOf(msg *message.Message) string { return msg.Metadata.Get(KeyMetadata) }
+
+// Marshaler is watermill-kafka's partitioning marshaler keyed by KeyMetadata,
+// with two changes: the key is not repeated as a header, and a message without
+// a key gets no key (Sarama then picks a partition), where the upstream one
+// would give every such message the empty key and so one partition.
+type Marshaler struct{}
+
+func partitionKey(_ string, msg *message.Message) (string, error) { return KeyOf(msg), nil }
+
+// Marshal builds the record for msg on topic.
+func (Marshaler) Marshal(topic string, msg *message.Message) (*sarama.ProducerMessage, error) {
+	pm, err := wkafka.NewWithPartitioningMarshaler(partitionKey).Marshal(topic, msg)
+	if err != nil {
+		return nil, err
+	}
+	headers := pm.Headers[:0]
+	for _, h := range pm.Headers {
+		if string(h.Key) != KeyMetadata {
+			headers = append(headers, h)
+		}
+	}
+	pm.Headers = headers
+	if KeyOf(msg) == "" {
+		pm.Key = nil
+	}
+	return pm, nil
+}
+
+// Unmarshal is ToMessage; it never fails.
+func (Marshaler) Unmarshal(km *sarama.ConsumerMessage) (*message.Message, error) {
+	return ToMessage(km), nil
+}
+
+var _ wkafka.MarshalerUnmarshaler = Marshaler{}
+
+// ToMessage reads a consumed record as a Watermill message: watermill-kafka's
+// header mapping, the record's key in KeyMetadata, and an ID derived from where
+// the record lies for records produced without Watermill's UUID header (by any
+// other Kafka client), so a redelivery keeps its ID.
+func ToMessage(km *sarama.ConsumerMessage) *message.Message {
+	msg, _ := wkafka.DefaultMarshaler{}.Unmarshal(km) // it cannot fail
+	if msg.UUID == "" {
+		msg.UUID = fmt.Sprintf("kafka-%s-%d-%d", km.Topic, km.Partition, km.Offset)
+	}
+	return WithKey(msg, string(km.Key))
+}

@@ -1,0 +1,30 @@
+package kafka
+
+import (
+	"context"
+	"time"
+
+	"github.com/IBM/sarama"
+)
+
+// Origin is where a consumed message lay in Kafka. The subscriber puts it in
+// the message's context, as watermill-kafka's own subscriber puts partition
+// and offset there; the dead-letter middleware copies it into the letter.
+type Origin struct {
+	Partition int32
+	Offset    int64
+	Timestamp time.Time
+}
+
+type originCtx struct{}
+
+// WithOrigin returns ctx carrying where km lay.
+func WithOrigin(ctx context.Context, km *sarama.ConsumerMessage) context.Context {
+	return context.WithValue(ctx, originCtx{}, Origin{km.Partition, km.Offset, km.Timestamp})
+}
+
+// OriginFrom returns where the message being handled with ctx came from.
+func OriginFrom(ctx context.Context) (Origin, bool) {
+	o, ok := ctx.Value(originCtx{}).(Origin)
+	return o, ok
+}

@@ -1,0 +1,81 @@
+package kafka
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/IBM/sarama"
+
+	"github.com/orderflow/orderflow/app/config"
+)
+
+// StartTimeout bounds each step of Probe: connecting to a broker, then its
+// answer. A command whose brokers do not answer fails within 2 × StartTimeout.
+const StartTimeout = 5 * time.Second
+
+// Probe asks every broker for its API versions at once and returns nil as soon
+// as one answers. Otherwise, within 2 × StartTimeout or when ctx ends, it
+// returns an error naming each address and why it did not answer: a command
+// fails fast on brokers that are down, unreachable or silent (a port that
+// accepts connections and never answers), where Sarama alone would retry for
+// minutes.
+func Probe(ctx context.Context, brokers Brokers, cfg config.Kafka) error {
+	ctx, cancel := context.WithTimeoutCause(ctx, 2*StartTimeout, fmt.Errorf("no broker answered within %s", 2*StartTimeout))
+	defer cancel()
+	return answering(ctx, brokers, probeConfig(cfg, StartTimeout))
+}
+
+// probeConfig bounds connecting and each request by timeout, and leaves the
+// API versions request to the probe: Sarama would send its own first.
+func probeConfig(cfg config.Kafka, timeout time.Duration) *sarama.Config {
+	sc := SaramaConfig(cfg)
+	sc.Net.DialTimeout, sc.Net.ReadTimeout, sc.Net.WriteTimeout = timeout, timeout, timeout
+	sc.ApiVersionsRequest = false
+	return sc
+}
+
+// Prober returns a probe of brokers whose every step is bounded by timeout,
+// for repeated use (the readiness check).
+func Prober(brokers Brokers, cfg config.Kafka, timeout time.Duration) func(context.Context) error {
+	sc := probeConfig(cfg, timeout)
+	return func(ctx context.Context) error { return answering(ctx, brokers, sc) }
+}
+
+// answering is Probe with a given configuration. Each broker's attempt ends by
+// its own timeouts; the results channel has room for all, so none blocks.
+func answering(ctx context.Context, brokers Brokers, cfg *sarama.Config) error {
+	type result struct {
+		addr string
+		err  error
+	}
+	results := make(chan result, len(brokers))
+	for _, addr := range brokers {
+		go func() { results <- result{addr, apiVersions(addr, cfg)} }()
+	}
+	var errs []error
+	for range brokers {
+		select {
+		case r := <-results:
+			if r.err == nil {
+				return nil
+			}
+			errs = append(errs, fmt.Errorf("%s: %w", r.addr, r.err))
+		case <-ctx.Done():
+			errs = append(errs, context.Cause(ctx))
+			return fmt.Errorf("no broker answered: %w", errors.Join(append(errs, fmt.Errorf("brokers %v", []string(brokers)))...))
+		}
+	}
+	return fmt.Errorf("no broker answered: %w", errors.Join(errs...))
+}
+
+func apiVersions(addr string, cfg *sarama.Config) error {
+	b := sarama.NewBroker(addr)
+	if err := b.Open(cfg); err != nil {
+		return err
+	}
+	defer b.Close()
+	_, err := b.ApiVersions(&sarama.ApiVersionsRequest{})
+	return err
+}

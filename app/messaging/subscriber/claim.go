@@ -1,0 +1,164 @@
+package subscriber
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/IBM/sarama"
+	"github.com/ThreeDotsLabs/watermill/message"
+
+	"github.com/orderflow/orderflow/app/messaging/kafka"
+	"github.com/orderflow/orderflow/events"
+)
+
+type groupHandler struct {
+	maxInFlight int
+	drain       time.Duration
+	out         chan<- *message.Message
+	sessions    *atomic.Int32
+	redeliver   Redelivery
+	log         *slog.Logger
+}
+
+func (h *groupHandler) Setup(sarama.ConsumerGroupSession) error   { h.sessions.Add(1); return nil }
+func (h *groupHandler) Cleanup(sarama.ConsumerGroupSession) error { h.sessions.Add(-1); return nil }
+
+// ConsumeClaim hands one partition's messages to the router, up to maxInFlight
+// at once, one per key at a time: a message whose key is busy waits behind
+// it. When the claim ends (a rebalance, or shutdown) it takes no new message
+// from the partition, gives the messages already dealt — in flight, or
+// waiting behind their key — up to drain to be acknowledged (their offsets are
+// still committed as the session is released), and abandons the rest,
+// unmarked, to the partition's next owner.
+func (h *groupHandler) ConsumeClaim(sess sarama.ConsumerGroupSession, claim sarama.ConsumerGroupClaim) error {
+	ctx := sess.Context()
+	// Messages in flight live on drainCtx: past the session's end, until drained.
+	drainCtx, abandon := context.WithCancel(context.WithoutCancel(ctx))
+	defer abandon()
+	stopDrainClock := context.AfterFunc(ctx, func() {
+		t := time.AfterFunc(h.drain, abandon)
+		context.AfterFunc(drainCtx, func() { t.Stop() })
+	})
+	defer stopDrainClock()
+	window := newOffsetWindow()
+	slots := make(chan struct{}, h.maxInFlight) // held from dispatch until done
+	var (
+		wg      sync.WaitGroup
+		mu      sync.Mutex
+		waiting = map[string][]*sarama.ConsumerMessage{} // a key is busy while it has an entry
+	)
+	defer wg.Wait()
+
+	// start handles km, whose key k is now busy; when done it starts the
+	// next message waiting for k, or frees k.
+	var start func(km *sarama.ConsumerMessage, k string)
+	start = func(km *sarama.ConsumerMessage, k string) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			// An abandoned message stays unmarked: the partition's next owner
+			// gets it again. A mark made after the session's end but before
+			// this claim returns is still committed when the session is released.
+			if h.deliver(ctx, drainCtx, km) {
+				if next, ok := window.done(km.Offset); ok {
+					sess.MarkOffset(km.Topic, km.Partition, next, "")
+				}
+			}
+			<-slots
+			mu.Lock()
+			queue := waiting[k]
+			if len(queue) == 0 {
+				delete(waiting, k)
+				mu.Unlock()
+				return
+			}
+			waiting[k] = queue[1:]
+			mu.Unlock()
+			start(queue[0], k)
+		}()
+	}
+
+	for {
+		select {
+		case km, ok := <-claim.Messages():
+			if !ok {
+				return nil
+			}
+			select {
+			case slots <- struct{}{}:
+			case <-ctx.Done():
+				return nil
+			}
+			window.add(km.Offset)
+			k := orderKey(km)
+			mu.Lock()
+			if queue, busy := waiting[k]; busy {
+				waiting[k] = append(queue, km)
+				mu.Unlock()
+				continue
+			}
+			waiting[k] = nil
+			mu.Unlock()
+			start(km, k)
+		case <-ctx.Done():
+			return nil
+		}
+	}
+}
+
+// orderKey is what messages are ordered by: the Kafka key. Messages without a
+// key promise no order, so each gets a key of its own.
+func orderKey(km *sarama.ConsumerMessage) string {
+	if len(km.Key) == 0 {
+		return fmt.Sprintf("\x00offset-%d", km.Offset)
+	}
+	return string(km.Key)
+}
+
+// deliver hands km to the router and waits for its ack, redelivering it after
+// every nack, each time a little later (h.redeliver) and saying so. km was
+// dealt to this lane already (its offset is in the window), so it is handed
+// over until drainCtx ends, even after ctx (the session) has: a message that
+// waited behind its key must still run in the drain, or the offsets done after
+// it could not be committed and would be redone by the next owner. A nacked
+// message is not redelivered once the session has ended; it is left, unmarked,
+// to the next owner. It reports whether km was acknowledged.
+func (h *groupHandler) deliver(ctx, drainCtx context.Context, km *sarama.ConsumerMessage) bool {
+	for nacks := 0; ; {
+		msg := kafka.ToMessage(km)
+		msgCtx, cancel := context.WithCancel(kafka.WithOrigin(drainCtx, km))
+		msg.SetContext(msgCtx)
+		select {
+		case h.out <- msg:
+		case <-drainCtx.Done():
+			cancel()
+			return false
+		}
+		select {
+		case <-msg.Acked():
+			cancel()
+			return true
+		case <-msg.Nacked():
+			cancel()
+			nacks++
+			wait := h.redeliver.after(nacks)
+			h.log.Warn("message nacked; redelivering", "topic", km.Topic, "partition", km.Partition,
+				"offset", km.Offset, "key", string(km.Key), "nacks", nacks, "after", wait,
+				"correlation_id", msg.Metadata.Get(events.HeaderCorrelationID))
+			t := time.NewTimer(wait)
+			select {
+			case <-t.C:
+			case <-ctx.Done():
+				t.Stop()
+				return false
+			}
+		case <-drainCtx.Done():
+			cancel()
+			return false
+		}
+	}
+}

@@ -1,0 +1,128 @@
+package subscriber_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/IBM/sarama"
+	"github.com/ThreeDotsLabs/watermill/message"
+
+	"github.com/orderflow/orderflow/app/messaging/kafka"
+	"github.com/orderflow/orderflow/app/messaging/subscriber"
+	"github.com/orderflow/orderflow/app/testkit"
+)
+
+// Many keys on few partitions, handled with random delays and random nacks:
+// every message arrives, each key's messages arrive in the order they were
+// produced, and the group commits exactly up to each partition's end.
+func TestKeyedSubscriberKeepsKeyOrder(t *testing.T) {
+	c := testkit.Embedded(t)
+	c.Cfg.Topics.Partitions = 2
+	if _, err := kafka.EnsureTopics(c.Brokers, c.Cfg.Kafka, c.Cfg.Topics); err != nil {
+		t.Fatal(err)
+	}
+	prod := testkit.Producer(t, c)
+	const keys, perKey = 40, 25
+	var batch []*message.Message
+	for seq := range perKey {
+		for k := range keys {
+			batch = append(batch, message.NewMessage(fmt.Sprintf("%d-%d", k, seq), []byte(fmt.Sprint(seq))))
+		}
+	}
+	for i, m := range batch {
+		if err := prod.Send(c.Cfg.Topics.Orders, kafka.WithKey(m, fmt.Sprint(i%keys))); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	sub, err := subscriber.New(subscriber.Config{Brokers: c.Brokers, Sarama: kafka.SaramaConfig(c.Cfg.Kafka),
+		Group: "order-test", MaxInFlight: 8, DrainTimeout: time.Second, Logger: testkit.Logger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	msgs, err := sub.Subscribe(context.Background(), c.Cfg.Topics.Orders)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	got := map[string][]string{}
+	var wg sync.WaitGroup
+	handle := func(m *message.Message) { // concurrently, as the router does
+		defer wg.Done()
+		time.Sleep(time.Duration(rand.IntN(2000)) * time.Microsecond)
+		if rand.IntN(20) == 0 {
+			m.Nack() // redelivered later; the order must hold all the same
+			return
+		}
+		key := kafka.KeyOf(m)
+		if key == "" {
+			t.Errorf("message %s carries no Kafka key", m.UUID)
+		}
+		mu.Lock()
+		got[key] = append(got[key], string(m.Payload))
+		mu.Unlock()
+		m.Ack()
+	}
+	deadline := time.After(30 * time.Second)
+	for countAll(&mu, got) < keys*perKey {
+		select {
+		case m := <-msgs:
+			wg.Add(1)
+			go handle(m)
+		case <-time.After(10 * time.Millisecond):
+		case <-deadline:
+			t.Fatalf("handled %d of %d messages", countAll(&mu, got), keys*perKey)
+		}
+	}
+	wg.Wait()
+	if err := sub.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for k := range keys {
+		seqs := got[fmt.Sprint(k)]
+		for i, s := range seqs {
+			if s != fmt.Sprint(i) {
+				t.Fatalf("key %d: got %v, want 0..%d in order", k, seqs, perKey-1)
+			}
+		}
+	}
+
+	// Everything handled is committed: the group's offsets reach each partition's end.
+	admin, err := sarama.NewClusterAdmin(c.Brokers, kafka.SaramaConfig(c.Cfg.Kafka))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	client, err := sarama.NewClient(c.Brokers, kafka.SaramaConfig(c.Cfg.Kafka))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	offsets, err := admin.ListConsumerGroupOffsets("order-test", map[string][]int32{c.Cfg.Topics.Orders: {0, 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []int32{0, 1} {
+		end, err := client.GetOffset(c.Cfg.Topics.Orders, p, sarama.OffsetNewest)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b := offsets.GetBlock(c.Cfg.Topics.Orders, p); b == nil || b.Offset != end {
+			t.Errorf("partition %d: committed %v, want its end %d", p, b, end)
+		}
+	}
+}
+
+func countAll(mu *sync.Mutex, got map[string][]string) int {
+	mu.Lock()
+	defer mu.Unlock()
+	n := 0
+	for _, v := range got {
+		n += len(v)
+	}
+	return n
+}
