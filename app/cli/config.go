@@ -15,7 +15,10 @@ import (
 func Config(_ context.Context, args []string, io IO) error {
 	fs, load := flags("config", io)
 	defaults := fs.Bool("defaults", false, "print every key's default, with comments, instead")
-	fs.Usage = func() { fmt.Fprintln(io.Err, "Usage: orderflow config [--config FILE] [--defaults]"); fs.PrintDefaults() }
+	fs.Usage = func() {
+		fmt.Fprintln(io.Err, "Usage: orderflow config [--config FILE] [--defaults]")
+		fs.PrintDefaults()
+	}
 	cfg, err := load(args)
 	if err != nil {
 		return err
