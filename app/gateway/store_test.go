@@ -143,3 +143,54 @@ func TestFileStoreIndexIsBounded(t *testing.T) {
 		t.Errorf("the index holds %d keys, want at most 2", n)
 	}
 }
+
+// Two processes on one store file, and a restart: a charge is decided once
+// per key across all of them, attempts count across processes, and a failed
+// attempt records no receipt.
+func TestFileStoreIsSharedAndSurvivesARestart(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "gateway.jsonl")
+	open := func() Store {
+		t.Helper()
+		s, err := OpenStore(path, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	ctx := context.Background()
+	a, b := open(), open()
+	var decided []string
+	charge := func(s Store, name string, fail bool) (handlers.Receipt, error) {
+		return s.Charge(ctx, "o-1", func(attempt int) (handlers.Receipt, error) {
+			decided = append(decided, fmt.Sprintf("%s#%d", name, attempt))
+			if fail {
+				return handlers.Receipt{}, errors.New("gateway unavailable")
+			}
+			return handlers.Receipt{PaymentID: "pay-" + name}, nil
+		})
+	}
+	if _, err := charge(a, "a", true); err == nil {
+		t.Fatal("the failing attempt reported no error")
+	}
+	if _, found, _ := b.Receipt(ctx, "o-1"); found {
+		t.Fatal("a failed attempt left a receipt")
+	}
+	first, err := charge(b, "b", false) // the other process: attempt 2, as it read a's
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := charge(a, "a", false) // a sees b's receipt and decides nothing
+	if err != nil || again != first {
+		t.Fatalf("second charge in the other process: %+v, %v; want the first receipt %+v", again, err, first)
+	}
+	a.Close()
+	b.Close()
+	c := open() // a restart
+	defer c.Close()
+	if r, found, err := c.Receipt(ctx, "o-1"); err != nil || !found || r != first {
+		t.Fatalf("after a restart: %+v, %v, %v; want the first receipt", r, found, err)
+	}
+	if want := []string{"a#1", "b#2"}; fmt.Sprint(decided) != fmt.Sprint(want) {
+		t.Errorf("decided %v, want %v: one decision per attempt, none after the receipt", decided, want)
+	}
+}

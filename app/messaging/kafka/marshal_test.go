@@ -1,0 +1,67 @@
+package kafka
+
+import (
+	"testing"
+
+	"github.com/IBM/sarama"
+	wkafka "github.com/ThreeDotsLabs/watermill-kafka/v3/pkg/kafka"
+	"github.com/ThreeDotsLabs/watermill/message"
+)
+
+func TestMarshalerKeysFromMetadata(t *testing.T) {
+	tests := []struct {
+		name    string
+		key     string
+		wantKey []byte // nil: no key, Sarama picks the partition
+	}{
+		{name: "keyed", key: "order-1", wantKey: []byte("order-1")},
+		{name: "no key", key: "", wantKey: nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			msg := WithKey(message.NewMessage("uuid-1", []byte("{}")), tt.key)
+			msg.Metadata.Set("event_type", "OrderPlaced")
+			pm, err := Marshaler{}.Marshal("orders", msg.Copy())
+			if err != nil {
+				t.Fatal(err)
+			}
+			var key []byte
+			if pm.Key != nil {
+				key, _ = pm.Key.Encode()
+			}
+			if string(key) != string(tt.wantKey) || (pm.Key == nil) != (tt.wantKey == nil) {
+				t.Errorf("record key %q (nil %v), want %q", key, pm.Key == nil, tt.wantKey)
+			}
+			headers := map[string]string{}
+			for _, h := range pm.Headers {
+				headers[string(h.Key)] = string(h.Value)
+			}
+			if _, leaked := headers[KeyMetadata]; leaked || headers["event_type"] != "OrderPlaced" || headers[wkafka.UUIDHeaderKey] != "uuid-1" {
+				t.Errorf("headers %v: want event_type and the UUID, and the key only as the record's key", headers)
+			}
+
+			// And back: the consumed record's key is in the metadata again.
+			back := ToMessage(&sarama.ConsumerMessage{Topic: "orders", Key: key, Value: []byte("{}"), Headers: ptrs(pm.Headers)})
+			if KeyOf(back) != tt.key || back.UUID != "uuid-1" {
+				t.Errorf("consumed: key %q uuid %q, want %q and uuid-1", KeyOf(back), back.UUID, tt.key)
+			}
+		})
+	}
+}
+
+// A record from a client that is not orderflow's has no UUID header: its ID is
+// where it lies, so a redelivery keeps it.
+func TestToMessageNamesForeignRecordsByPosition(t *testing.T) {
+	m := ToMessage(&sarama.ConsumerMessage{Topic: "orders", Partition: 3, Offset: 17, Key: []byte("k")})
+	if m.UUID != "kafka-orders-3-17" || KeyOf(m) != "k" {
+		t.Errorf("uuid %q key %q, want kafka-orders-3-17 and k", m.UUID, KeyOf(m))
+	}
+}
+
+func ptrs(hs []sarama.RecordHeader) []*sarama.RecordHeader {
+	out := make([]*sarama.RecordHeader, len(hs))
+	for i := range hs {
+		out[i] = &hs[i]
+	}
+	return out
+}
