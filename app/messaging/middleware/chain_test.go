@@ -130,6 +130,9 @@ func TestKeySurvivesACopyingMiddleware(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if pm.Key == nil {
+		t.Fatal("dead letter published without a key after a copy, want order-7")
+	}
 	if key, _ := pm.Key.Encode(); string(key) != "order-7" {
 		t.Errorf("dead letter published with key %q after a copy, want order-7", key)
 	}

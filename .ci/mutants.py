@@ -1,0 +1,63 @@
+#!/usr/bin/env python3
+# Mutation checks for the core mechanisms (issue 11): each mutant breaks one
+# guarantee in the source; the named millisecond test must fail on it. The
+# file is restored after each run. Run from the repository root: task test:mutants
+# Each mutant: (name, file, old, new, package, test regex). Apply, run, expect FAIL, revert.
+import subprocess, sys
+M = [
+ ("window commits past a gap", "app/messaging/subscriber/window.go",
+  "for len(w.pending) > 0 && w.finished[w.pending[0]] {",
+  "if offset+1 > next { next, advanced = offset+1, true }\n\tfor len(w.pending) > 0 && w.finished[w.pending[0]] {",
+  "./app/messaging/subscriber", "OffsetWindow"),
+ ("claim ignores the key lane", "app/messaging/subscriber/claim.go",
+  "if queue, busy := waiting[k]; busy {", "if queue, busy := waiting[k]; busy && false {",
+  "./app/messaging/subscriber", "Claim"),
+ ("marshaler drops the key", "app/messaging/kafka/marshal.go",
+  "if KeyOf(msg) == \"\" {", "if true {",
+  "./app/messaging/kafka", "Marshaler"),
+ ("key back in the context (lost on Copy)", "app/messaging/kafka/marshal.go",
+  "func KeyOf(msg *message.Message) string { return msg.Metadata.Get(KeyMetadata) }",
+  "func KeyOf(msg *message.Message) string { if msg.Context().Value(\"k\") == nil { return \"\" }; return msg.Metadata.Get(KeyMetadata) }",
+  "./app/messaging/middleware", "KeySurvives"),
+ ("dead letter acks when its publish failed", "app/messaging/middleware/deadletter.go",
+  "return nil, errors.Join(err, fmt.Errorf(\"publish dead letter: %w\", pubErr))",
+  "return nil, nil",
+  "./app/messaging/middleware", "DeadLetterThatFails"),
+ ("retry also retries permanent errors", "app/messaging/middleware/chain.go",
+  "return !events.IsPermanent(p.Err)", "return !events.IsPermanent(p.Err) || true",
+  "./app/messaging/middleware", "Chain"),
+ ("recoverer outermost", "app/messaging/middleware/chain.go",
+  "\t\tcorrelation,\n\t\tdl.Middleware,\n\t\tr.Middleware,\n\t\tcountAttempts(log),\n\t\tmiddleware.Timeout(timeout),\n\t\tmiddleware.Recoverer,\n",
+  "\t\tmiddleware.Recoverer,\n\t\tcorrelation,\n\t\tdl.Middleware,\n\t\tr.Middleware,\n\t\tcountAttempts(log),\n\t\tmiddleware.Timeout(timeout),\n",
+  "./app/messaging/middleware", "Chain"),
+ ("correlation not copied to outputs", "app/messaging/middleware/correlation.go",
+  "p.Metadata.Set(events.HeaderCorrelationID, id)", "_ = p",
+  "./app/messaging/middleware", "Chain|Correlation"),
+ ("file store ignores the other process's lines", "app/gateway/filestore.go",
+  "if json.Unmarshal(line, &rec) == nil {", "if json.Unmarshal(line, &rec) == nil && false {",
+  "./app/gateway", "Shared"),
+ ("filter ignores kind", "app/messaging/deadletter/filter.go",
+  "(f.Kind == \"\" || strings.EqualFold(f.Kind, string(d.ErrorKind)))", "(f.Kind == \"\" || strings.EqualFold(f.Kind, string(d.ErrorKind)) || true)",
+  "./app/messaging/deadletter", "Filter"),
+ ("replay of a replayed letter", "app/messaging/deadletter/replay.go",
+  "case d.ReplayedAt != nil:", "case d.ReplayedAt != nil && false:",
+  "./app/messaging/deadletter", "Refuses"),
+ ("tracker counts replay markers as dead letters", "app/settle/tracker.go",
+  "if m.Topic == t.topics.DeadLetter && deadletter.IsReplayMarker(m) {", "if false {",
+  "./app/settle", "Tracker"),
+]
+ok = True
+for name, f, old, new, pkg, run in M:
+    src = open(f).read()
+    if old not in src:
+        print(f"?? {name}: pattern not found in {f}"); ok = False; continue
+    open(f, "w").write(src.replace(old, new, 1))
+    try:
+        r = subprocess.run(["go", "test", "-count=1", "-run", run, pkg], capture_output=True, text=True, timeout=300)
+    finally:
+        open(f, "w").write(src)
+    killed = r.returncode != 0
+    first = next((l.strip() for l in r.stdout.splitlines() if "_test.go" in l), r.stdout.strip().splitlines()[0] if r.stdout.strip() else r.stderr.strip()[:120])
+    print(f"{'killed' if killed else 'SURVIVED'}  {name:48s} {pkg} -run {run}\n          {first[:160]}")
+    ok &= killed
+sys.exit(0 if ok else 1)
