@@ -251,3 +251,69 @@ func TestTaskfile(t *testing.T) {
 		}
 	}
 }
+
+// README's configuration table is true: every key it names exists, each
+// default it gives is the compiled-in default (setting the key to it changes
+// nothing), and every key of the config is in it.
+func TestReadmeConfigTableIsTheDefaults(t *testing.T) {
+	data, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	section := string(data)[strings.Index(string(data), "## Configuration"):]
+	section = section[:strings.Index(section, "\n## ")]
+	row := regexp.MustCompile("(?m)^\\| (`[^|]+) \\| ([^|]+) \\| [^|]+\\|$")
+	listed := map[string]bool{}
+	defaults := config.Default()
+	for _, m := range row.FindAllStringSubmatch(section, -1) {
+		keys := regexp.MustCompile("`([^`]+)`").FindAllStringSubmatch(m[1], -1)
+		values := regexp.MustCompile("`([^`]*)`").FindAllStringSubmatch(m[2], -1)
+		var first string
+		for i, k := range keys {
+			key := k[1]
+			if strings.HasPrefix(key, ".") { // `topics.orders`, `.payments`: same section
+				key = first[:strings.LastIndex(first, ".")] + key
+			} else {
+				first = key
+			}
+			listed[key] = true
+			if strings.Contains(key, "<") {
+				continue // a map by step: no default entries
+			}
+			if len(values) != 1 && len(values) != len(keys) {
+				t.Errorf("README row %s: %d defaults for %d keys", m[1], len(values), len(keys))
+				continue
+			}
+			value := values[min(i, len(values)-1)][1]
+			value = strings.Trim(value, `"`)
+			env := config.EnvPrefix + strings.ToUpper(strings.ReplaceAll(key, ".", "_")) + "=" + value
+			got, err := config.Parse(nil, []string{env})
+			if err != nil {
+				t.Errorf("README's default for %s, %q: %v", key, value, err)
+				continue
+			}
+			if !reflect.DeepEqual(got, defaults) {
+				t.Errorf("README gives %s the default %q; the compiled-in default differs", key, value)
+			}
+		}
+	}
+	var walk func(prefix string, v reflect.Value)
+	walk = func(prefix string, v reflect.Value) {
+		for i := range v.NumField() {
+			key := prefix + strings.Split(v.Type().Field(i).Tag.Get("yaml"), ",")[0]
+			switch f := v.Field(i); f.Kind() {
+			case reflect.Struct:
+				walk(key+".", f)
+			case reflect.Map:
+				if !listed[key+".<step>"] {
+					t.Errorf("README's configuration table lacks %s.<step>", key)
+				}
+			default:
+				if !listed[key] {
+					t.Errorf("README's configuration table lacks %s", key)
+				}
+			}
+		}
+	}
+	walk("", reflect.ValueOf(defaults))
+}

@@ -1,5 +1,5 @@
 // Package handlers holds the pipeline's steps: plain Go functions over event
-// types. They know nothing of Kafka or Watermill; routes.go binds them to topics.
+// types. They know nothing of Kafka or Watermill; app/pipeline.go binds them to topics.
 package handlers
 
 import (
