@@ -9,6 +9,7 @@ import (
 
 	"github.com/ThreeDotsLabs/watermill/message"
 
+	"github.com/orderflow/orderflow/app/messaging/codec"
 	"github.com/orderflow/orderflow/events"
 )
 
@@ -30,7 +31,7 @@ type Route struct {
 // a permanent error naming the problem.
 func handlerFunc(r Route, maxBytes int) message.HandlerFunc {
 	return func(msg *message.Message) ([]*message.Message, error) {
-		in, err := decode(msg, r.Assume, maxBytes)
+		in, err := codec.Decode(msg, r.Assume, maxBytes)
 		if err != nil {
 			return nil, err
 		}
@@ -38,7 +39,7 @@ func handlerFunc(r Route, maxBytes int) message.HandlerFunc {
 		if err != nil || out == nil {
 			return nil, err
 		}
-		produced, err := encode(out, msg.UUID+"/"+r.Name)
+		produced, err := codec.Encode(out, msg.UUID+"/"+r.Name)
 		if err != nil {
 			return nil, err
 		}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/ThreeDotsLabs/watermill/message"
 
+	"github.com/orderflow/orderflow/app/messaging/codec"
 	"github.com/orderflow/orderflow/app/messaging/kafka"
 	"github.com/orderflow/orderflow/events"
 )
@@ -18,7 +19,7 @@ func TestHandlerFunc(t *testing.T) {
 		OrderID: "o-1", CustomerID: "c-1", Email: "c-1@example.com", Currency: "EUR",
 		Items: []events.Item{{SKU: "A", Quantity: 2, PriceCents: 150}}, TotalCents: 300,
 	}
-	valid, err := NewEventMessage(order, "corr-1")
+	valid, err := codec.NewEventMessage(order, "corr-1")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,7 +15,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/orderflow/orderflow/app/config"
-	"github.com/orderflow/orderflow/app/messaging"
+	"github.com/orderflow/orderflow/app/messaging/codec"
 	"github.com/orderflow/orderflow/app/messaging/kafka"
 	"github.com/orderflow/orderflow/events"
 )
@@ -159,7 +159,7 @@ func build(id string, f fault, gw config.Gateway, rng *rand.Rand, m *Manifest) (
 	if (f == none || f == flaky || f == fail) && o.TotalCents > gw.DeclineOverCents {
 		m.Declined = append(m.Declined, id)
 	}
-	msg, err := messaging.NewEventMessage(o, uuid.NewString())
+	msg, err := codec.NewEventMessage(o, uuid.NewString())
 	if err != nil {
 		return nil, err
 	}

@@ -1,4 +1,7 @@
-package messaging
+// Package codec carries events in Watermill messages: the payload, the
+// event_type and event_version headers, the key, and an ID derived from the
+// input so a redelivered input yields the same output ID.
+package codec
 
 import (
 	"fmt"
@@ -12,7 +15,10 @@ import (
 	"github.com/orderflow/orderflow/events"
 )
 
-func decode(msg *message.Message, assume string, maxBytes int) (events.Event, error) {
+// Decode reads the event msg carries. A message without an event_type header is
+// read as assume, if given. Everything that can be wrong with the bytes is a
+// permanent error naming the problem.
+func Decode(msg *message.Message, assume string, maxBytes int) (events.Event, error) {
 	if n := len(msg.Payload); n > maxBytes {
 		return nil, events.Permanent(&events.MalformedError{Problem: fmt.Sprintf("payload is %d bytes, over handler.max_message_bytes %d", n, maxBytes)})
 	}
@@ -34,10 +40,10 @@ func decode(msg *message.Message, assume string, maxBytes int) (events.Event, er
 	return events.Decode(eventType, version, msg.Payload)
 }
 
-// encode builds the message for ev, keyed by its order. Its UUID is derived
+// Encode builds the message for ev, keyed by its order. Its UUID is derived
 // from the input message and the step, so a redelivered input yields an output
 // with the same UUID and duplicates downstream can be told apart from new events.
-func encode(ev events.Event, seed string) (*message.Message, error) {
+func Encode(ev events.Event, seed string) (*message.Message, error) {
 	payload, err := events.Encode(ev)
 	if err != nil {
 		return nil, fmt.Errorf("encode %s: %w", ev.EventType(), err)
@@ -50,7 +56,7 @@ func encode(ev events.Event, seed string) (*message.Message, error) {
 
 // NewEventMessage builds the message that carries ev into the pipeline.
 func NewEventMessage(ev events.Event, correlationID string) (*message.Message, error) {
-	msg, err := encode(ev, watermill.NewUUID())
+	msg, err := Encode(ev, watermill.NewUUID())
 	if err != nil {
 		return nil, err
 	}
