@@ -13,7 +13,9 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"syscall"
@@ -165,6 +167,15 @@ func kafkaVersionOf() string {
 
 // contenderMain runs one contender in this (child) process until SIGTERM.
 func contenderMain(args []string) int {
+	// BENCH_CPUPROFILE=dir writes each contender process's CPU profile there
+	// (dir/<kind>-<pid>.pprof), for finding where a contender's time goes.
+	if dir := os.Getenv("BENCH_CPUPROFILE"); dir != "" && len(args) > 0 {
+		f, err := os.Create(filepath.Join(dir, fmt.Sprintf("%s-%d.pprof", args[0], os.Getpid())))
+		if err == nil && pprof.StartCPUProfile(f) == nil {
+			defer f.Close()
+			defer pprof.StopCPUProfile()
+		}
+	}
 	if len(args) > 0 && args[0] == "orderflow" {
 		return cli.Main(args[1:], os.Stdout, os.Stderr)
 	}
