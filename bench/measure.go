@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
@@ -22,9 +23,12 @@ type result struct {
 	Name            string  `json:"name"`
 	Title           string  `json:"title"`
 	OrdersPerSecond float64 `json:"orders_per_second"`
-	Settled         int     `json:"settled"`
-	Partial         bool    `json:"partial"` // stopped at --max-time before every order settled
-	CPUPer1000      float64 `json:"cpu_seconds_per_1000_orders"`
+	Settled         int     `json:"settled"` // distinct orders shipped and notified
+	// Duplicates counts shipment and notification records beyond the first
+	// per order: they do not count as settled.
+	Duplicates int     `json:"duplicates"`
+	Partial    bool    `json:"partial"` // stopped at --max-time before every order settled
+	CPUPer1000 float64 `json:"cpu_seconds_per_1000_orders"`
 	// BrokerCPUPer1000 is the local cluster's CPU spent on the contender's
 	// traffic; 0 when the brokers are not local processes.
 	BrokerCPUPer1000 float64         `json:"broker_cpu_seconds_per_1000_orders"`
@@ -33,13 +37,16 @@ type result struct {
 }
 
 type latencyResult struct {
-	Rate      int     `json:"rate"`
-	Sent      int     `json:"sent"`
-	Received  int     `json:"received"`
-	P50ms     float64 `json:"p50_ms"`
-	P99ms     float64 `json:"p99_ms"`
-	P999ms    float64 `json:"p999_ms"`
-	SteadyRSS float64 `json:"steady_rss_mib"`
+	Rate int `json:"rate"`
+	Sent int `json:"sent"` // orders the brokers acknowledged
+	// Failed counts orders whose produce failed: not sent, not waited for.
+	Failed     int     `json:"failed"`
+	Received   int     `json:"received"`   // distinct orders notified
+	Duplicates int     `json:"duplicates"` // notifications beyond the first per order
+	P50ms      float64 `json:"p50_ms"`
+	P99ms      float64 `json:"p99_ms"`
+	P999ms     float64 `json:"p999_ms"`
+	SteadyRSS  float64 `json:"steady_rss_mib"`
 }
 
 func measure(ctx context.Context, c contender, o options) (result, error) {
@@ -69,7 +76,7 @@ func measure(ctx context.Context, c contender, o options) (result, error) {
 	defer procs.stop()
 	sampler := newSampler(procs, brokerPIDs())
 	started := time.Now()
-	var first time.Time
+	var first, elapsedAt time.Time
 	var settled int
 	lastReport := time.Now()
 	for {
@@ -83,13 +90,21 @@ func measure(ctx context.Context, c contender, o options) (result, error) {
 		}
 		ship, _ := endOffsets(ctx, cl, t.shipments)
 		note, _ := endOffsets(ctx, cl, t.notifications)
-		settled = int(min(ship, note))
-		if settled >= o.Orders {
-			break
-		}
-		if time.Since(started) > o.MaxTime {
-			r.Partial = true
-			break
+		// Records are counted as they land; an order counts as settled only
+		// once, by its key, so duplicates do not inflate the figure.
+		if records := int(min(ship, note)); records >= o.Orders || time.Since(started) > o.MaxTime {
+			settledAt := time.Now()
+			var dups int
+			settled, dups, err = distinctSettled(ctx, cl, t)
+			if err != nil {
+				return r, err
+			}
+			if settled >= o.Orders || time.Since(started) > o.MaxTime {
+				r.Partial = settled < o.Orders
+				r.Duplicates = dups
+				elapsedAt = settledAt
+				break
+			}
 		}
 		if time.Since(lastReport) >= 5*time.Second {
 			fmt.Printf("   %d/%d orders settled\n", settled, o.Orders)
@@ -100,7 +115,7 @@ func measure(ctx context.Context, c contender, o options) (result, error) {
 	if first.IsZero() {
 		first = started
 	}
-	elapsed := time.Since(first)
+	elapsed := elapsedAt.Sub(first)
 	use := sampler.stop()
 	procs.stop()
 	r.Settled = settled
@@ -110,9 +125,9 @@ func measure(ctx context.Context, c contender, o options) (result, error) {
 		r.CPUPer1000 = use.cpu / float64(settled) * 1000
 		r.BrokerCPUPer1000 = use.brokerCPU / float64(settled) * 1000
 	}
-	fmt.Printf("   throughput: %.0f orders/s (%d settled in %s%s), peak RSS %.1f MiB, CPU s / 1000 orders: %.3f contender, %.3f brokers\n",
+	fmt.Printf("   throughput: %.0f orders/s (%d settled in %s%s, %d duplicate records), peak RSS %.1f MiB, CPU s / 1000 orders: %.3f contender, %.3f brokers\n",
 		r.OrdersPerSecond, settled, elapsed.Round(100*time.Millisecond), map[bool]string{true: ", stopped at --max-time"}[r.Partial],
-		r.PeakRSSMiB, r.CPUPer1000, r.BrokerCPUPer1000)
+		r.Duplicates, r.PeakRSSMiB, r.CPUPer1000, r.BrokerCPUPer1000)
 
 	// Latency at fixed open-loop loads.
 	for _, rate := range latencyRates(o.Rates, r.OrdersPerSecond) {
@@ -180,6 +195,73 @@ func prefill(ctx context.Context, cl *kgo.Client, topic string, n int) error {
 	return nil
 }
 
+// distinctSettled reads the shipments and notifications topics to their
+// current ends and returns the orders found in both (by key) and the records
+// beyond the first per order and topic.
+func distinctSettled(ctx context.Context, cl *kgo.Client, t topics) (settled, duplicates int, err error) {
+	ship, shipDups, err := distinctKeys(ctx, cl, t.shipments)
+	if err != nil {
+		return 0, 0, err
+	}
+	note, noteDups, err := distinctKeys(ctx, cl, t.notifications)
+	if err != nil {
+		return 0, 0, err
+	}
+	for k := range ship {
+		if note[k] {
+			settled++
+		}
+	}
+	return settled, shipDups + noteDups, nil
+}
+
+// distinctKeys reads topic from its start to the end offsets it sees first.
+func distinctKeys(ctx context.Context, cl *kgo.Client, topic string) (map[string]bool, int, error) {
+	ends, err := kadm.NewClient(cl).ListEndOffsets(ctx, topic)
+	if err != nil {
+		return nil, 0, err
+	}
+	want := map[int32]kgo.Offset{}
+	remaining := map[int32]int64{}
+	ends.Each(func(o kadm.ListedOffset) {
+		if o.Offset > 0 {
+			want[o.Partition] = kgo.NewOffset().AtStart()
+			remaining[o.Partition] = o.Offset
+		}
+	})
+	keys := map[string]bool{}
+	dups := 0
+	if len(want) == 0 {
+		return keys, 0, nil
+	}
+	rd, err := kgo.NewClient(kgo.SeedBrokers(cl.OptValue(kgo.SeedBrokers).([]string)...),
+		kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{topic: want}))
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rd.Close()
+	for len(remaining) > 0 {
+		fs := rd.PollFetches(ctx)
+		if err := ctx.Err(); err != nil {
+			return nil, 0, err
+		}
+		fs.EachRecord(func(r *kgo.Record) {
+			end, ok := remaining[r.Partition]
+			if !ok || r.Offset >= end {
+				return
+			}
+			if keys[string(r.Key)] {
+				dups++
+			}
+			keys[string(r.Key)] = true
+			if r.Offset == end-1 {
+				delete(remaining, r.Partition)
+			}
+		})
+	}
+	return keys, dups, nil
+}
+
 func endOffsets(ctx context.Context, cl *kgo.Client, topic string) (int64, error) {
 	offs, err := kadm.NewClient(cl).ListEndOffsets(ctx, topic)
 	if err != nil {
@@ -219,7 +301,8 @@ func latency(ctx context.Context, cl *kgo.Client, c contender, o options, rate i
 	var mu sync.Mutex
 	var lat []time.Duration
 	warm := time.Now().Add(time.Hour) // set when the load starts
-	received, probed := 0, false
+	received, duplicates, probed := 0, 0, false
+	seen := map[string]bool{}
 	var consumed sync.WaitGroup
 	consumed.Add(1)
 	go func() {
@@ -240,6 +323,12 @@ func latency(ctx context.Context, cl *kgo.Client, c contender, o options, rate i
 					mu.Unlock()
 					return
 				}
+				if seen[string(r.Key)] {
+					duplicates++ // not received twice, not timed twice
+					mu.Unlock()
+					return
+				}
+				seen[string(r.Key)] = true
 				received++
 				if v.PlacedAt.After(warm) {
 					lat = append(lat, now.Sub(v.PlacedAt))
@@ -273,6 +362,14 @@ func latency(ctx context.Context, cl *kgo.Client, c contender, o options, rate i
 	warm = time.Now().Add(o.LatencyFor / 5)
 	mu.Unlock()
 	rng := rand.New(rand.NewPCG(3, 4))
+	var acked, failed atomic.Int64 // an order counts as sent once the brokers acknowledged it
+	sent := func(_ *kgo.Record, err error) {
+		if err != nil {
+			failed.Add(1)
+		} else {
+			acked.Add(1)
+		}
+	}
 	begin := time.Now()
 	interval := time.Second / time.Duration(rate)
 	for i := 0; ; i++ {
@@ -284,9 +381,12 @@ func latency(ctx context.Context, cl *kgo.Client, c contender, o options, rate i
 			time.Sleep(d)
 		}
 		id := fmt.Sprintf("lat-%d-%07d", rate, i)
-		cl.Produce(runCtx, &kgo.Record{Topic: t.orders, Key: []byte(id), Value: order(id, rng, intended.UTC())}, nil)
-		lr.Sent++
+		cl.Produce(runCtx, &kgo.Record{Topic: t.orders, Key: []byte(id), Value: order(id, rng, intended.UTC())}, sent)
 	}
+	if err := cl.Flush(runCtx); err != nil {
+		return lr, err
+	}
+	lr.Sent, lr.Failed = int(acked.Load()), int(failed.Load())
 	// Let the tail arrive.
 	deadline := time.Now().Add(15 * time.Second)
 	for time.Now().Before(deadline) {
@@ -306,7 +406,7 @@ func latency(ctx context.Context, cl *kgo.Client, c contender, o options, rate i
 	}
 	mu.Lock()
 	defer mu.Unlock()
-	lr.Received = received
+	lr.Received, lr.Duplicates = received, duplicates
 	slices.Sort(lat)
 	q := func(p float64) float64 {
 		if len(lat) == 0 {
@@ -316,7 +416,7 @@ func latency(ctx context.Context, cl *kgo.Client, c contender, o options, rate i
 	}
 	lr.P50ms, lr.P99ms, lr.P999ms = q(0.50), q(0.99), q(0.999)
 	lr.SteadyRSS = sampler.median()
-	fmt.Printf("   latency at %d orders/s: p50 %s ms, p99 %s ms, p99.9 %s ms (%d/%d received), steady RSS %.1f MiB\n",
-		rate, ms(lr.P50ms), ms(lr.P99ms), ms(lr.P999ms), lr.Received, lr.Sent, lr.SteadyRSS)
+	fmt.Printf("   latency at %d orders/s: p50 %s ms, p99 %s ms, p99.9 %s ms (%d/%d received, %d duplicates, %d failed to send), steady RSS %.1f MiB\n",
+		rate, ms(lr.P50ms), ms(lr.P99ms), ms(lr.P999ms), lr.Received, lr.Sent, lr.Duplicates, lr.Failed, lr.SteadyRSS)
 	return lr, nil
 }

@@ -23,7 +23,7 @@ func report(w io.Writer, rs []result) {
 	}
 	fmt.Fprintln(w, "\nMax throughput (pre-filled backlog, orders settled per second)")
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "contender\torders/s\tvs orderflow\tsettled\tCPU s/1000\tbroker CPU s/1000\tpeak RSS MiB\t")
+	fmt.Fprintln(tw, "contender\torders/s\tvs orderflow\tsettled\tduplicates\tCPU s/1000\tbroker CPU s/1000\tpeak RSS MiB\t")
 	for _, r := range rs {
 		partial := ""
 		if r.Partial {
@@ -33,8 +33,8 @@ func report(w io.Writer, rs []result) {
 		if base != nil {
 			b = base.OrdersPerSecond
 		}
-		fmt.Fprintf(tw, "%s\t%.0f\t%s\t%d%s\t%.3f\t%s\t%.1f\t\n", r.Title, r.OrdersPerSecond, ratio(r.OrdersPerSecond, b), r.Settled, partial,
-			r.CPUPer1000, brokerCPU(r.BrokerCPUPer1000), r.PeakRSSMiB)
+		fmt.Fprintf(tw, "%s\t%.0f\t%s\t%d%s\t%d\t%.3f\t%s\t%.1f\t\n", r.Title, r.OrdersPerSecond, ratio(r.OrdersPerSecond, b), r.Settled, partial,
+			r.Duplicates, r.CPUPer1000, brokerCPU(r.BrokerCPUPer1000), r.PeakRSSMiB)
 	}
 	tw.Flush()
 
@@ -43,10 +43,10 @@ func report(w io.Writer, rs []result) {
 	}
 	fmt.Fprintln(w, "\nLatency, order → notification over three hops, open-loop load")
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "contender\trate/s\tp50 ms\tp99 ms\tp99.9 ms\treceived\tsteady RSS MiB\t")
+	fmt.Fprintln(tw, "contender\trate/s\tp50 ms\tp99 ms\tp99.9 ms\treceived/sent\tduplicates\tfailed to send\tsteady RSS MiB\t")
 	for _, r := range rs {
 		for _, l := range r.Latency {
-			fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%d/%d\t%.1f\t\n", r.Title, l.Rate, ms(l.P50ms), ms(l.P99ms), ms(l.P999ms), l.Received, l.Sent, l.SteadyRSS)
+			fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%d/%d\t%d\t%d\t%.1f\t\n", r.Title, l.Rate, ms(l.P50ms), ms(l.P99ms), ms(l.P999ms), l.Received, l.Sent, l.Duplicates, l.Failed, l.SteadyRSS)
 		}
 	}
 	tw.Flush()
