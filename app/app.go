@@ -13,6 +13,7 @@ import (
 	"github.com/orderflow/orderflow/app/httpserver"
 	"github.com/orderflow/orderflow/app/logging"
 	"github.com/orderflow/orderflow/app/messaging"
+	"github.com/orderflow/orderflow/app/metrics"
 )
 
 // Options is the whole app. Its dependency table, one module per package:
@@ -20,11 +21,13 @@ import (
 //	config sections    supplied            (main loads and validates the Config; each module takes its sections)
 //	*slog.Logger       logging.Module      ← Logging
 //	kafka.Brokers      broker.Module       ← Kafka, Logger (starts the embedded broker if configured)
-//	PaymentGateway     gateway.Module      ← Gateway, Faults
+//	*metrics.Metrics   metrics.Module      (the Prometheus registry)
+//	PaymentGateway     gateway.Module      ← Gateway, Faults, Metrics (every call timed)
 //	[]messaging.Route  Pipeline            ← Topics, PaymentGateway, PaymentLedger
-//	Publisher, Router  messaging.Module    ← Kafka, Topics, Retry, Handler, Faults, Brokers, routes, Logger
+//	Publisher, Router  messaging.Module    ← Kafka, Topics, Retry, Handler, Faults, Brokers, routes, Logger, Metrics
+//	                                       (and registers Watermill's metrics and the consumer-lag collector)
 //	Readiness          messaging.Module    ← Router, its subscribers, Brokers
-//	httpserver.Server  httpserver.Module   ← HTTP, Readiness (as its Checker), Logger
+//	httpserver.Server  httpserver.Module   ← HTTP, Readiness (as its Checker), Metrics, Logger
 //
 // and one Invoke that runs the service: the HTTP endpoints first (probes get
 // "not ready" while the groups join), then the router.
@@ -32,6 +35,7 @@ func Options(cfg config.Config) fx.Option {
 	return fx.Options(
 		fx.Supply(cfg.Kafka, cfg.Topics, cfg.Retry, cfg.Handler, cfg.Gateway, cfg.Faults, cfg.Logging, cfg.HTTP),
 		logging.Module,
+		metrics.Module,
 		broker.Module,
 		gateway.Module,
 		fx.Provide(Pipeline),

@@ -6,13 +6,16 @@ import (
 
 	"go.uber.org/fx"
 
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
 	"github.com/orderflow/orderflow/app/config"
+	"github.com/orderflow/orderflow/app/metrics"
 )
 
-// Module provides the Server on http.addr. It needs a Checker.
+// Module provides the Server on http.addr. It needs a Checker and the metrics.
 var Module = fx.Module("httpserver",
-	fx.Provide(func(cfg config.HTTP, ready Checker, log *slog.Logger) *Server {
-		return New(cfg.Addr, ready, log)
+	fx.Provide(func(cfg config.HTTP, ready Checker, m *metrics.Metrics, log *slog.Logger) *Server {
+		return New(cfg.Addr, ready, promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{}), log)
 	}),
 )
 

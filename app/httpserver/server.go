@@ -1,6 +1,6 @@
 // Package httpserver serves orderflow's HTTP endpoints on http.addr:
-// /healthz (the process lives) and /readyz (it does its work). The Docker
-// healthcheck reaches them through `orderflow health`.
+// /healthz (the process lives), /readyz (it does its work) and /metrics
+// (Prometheus). The Docker healthcheck reaches them through `orderflow health`.
 package httpserver
 
 import (
@@ -31,12 +31,16 @@ type Server struct {
 	done  chan struct{}
 }
 
-// New returns a server for addr (host:port, port 0 picks one; "" serves nothing).
-func New(addr string, ready Checker, log *slog.Logger) *Server {
+// New returns a server for addr (host:port, port 0 picks one; "" serves
+// nothing) that answers /metrics with metrics, if not nil.
+func New(addr string, ready Checker, metrics http.Handler, log *slog.Logger) *Server {
 	s := &Server{addr: addr, ready: ready, log: log}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
 	mux.HandleFunc("GET /readyz", s.readyz)
+	if metrics != nil {
+		mux.Handle("GET /metrics", metrics)
+	}
 	s.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	return s
 }
@@ -68,7 +72,7 @@ func (s *Server) Start() error {
 			s.log.Error("http server stopped", "err", err)
 		}
 	}()
-	s.log.Info("http endpoints", "addr", ln.Addr().String(), "paths", []string{"/healthz", "/readyz"})
+	s.log.Info("http endpoints", "addr", ln.Addr().String(), "paths", []string{"/healthz", "/readyz", "/metrics"})
 	return nil
 }
 

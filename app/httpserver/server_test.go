@@ -3,6 +3,7 @@ package httpserver_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -41,7 +42,8 @@ func get(t *testing.T, url string) (int, string) {
 func TestEndpoints(t *testing.T) {
 	defer goleak.VerifyNone(t)
 	c := &checker{err: errors.New("consumer group payments has not joined")}
-	s := httpserver.New("127.0.0.1:0", c, slog.New(slog.DiscardHandler))
+	metrics := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "orderflow_up 1") })
+	s := httpserver.New("127.0.0.1:0", c, metrics, slog.New(slog.DiscardHandler))
 	if err := s.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -57,6 +59,9 @@ func TestEndpoints(t *testing.T) {
 	if code, body := get(t, base+"/readyz"); code != 200 || body != "ready\n" {
 		t.Errorf("/readyz ready = %d %q, want 200 ready", code, body)
 	}
+	if code, body := get(t, base+"/metrics"); code != 200 || body != "orderflow_up 1\n" {
+		t.Errorf("/metrics = %d %q, want the metrics handler's answer", code, body)
+	}
 	if code, _ := get(t, base+"/nope"); code != 404 {
 		t.Errorf("/nope = %d, want 404", code)
 	}
@@ -69,7 +74,7 @@ func TestEndpoints(t *testing.T) {
 }
 
 func TestNoAddressServesNothing(t *testing.T) {
-	s := httpserver.New("", &checker{}, slog.New(slog.DiscardHandler))
+	s := httpserver.New("", &checker{}, nil, slog.New(slog.DiscardHandler))
 	if err := s.Start(); err != nil || s.Addr() != "" {
 		t.Fatalf("Start = %v, Addr %q; want nil and none", err, s.Addr())
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/orderflow/orderflow/app/messaging/codec"
 	"github.com/orderflow/orderflow/app/messaging/kafka"
 	"github.com/orderflow/orderflow/app/messaging/middleware"
+	"github.com/orderflow/orderflow/app/metrics"
 	"github.com/orderflow/orderflow/app/seed"
 	"github.com/orderflow/orderflow/events"
 	"github.com/orderflow/orderflow/handlers"
@@ -42,7 +43,7 @@ func newHop(b *testing.B, n int) *hop {
 	}
 	route := Route{Name: handlers.StepPayments, Assume: events.TypeOrderPlaced, Handle: handlers.Typed(handlers.Payments{Gateway: gw}.Handle)}
 	h := handlerFunc(route, cfg.Handler.MaxMessageBytes)
-	mw := middleware.Chain(cfg.Retry, cfg.Handler.Timeout, dl, log)
+	mw := middleware.Chain(middleware.ChainConfig{Retry: cfg.Retry, Timeout: cfg.Handler.Timeout, DeadLetter: dl, Logger: log, Metrics: metrics.New()})
 	for i := len(mw) - 1; i >= 0; i-- {
 		h = mw[i](h)
 	}

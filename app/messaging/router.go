@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"time"
 
+	wmetrics "github.com/ThreeDotsLabs/watermill/components/metrics"
 	"github.com/ThreeDotsLabs/watermill/message"
 	"go.uber.org/fx"
 
@@ -12,6 +13,7 @@ import (
 	"github.com/orderflow/orderflow/app/messaging/kafka"
 	"github.com/orderflow/orderflow/app/messaging/middleware"
 	"github.com/orderflow/orderflow/app/messaging/subscriber"
+	"github.com/orderflow/orderflow/app/metrics"
 )
 
 // RouterParams is what NewRouter builds the router from.
@@ -27,6 +29,8 @@ type RouterParams struct {
 	Routes    []Route
 	Publisher message.Publisher
 	Logger    *slog.Logger
+	Metrics   *metrics.Metrics `optional:"true"` // nil: no metrics
+	Lifecycle fx.Lifecycle     `optional:"true"` // closes the lag collector
 }
 
 // NewRouter builds the router: one Watermill handler per route, each consuming
@@ -45,12 +49,27 @@ func NewRouter(p RouterParams) (*message.Router, []*subscriber.Subscriber, error
 	// publisher is shared and outlives the router, so it is closed by its owner.
 	shared := keepOpen{p.Publisher}
 	dl, err := middleware.NewDeadLetter(middleware.DeadLetterConfig{
-		Publisher: shared, Topic: p.Topics.DeadLetter, MaxBytes: sarama.Producer.MaxMessageBytes, Logger: p.Logger,
+		Publisher: shared, Topic: p.Topics.DeadLetter, MaxBytes: sarama.Producer.MaxMessageBytes, Logger: p.Logger, Metrics: p.Metrics,
 	})
 	if err != nil {
 		return nil, nil, err
 	}
-	router.AddMiddleware(middleware.Chain(p.Retry, p.Handler.Timeout, dl, p.Logger)...)
+	chain := middleware.ChainConfig{Retry: p.Retry, Timeout: p.Handler.Timeout, DeadLetter: dl, Logger: p.Logger, Metrics: p.Metrics}
+	if p.Metrics != nil {
+		// Watermill's own: handler execution time, publish time, messages received.
+		wm := wmetrics.NewPrometheusMetricsBuilder(p.Metrics.Registry, metrics.Namespace, "")
+		router.AddPublisherDecorators(wm.DecoratePublisher)
+		router.AddSubscriberDecorators(wm.DecorateSubscriber)
+		chain.HandlerMetrics = wm.NewRouterMiddleware().Middleware
+		lag := kafka.NewLagCollector(p.Brokers, p.Kafka, groups(p.Routes), p.Logger)
+		if err := p.Metrics.Registry.Register(lag); err != nil {
+			return nil, nil, fmt.Errorf("consumer lag metrics: %w", err)
+		}
+		if p.Lifecycle != nil {
+			p.Lifecycle.Append(fx.StopHook(lag.Close))
+		}
+	}
+	router.AddMiddleware(middleware.Chain(chain)...)
 
 	subs := make([]*subscriber.Subscriber, 0, len(p.Routes))
 	for _, r := range p.Routes {
@@ -66,6 +85,16 @@ func NewRouter(p RouterParams) (*message.Router, []*subscriber.Subscriber, error
 		subs = append(subs, sub)
 	}
 	return router, subs, nil
+}
+
+// groups maps each route's consumer group (named after the route) to the
+// topic it consumes.
+func groups(routes []Route) map[string]string {
+	g := make(map[string]string, len(routes))
+	for _, r := range routes {
+		g[r.Name] = r.From
+	}
+	return g
 }
 
 // routerCloseMargin is what the router adds to handler.close_timeout.

@@ -10,7 +10,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -86,10 +88,11 @@ func Real(t testing.TB) Cluster {
 	return Cluster{Brokers: cfg.Kafka.Brokers, Cfg: cfg}
 }
 
-// StartApp runs the app on cfg until the test ends.
-func StartApp(t testing.TB, cfg config.Config) *fx.App {
+// StartApp runs the app on cfg until the test ends; opts are added to it
+// (fx.Populate, to reach a component).
+func StartApp(t testing.TB, cfg config.Config, opts ...fx.Option) *fx.App {
 	t.Helper()
-	a := fx.New(app.Options(cfg), fx.NopLogger)
+	a := fx.New(app.Options(cfg), fx.NopLogger, fx.Options(opts...))
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	if err := a.Start(ctx); err != nil {
@@ -194,4 +197,58 @@ func Receipts(r io.Reader) map[string]int {
 		}
 	}
 	return counts
+}
+
+// Scrape reads the Prometheus text exposition at url into samples keyed by
+// the metric name and its labels as written, e.g.
+// `orderflow_dead_letters_total{handler="payments",kind="panic"}`.
+func Scrape(t testing.TB, url string) map[string]float64 {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %s", url, resp.Status)
+	}
+	samples := map[string]float64{}
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		i := strings.LastIndexByte(line, ' ')
+		v, err := strconv.ParseFloat(line[i+1:], 64)
+		if err != nil {
+			t.Fatalf("%s: sample %q: %v", url, line, err)
+		}
+		samples[line[:i]] = v
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return samples
+}
+
+// Sum adds up the samples of metric name whose labels include every
+// label="value" pair given.
+func Sum(samples map[string]float64, name string, labels ...string) float64 {
+	sum := 0.0
+	for k, v := range samples {
+		n, ls, _ := strings.Cut(k, "{")
+		if n != name {
+			continue
+		}
+		all := true
+		for _, l := range labels {
+			all = all && strings.Contains("{"+ls, l)
+		}
+		if all {
+			sum += v
+		}
+	}
+	return sum
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/ThreeDotsLabs/watermill/message"
 
+	"github.com/orderflow/orderflow/app/metrics"
 	"github.com/orderflow/orderflow/events"
 )
 
@@ -19,14 +20,17 @@ func withAttemptCounter(ctx context.Context) (context.Context, *int) {
 	return context.WithValue(ctx, attemptsCtx{}, n), n
 }
 
-// countAttempts sits inside retry: it counts each attempt and logs each failed
-// one, once, with the correlation ID.
-func countAttempts(log *slog.Logger) message.HandlerMiddleware {
+// countAttempts sits inside retry: it counts each attempt, logs each failed
+// one, once, with the correlation ID, and counts each retry in m.
+func countAttempts(log *slog.Logger, m *metrics.Metrics) message.HandlerMiddleware {
 	return func(h message.HandlerFunc) message.HandlerFunc {
 		return func(msg *message.Message) ([]*message.Message, error) {
 			n, _ := msg.Context().Value(attemptsCtx{}).(*int)
 			if n != nil {
 				*n++
+				if *n > 1 {
+					m.Retried(message.HandlerNameFromCtx(msg.Context()))
+				}
 			}
 			produced, err := h(msg)
 			if err != nil && n != nil {

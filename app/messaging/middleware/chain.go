@@ -11,6 +11,7 @@ import (
 	"github.com/ThreeDotsLabs/watermill/message/router/middleware"
 
 	"github.com/orderflow/orderflow/app/config"
+	"github.com/orderflow/orderflow/app/metrics"
 	"github.com/orderflow/orderflow/events"
 )
 
@@ -18,16 +19,20 @@ import (
 //
 //  1. correlation: the ID is in ctx and headers before anything logs, fails or
 //     is dead-lettered, and is copied onto what the handler produces.
-//  2. dead letter: sees only what retry gave up on; publishes it with its
+//  2. metrics: Watermill's handler execution time (the whole budget, retries
+//     included), then orderflow's messages in flight and replayed messages.
+//  3. dead letter: sees only what retry gave up on; publishes it with its
 //     reason, or leaves it unacknowledged if that publish fails.
-//  3. retry: exponential backoff with jitter for transient errors; permanent
+//  4. retry: exponential backoff with jitter for transient errors; permanent
 //     errors return at once. It restores the message's context before every
 //     attempt, so each attempt gets a fresh timeout.
-//  4. attempt counter: counts and logs each attempt for the dead letter.
-//  5. timeout: bounds one attempt (handler.timeout), not the whole retry budget.
-//  6. recoverer, innermost: a panic becomes an error that is retried like any
+//  5. attempt counter: counts and logs each attempt for the dead letter, and
+//     counts each retry.
+//  6. timeout: bounds one attempt (handler.timeout), not the whole retry budget.
+//  7. recoverer, innermost: a panic becomes an error that is retried like any
 //     other transient one, then dead-lettered with its stack.
-func Chain(retry config.Retry, timeout time.Duration, dl *DeadLetter, log *slog.Logger) []message.HandlerMiddleware {
+func Chain(c ChainConfig) []message.HandlerMiddleware {
+	retry := c.Retry
 	r := middleware.Retry{
 		MaxRetries:          retry.MaxAttempts - 1,
 		InitialInterval:     retry.InitialInterval,
@@ -40,12 +45,28 @@ func Chain(retry config.Retry, timeout time.Duration, dl *DeadLetter, log *slog.
 			return !events.IsPermanent(p.Err)
 		},
 	}
-	return []message.HandlerMiddleware{
-		correlation,
-		dl.Middleware,
-		r.Middleware,
-		countAttempts(log),
-		middleware.Timeout(timeout),
-		middleware.Recoverer,
+	chain := []message.HandlerMiddleware{correlation}
+	if c.HandlerMetrics != nil {
+		chain = append(chain, c.HandlerMetrics)
 	}
+	return append(chain,
+		instrument(c.Metrics),
+		c.DeadLetter.Middleware,
+		r.Middleware,
+		countAttempts(c.Logger, c.Metrics),
+		middleware.Timeout(c.Timeout),
+		middleware.Recoverer,
+	)
+}
+
+// ChainConfig is what Chain builds the middleware from.
+type ChainConfig struct {
+	Retry      config.Retry
+	Timeout    time.Duration // one attempt (handler.timeout)
+	DeadLetter *DeadLetter
+	Logger     *slog.Logger
+	Metrics    *metrics.Metrics // nil: none
+	// HandlerMetrics is Watermill's handler execution-time middleware
+	// (components/metrics); nil: none.
+	HandlerMetrics message.HandlerMiddleware
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/orderflow/orderflow/app/logging"
 	"github.com/orderflow/orderflow/app/messaging/deadletter"
 	"github.com/orderflow/orderflow/app/messaging/kafka"
+	"github.com/orderflow/orderflow/app/metrics"
 	"github.com/orderflow/orderflow/events"
 )
 
@@ -49,7 +50,8 @@ func TestChain(t *testing.T) {
 			pub := &sizedPublisher{limit: 1 << 20}
 			var logs bytes.Buffer
 			log := slog.New(logging.New(config.Logging{Level: "warn", Format: "text"}, &logs).Handler())
-			dl := newDeadLetter(t, DeadLetterConfig{Publisher: pub, Topic: "dlq", MaxBytes: 1 << 20, Logger: log})
+			m := metrics.New()
+			dl := newDeadLetter(t, DeadLetterConfig{Publisher: pub, Topic: "dlq", MaxBytes: 1 << 20, Logger: log, Metrics: m})
 			calls := 0
 			h := func(msg *message.Message) ([]*message.Message, error) {
 				calls++
@@ -60,7 +62,7 @@ func TestChain(t *testing.T) {
 				return []*message.Message{kafka.WithKey(out, kafka.KeyOf(msg))}, nil
 			}
 			chained := h
-			mw := Chain(retry, 5*time.Millisecond, dl, log)
+			mw := Chain(ChainConfig{Retry: retry, Timeout: 5 * time.Millisecond, DeadLetter: dl, Logger: log, Metrics: m})
 			for i := len(mw) - 1; i >= 0; i-- {
 				chained = mw[i](chained)
 			}
@@ -74,6 +76,18 @@ func TestChain(t *testing.T) {
 			}
 			if calls != tt.wantAttempts {
 				t.Errorf("handler ran %d times, want %d", calls, tt.wantAttempts)
+			}
+			// What the metrics say: one retry per attempt after the first,
+			// the letter by its kind, nothing left in flight.
+			if got := gathered(t, m, "orderflow_retries_total"); got != float64(tt.wantAttempts-1) {
+				t.Errorf("orderflow_retries_total %g, want %d", got, tt.wantAttempts-1)
+			}
+			wantLetters := map[bool]float64{true: 1}[tt.wantKind != ""]
+			if got := gathered(t, m, "orderflow_dead_letters_total", "kind", string(tt.wantKind)); got != wantLetters {
+				t.Errorf("orderflow_dead_letters_total{kind=%q} %g, want %g", tt.wantKind, got, wantLetters)
+			}
+			if got := gathered(t, m, "orderflow_messages_in_flight"); got != 0 {
+				t.Errorf("orderflow_messages_in_flight %g after the message, want 0", got)
 			}
 			if tt.wantKind == "" {
 				if len(pub.got) != 0 || len(produced) != 1 {
@@ -144,4 +158,34 @@ func TestKeySurvivesACopyingMiddleware(t *testing.T) {
 	if a != b {
 		t.Errorf("dead letter in partition %d, the original key's is %d", b, a)
 	}
+}
+
+// gathered sums the samples of the metric name in m whose labels include
+// the given name/value pairs.
+func gathered(t *testing.T, m *metrics.Metrics, name string, labels ...string) float64 {
+	t.Helper()
+	families, err := m.Registry.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := 0.0
+	for _, f := range families {
+		if f.GetName() != name {
+			continue
+		}
+	samples:
+		for _, s := range f.GetMetric() {
+			for i := 0; i+1 < len(labels); i += 2 {
+				found := false
+				for _, l := range s.GetLabel() {
+					found = found || (l.GetName() == labels[i] && l.GetValue() == labels[i+1])
+				}
+				if !found {
+					continue samples
+				}
+			}
+			sum += s.GetCounter().GetValue() + s.GetGauge().GetValue()
+		}
+	}
+	return sum
 }

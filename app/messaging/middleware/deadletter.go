@@ -16,6 +16,7 @@ import (
 
 	"github.com/orderflow/orderflow/app/messaging/deadletter"
 	"github.com/orderflow/orderflow/app/messaging/kafka"
+	"github.com/orderflow/orderflow/app/metrics"
 )
 
 // DeadLetter publishes a message that failed for good to the dead-letter topic
@@ -37,6 +38,7 @@ type DeadLetterConfig struct {
 	MaxBytes int
 	Logger   *slog.Logger     // default: discarded
 	Now      func() time.Time // default: time.Now
+	Metrics  *metrics.Metrics // counts letters by handler and kind; nil: none
 }
 
 func (c *DeadLetterConfig) setDefaults() {
@@ -94,6 +96,7 @@ func (d *DeadLetter) Middleware(h message.HandlerFunc) message.HandlerFunc {
 		if pubErr != nil {
 			return nil, errors.Join(err, fmt.Errorf("publish dead letter: %w", pubErr))
 		}
+		d.cfg.Metrics.DeadLettered(dl.Metadata.Get(deadletter.HeaderHandler), dl.Metadata.Get(deadletter.HeaderErrorKind))
 		d.cfg.Logger.WarnContext(ctx, "dead-lettered",
 			"handler", dl.Metadata.Get(deadletter.HeaderHandler), "message_uuid", msg.UUID,
 			"key", kafka.KeyOf(dl), "error_kind", dl.Metadata.Get(deadletter.HeaderErrorKind),
