@@ -107,7 +107,7 @@ func measure(ctx context.Context, c contender, o options) (result, error) {
 			}
 		}
 		if time.Since(lastReport) >= 5*time.Second {
-			fmt.Printf("   %d/%d orders settled\n", settled, o.Orders)
+			fmt.Printf("   %d/%d orders through (records in shipments and notifications)\n", min(ship, note), o.Orders)
 			lastReport = time.Now()
 		}
 		time.Sleep(100 * time.Millisecond)
