@@ -11,6 +11,7 @@ import (
 	"github.com/orderflow/orderflow/app/config"
 	"github.com/orderflow/orderflow/app/gateway"
 	"github.com/orderflow/orderflow/app/httpserver"
+	"github.com/orderflow/orderflow/app/intake"
 	"github.com/orderflow/orderflow/app/logging"
 	"github.com/orderflow/orderflow/app/messaging"
 	"github.com/orderflow/orderflow/app/metrics"
@@ -27,7 +28,8 @@ import (
 //	Publisher, Router  messaging.Module    ← Kafka, Topics, Retry, Handler, Faults, Brokers, routes, Logger, Metrics
 //	                                       (and registers Watermill's metrics and the consumer-lag collector)
 //	Readiness          messaging.Module    ← Router, its subscribers, Brokers
-//	httpserver.Server  httpserver.Module   ← HTTP, Readiness (as its Checker), Metrics, Logger
+//	*intake.Intake     intake.Module       ← Publisher, Topics, Handler (POST /orders)
+//	httpserver.Server  httpserver.Module   ← HTTP, Readiness (as its Checker), Metrics, Intake, Logger
 //
 // and one Invoke that runs the service: the HTTP endpoints first (probes get
 // "not ready" while the groups join), then the router.
@@ -40,6 +42,7 @@ func Options(cfg config.Config) fx.Option {
 		gateway.Module,
 		fx.Provide(Pipeline),
 		messaging.Module,
+		intake.Module,
 		httpserver.Module,
 		fx.Provide(func(r *messaging.Readiness) httpserver.Checker { return r }),
 		fx.Invoke(httpserver.Run, messaging.Run),

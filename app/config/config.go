@@ -118,7 +118,8 @@ type Logging struct {
 	Format string `yaml:"format"` // text or json
 }
 
-// HTTP configures the endpoints serve answers on: /healthz, /readyz and /metrics.
+// HTTP configures the endpoints serve answers on: /healthz, /readyz, /metrics
+// and POST /orders.
 type HTTP struct {
 	// Addr is host:port to listen on; port 0 picks a free port, empty serves nothing.
 	Addr string `yaml:"addr"`

@@ -9,13 +9,18 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/orderflow/orderflow/app/config"
+	"github.com/orderflow/orderflow/app/intake"
 	"github.com/orderflow/orderflow/app/metrics"
 )
 
-// Module provides the Server on http.addr. It needs a Checker and the metrics.
+// Module provides the Server on http.addr: /healthz, /readyz, GET /metrics
+// and POST /orders. It needs a Checker, the metrics and the order intake.
 var Module = fx.Module("httpserver",
-	fx.Provide(func(cfg config.HTTP, ready Checker, m *metrics.Metrics, log *slog.Logger) *Server {
-		return New(cfg.Addr, ready, promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{}), log)
+	fx.Provide(func(cfg config.HTTP, ready Checker, m *metrics.Metrics, orders *intake.Intake, log *slog.Logger) *Server {
+		return New(cfg.Addr, ready, log,
+			Route{"GET /metrics", promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{})},
+			Route{"POST /orders", orders},
+		)
 	}),
 )
 

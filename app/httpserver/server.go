@@ -1,6 +1,7 @@
 // Package httpserver serves orderflow's HTTP endpoints on http.addr:
-// /healthz (the process lives), /readyz (it does its work) and /metrics
-// (Prometheus). The Docker healthcheck reaches them through `orderflow health`.
+// /healthz (the process lives), /readyz (it does its work), and the routes the
+// app adds (/metrics, POST /orders). The Docker healthcheck reaches them
+// through `orderflow health`.
 package httpserver
 
 import (
@@ -29,17 +30,26 @@ type Server struct {
 	srv   *http.Server
 	ln    net.Listener
 	done  chan struct{}
+	paths []string
+}
+
+// Route is one more endpoint: a ServeMux pattern ("GET /metrics") and its handler.
+type Route struct {
+	Pattern string
+	Handler http.Handler
 }
 
 // New returns a server for addr (host:port, port 0 picks one; "" serves
-// nothing) that answers /metrics with metrics, if not nil.
-func New(addr string, ready Checker, metrics http.Handler, log *slog.Logger) *Server {
+// nothing) answering /healthz, /readyz and routes.
+func New(addr string, ready Checker, log *slog.Logger, routes ...Route) *Server {
 	s := &Server{addr: addr, ready: ready, log: log}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
 	mux.HandleFunc("GET /readyz", s.readyz)
-	if metrics != nil {
-		mux.Handle("GET /metrics", metrics)
+	s.paths = []string{"/healthz", "/readyz"}
+	for _, r := range routes {
+		mux.Handle(r.Pattern, r.Handler)
+		s.paths = append(s.paths, r.Pattern)
 	}
 	s.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	return s
@@ -72,7 +82,7 @@ func (s *Server) Start() error {
 			s.log.Error("http server stopped", "err", err)
 		}
 	}()
-	s.log.Info("http endpoints", "addr", ln.Addr().String(), "paths", []string{"/healthz", "/readyz", "/metrics"})
+	s.log.Info("http endpoints", "addr", ln.Addr().String(), "paths", s.paths)
 	return nil
 }
 
