@@ -13,6 +13,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -279,6 +280,26 @@ func (s *stack) seedDLQReplay(t *testing.T) {
 		}
 	}
 
+	// What the stack's /metrics (published on 127.0.0.1:8081) says agrees with
+	// task dlq: the dead letters by kind, and no lag once settled.
+	metrics := "http://127.0.0.1:8081/metrics"
+	wantKinds := map[string]float64{}
+	for _, kind := range want {
+		wantKinds[string(kind)]++
+	}
+	testkit.WaitFor(t, time.Minute, "/metrics agrees with task dlq", func() (bool, string) {
+		m := testkit.Scrape(t, metrics)
+		for kind, n := range wantKinds {
+			if got := testkit.Sum(m, "orderflow_dead_letters_total", `kind="`+kind+`"`); got != n {
+				return false, fmt.Sprintf("orderflow_dead_letters_total{kind=%q} %g, task dlq lists %g", kind, got, n)
+			}
+		}
+		if lag := testkit.Sum(m, "orderflow_consumer_lag_messages"); lag != 0 {
+			return false, fmt.Sprintf("consumer lag %g", lag)
+		}
+		return true, ""
+	})
+
 	replayed := s.task(2*time.Minute, "dlq:replay", "--", "--all", "--kind", "retries_exhausted")
 	declined := map[string]bool{}
 	for _, id := range m.Declined {
@@ -304,6 +325,26 @@ func (s *stack) seedDLQReplay(t *testing.T) {
 			t.Errorf("%s after replay (declined %t): charged %d, shipped %d, notified %d; want %d, %d, 1", id, declined[id], charges[id], o.shipments[id], o.notifications[id], want, want)
 		}
 	}
+	if got := testkit.Sum(testkit.Scrape(t, metrics), "orderflow_replayed_messages_total", `handler="payments"`); got != float64(len(m.Fail)) {
+		t.Errorf("orderflow_replayed_messages_total{handler=\"payments\"} %g, want the %d replayed", got, len(m.Fail))
+	}
+
+	// An order over HTTP, through the published port: 202, then it flows.
+	body := `{"order_id":"http-stack-1","customer_id":"cus-1","email":"ada@example.com","currency":"EUR",` +
+		`"items":[{"sku":"A","quantity":2,"price_cents":150}],"total_cents":300}`
+	resp, err := http.Post("http://127.0.0.1:8081/orders", "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusAccepted {
+		t.Fatalf("POST /orders: %s, want 202", resp.Status)
+	}
+	testkit.WaitFor(t, time.Minute, "the HTTP order settled", func() (bool, string) {
+		o := s.read()
+		return o.notifications["http-stack-1"] == 1 && o.shipments["http-stack-1"] == 1, "http-stack-1 not shipped and notified yet"
+	})
+
 	_, dups := s.tally(t, m, o)
 	t.Logf("RESULT task seed/dlq/dlq:replay: seeded %d, dead letters %d (want 25), replayed %d retries_exhausted: %s; lost 0, duplicate outputs %d, %s",
 		len(m.Orders), len(lines), len(m.Fail), strings.TrimSpace(lastLine(replayed)), dups, time.Since(start).Round(time.Second))
