@@ -15,6 +15,7 @@ import (
 	"github.com/orderflow/orderflow/app/logging"
 	"github.com/orderflow/orderflow/app/messaging"
 	"github.com/orderflow/orderflow/app/metrics"
+	"github.com/orderflow/orderflow/app/tracing"
 )
 
 // Options is the whole app. Its dependency table, one module per package:
@@ -23,9 +24,10 @@ import (
 //	*slog.Logger       logging.Module      ← Logging
 //	kafka.Brokers      broker.Module       ← Kafka, Logger (starts the embedded broker if configured)
 //	*metrics.Metrics   metrics.Module      (the Prometheus registry)
+//	TracerProvider     tracing.Module      ← Tracing (no-op without tracing.otlp_endpoint)
 //	PaymentGateway     gateway.Module      ← Gateway, Faults, Metrics (every call timed)
 //	[]messaging.Route  Pipeline            ← Topics, PaymentGateway, PaymentLedger
-//	Publisher, Router  messaging.Module    ← Kafka, Topics, Retry, Handler, Faults, Brokers, routes, Logger, Metrics
+//	Publisher, Router  messaging.Module    ← Kafka, Topics, Retry, Handler, Faults, Brokers, routes, Logger, Metrics, TracerProvider
 //	                                       (and registers Watermill's metrics and the consumer-lag collector)
 //	Readiness          messaging.Module    ← Router, its subscribers, Brokers
 //	*intake.Intake     intake.Module       ← Publisher, Topics, Handler (POST /orders)
@@ -35,9 +37,10 @@ import (
 // "not ready" while the groups join), then the router.
 func Options(cfg config.Config) fx.Option {
 	return fx.Options(
-		fx.Supply(cfg.Kafka, cfg.Topics, cfg.Retry, cfg.Handler, cfg.Gateway, cfg.Faults, cfg.Logging, cfg.HTTP),
+		fx.Supply(cfg.Kafka, cfg.Topics, cfg.Retry, cfg.Handler, cfg.Gateway, cfg.Faults, cfg.Logging, cfg.HTTP, cfg.Tracing),
 		logging.Module,
 		metrics.Module,
+		tracing.Module,
 		broker.Module,
 		gateway.Module,
 		fx.Provide(Pipeline),

@@ -16,6 +16,7 @@ type Config struct {
 	Faults  Faults  `yaml:"faults"`
 	Logging Logging `yaml:"logging"`
 	HTTP    HTTP    `yaml:"http"`
+	Tracing Tracing `yaml:"tracing"`
 }
 
 // Kafka says how to reach the brokers.
@@ -123,4 +124,12 @@ type Logging struct {
 type HTTP struct {
 	// Addr is host:port to listen on; port 0 picks a free port, empty serves nothing.
 	Addr string `yaml:"addr"`
+}
+
+// Tracing configures OpenTelemetry. Trace context (traceparent) travels on
+// every event whatever is set here; spans are recorded only with an endpoint.
+type Tracing struct {
+	// OTLPEndpoint is the OTLP/HTTP collector URL spans are exported to, e.g.
+	// http://127.0.0.1:4318; empty records and exports nothing.
+	OTLPEndpoint string `yaml:"otlp_endpoint"`
 }

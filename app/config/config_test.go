@@ -24,7 +24,7 @@ func TestShippedConfigLoads(t *testing.T) {
 // Every key has its default in defaults.yaml: none is left at Go's zero value
 // by omission (the zero values that are meant are listed).
 func TestDefaultsSetEveryKey(t *testing.T) {
-	meantZero := map[string]bool{"gateway.store_path": true}
+	meantZero := map[string]bool{"gateway.store_path": true, "tracing.otlp_endpoint": true}
 	var walk func(prefix string, v reflect.Value)
 	walk = func(prefix string, v reflect.Value) {
 		for i := range v.NumField() {
@@ -110,6 +110,7 @@ func TestValidate(t *testing.T) {
 		{name: "fail within budget", give: func(c *config.Config) { c.Faults.FailFailures = 2 }, want: "faults.fail_failures 2 must be at least retry.max_attempts (5)"},
 		{name: "no gateway records", give: func(c *config.Config) { c.Gateway.MemoryRecords = 0 }, want: "gateway.memory_records 0 must be at least 1"},
 		{name: "error rate", give: func(c *config.Config) { c.Faults.ErrorRate["payments"] = 2 }, want: "faults.error_rate.payments 2"},
+		{name: "otlp endpoint not a URL", give: func(c *config.Config) { c.Tracing.OTLPEndpoint = "127.0.0.1:4318" }, want: `tracing.otlp_endpoint "127.0.0.1:4318" is not an http(s) URL`},
 		{name: "error rate of no step", give: func(c *config.Config) { c.Faults.ErrorRate["shipment"] = 0.1 }, want: "faults.error_rate.shipment: no such step (steps: payments, shipping, notifications)"},
 	}
 	for _, tt := range tests {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
 	"regexp"
 	"slices"
 	"sort"
@@ -24,6 +25,7 @@ func (c Config) Validate() error {
 		c.Faults.validate(c.Retry),
 		c.Logging.validate(),
 		c.HTTP.validate(),
+		c.Tracing.validate(),
 	)
 }
 
@@ -177,6 +179,17 @@ func (h HTTP) validate() error {
 	}
 	if _, _, err := net.SplitHostPort(h.Addr); err != nil {
 		return fmt.Errorf("http.addr: %q is not host:port", h.Addr)
+	}
+	return nil
+}
+
+func (t Tracing) validate() error {
+	if t.OTLPEndpoint == "" {
+		return nil
+	}
+	u, err := url.Parse(t.OTLPEndpoint)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("tracing.otlp_endpoint %q is not an http(s) URL such as http://127.0.0.1:4318", t.OTLPEndpoint)
 	}
 	return nil
 }

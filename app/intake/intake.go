@@ -20,6 +20,7 @@ import (
 	"github.com/go-json-experiment/json"
 
 	"github.com/orderflow/orderflow/app/messaging/codec"
+	"github.com/orderflow/orderflow/app/tracing"
 	"github.com/orderflow/orderflow/events"
 )
 
@@ -101,10 +102,10 @@ func (in *Intake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	key := r.Header.Get(IdempotencyHeader)
 	if key == "" {
-		in.take(body, r.Header.Get(CorrelationHeader)).write(w)
+		in.take(r, body).write(w)
 		return
 	}
-	a, replayed, err := in.keys.do(key, body, func() answer { return in.take(body, r.Header.Get(CorrelationHeader)) })
+	a, replayed, err := in.keys.do(key, body, func() answer { return in.take(r, body) })
 	if err != nil {
 		status := http.StatusUnprocessableEntity
 		if errors.Is(err, errInProgress) {
@@ -119,8 +120,10 @@ func (in *Intake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	a.write(w)
 }
 
-// take validates and publishes one order and returns the answer.
-func (in *Intake) take(body []byte, correlationID string) answer {
+// take validates and publishes one order and returns the answer. The order
+// carries the request's traceparent, or a new trace context.
+func (in *Intake) take(r *http.Request, body []byte) answer {
+	correlationID := r.Header.Get(CorrelationHeader)
 	ev, err := events.Decode(events.TypeOrderPlaced, events.Version, body)
 	if err != nil {
 		return refusal(err)
@@ -133,6 +136,11 @@ func (in *Intake) take(body []byte, correlationID string) answer {
 	if err != nil {
 		return problem{Status: http.StatusInternalServerError, Title: "Order not encoded", Detail: err.Error()}.answer()
 	}
+	ctx := tracing.ExtractHTTP(r.Context(), r.Header)
+	if !tracing.Valid(ctx) {
+		ctx = tracing.Start(ctx)
+	}
+	tracing.Inject(ctx, msg)
 	if err := in.cfg.Publisher.Publish(in.cfg.Topic, msg); err != nil {
 		in.cfg.Logger.Warn("order not written", "order_id", order.OrderID, "correlation_id", correlationID, "err", err)
 		return problem{Status: http.StatusServiceUnavailable, Title: "Order not written to Kafka",

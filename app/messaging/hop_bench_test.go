@@ -18,6 +18,7 @@ import (
 	"github.com/orderflow/orderflow/app/messaging/middleware"
 	"github.com/orderflow/orderflow/app/metrics"
 	"github.com/orderflow/orderflow/app/seed"
+	"github.com/orderflow/orderflow/app/tracing"
 	"github.com/orderflow/orderflow/events"
 	"github.com/orderflow/orderflow/handlers"
 )
@@ -54,6 +55,7 @@ func newHop(b *testing.B, n int) *hop {
 		if err != nil {
 			b.Fatal(err)
 		}
+		tracing.Inject(tracing.Start(context.Background()), msg) // as seed sends them
 		hp.inputs = append(hp.inputs, msg)
 	}
 	return hp

@@ -7,6 +7,7 @@ import (
 
 	wmetrics "github.com/ThreeDotsLabs/watermill/components/metrics"
 	"github.com/ThreeDotsLabs/watermill/message"
+	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/fx"
 
 	"github.com/orderflow/orderflow/app/config"
@@ -29,8 +30,9 @@ type RouterParams struct {
 	Routes    []Route
 	Publisher message.Publisher
 	Logger    *slog.Logger
-	Metrics   *metrics.Metrics `optional:"true"` // nil: no metrics
-	Lifecycle fx.Lifecycle     `optional:"true"` // closes the lag collector
+	Metrics   *metrics.Metrics     `optional:"true"` // nil: no metrics
+	Lifecycle fx.Lifecycle         `optional:"true"` // closes the lag collector
+	Tracer    trace.TracerProvider `optional:"true"` // nil: no spans; trace context still carried
 }
 
 // NewRouter builds the router: one Watermill handler per route, each consuming
@@ -54,7 +56,7 @@ func NewRouter(p RouterParams) (*message.Router, []*subscriber.Subscriber, error
 	if err != nil {
 		return nil, nil, err
 	}
-	chain := middleware.ChainConfig{Retry: p.Retry, Timeout: p.Handler.Timeout, DeadLetter: dl, Logger: p.Logger, Metrics: p.Metrics}
+	chain := middleware.ChainConfig{Retry: p.Retry, Timeout: p.Handler.Timeout, DeadLetter: dl, Logger: p.Logger, Metrics: p.Metrics, Tracer: p.Tracer}
 	if p.Metrics != nil {
 		// Watermill's own: handler execution time, publish time, messages received.
 		wm := wmetrics.NewPrometheusMetricsBuilder(p.Metrics.Registry, metrics.Namespace, "")

@@ -17,6 +17,7 @@ import (
 	"github.com/orderflow/orderflow/app/config"
 	"github.com/orderflow/orderflow/app/messaging/codec"
 	"github.com/orderflow/orderflow/app/messaging/kafka"
+	"github.com/orderflow/orderflow/app/tracing"
 	"github.com/orderflow/orderflow/events"
 )
 
@@ -163,6 +164,7 @@ func build(id string, f fault, gw config.Gateway, rng *rand.Rand, m *Manifest) (
 	if err != nil {
 		return nil, err
 	}
+	tracing.Inject(tracing.Start(context.Background()), msg) // each order starts a trace
 	switch f {
 	case poisonNotJSON:
 		msg.Payload = []byte(`{"order_id": "` + id + `", this is not JSON`)

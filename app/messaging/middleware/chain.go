@@ -9,6 +9,7 @@ import (
 
 	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/ThreeDotsLabs/watermill/message/router/middleware"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/orderflow/orderflow/app/config"
 	"github.com/orderflow/orderflow/app/metrics"
@@ -19,19 +20,24 @@ import (
 //
 //  1. correlation: the ID is in ctx and headers before anything logs, fails or
 //     is dead-lettered, and is copied onto what the handler produces.
-//  2. metrics: Watermill's handler execution time (the whole budget, retries
+//  2. tracing: a span per message, child of its traceparent, whose context
+//     goes onto every output and the dead letter.
+//  3. metrics: Watermill's handler execution time (the whole budget, retries
 //     included), then orderflow's messages in flight and replayed messages.
-//  3. dead letter: sees only what retry gave up on; publishes it with its
+//  4. dead letter: sees only what retry gave up on; publishes it with its
 //     reason, or leaves it unacknowledged if that publish fails.
-//  4. retry: exponential backoff with jitter for transient errors; permanent
+//  5. retry: exponential backoff with jitter for transient errors; permanent
 //     errors return at once. It restores the message's context before every
 //     attempt, so each attempt gets a fresh timeout.
-//  5. attempt counter: counts and logs each attempt for the dead letter, and
+//  6. attempt counter: counts and logs each attempt for the dead letter, and
 //     counts each retry.
-//  6. timeout: bounds one attempt (handler.timeout), not the whole retry budget.
-//  7. recoverer, innermost: a panic becomes an error that is retried like any
+//  7. timeout: bounds one attempt (handler.timeout), not the whole retry budget.
+//  8. recoverer, innermost: a panic becomes an error that is retried like any
 //     other transient one, then dead-lettered with its stack.
 func Chain(c ChainConfig) []message.HandlerMiddleware {
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
 	retry := c.Retry
 	r := middleware.Retry{
 		MaxRetries:          retry.MaxAttempts - 1,
@@ -45,7 +51,7 @@ func Chain(c ChainConfig) []message.HandlerMiddleware {
 			return !events.IsPermanent(p.Err)
 		},
 	}
-	chain := []message.HandlerMiddleware{correlation}
+	chain := []message.HandlerMiddleware{correlation, traced(c.Tracer)}
 	if c.HandlerMetrics != nil {
 		chain = append(chain, c.HandlerMetrics)
 	}
@@ -64,8 +70,9 @@ type ChainConfig struct {
 	Retry      config.Retry
 	Timeout    time.Duration // one attempt (handler.timeout)
 	DeadLetter *DeadLetter
-	Logger     *slog.Logger
-	Metrics    *metrics.Metrics // nil: none
+	Logger     *slog.Logger         // default: discarded
+	Metrics    *metrics.Metrics     // nil: none
+	Tracer     trace.TracerProvider // nil: no spans; trace context still carried
 	// HandlerMetrics is Watermill's handler execution-time middleware
 	// (components/metrics); nil: none.
 	HandlerMetrics message.HandlerMiddleware

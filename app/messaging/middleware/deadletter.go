@@ -13,10 +13,14 @@ import (
 	"github.com/IBM/sarama"
 	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/ThreeDotsLabs/watermill/message/router/middleware"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/orderflow/orderflow/app/messaging/deadletter"
 	"github.com/orderflow/orderflow/app/messaging/kafka"
 	"github.com/orderflow/orderflow/app/metrics"
+	"github.com/orderflow/orderflow/app/tracing"
 )
 
 // DeadLetter publishes a message that failed for good to the dead-letter topic
@@ -96,6 +100,9 @@ func (d *DeadLetter) Middleware(h message.HandlerFunc) message.HandlerFunc {
 		if pubErr != nil {
 			return nil, errors.Join(err, fmt.Errorf("publish dead letter: %w", pubErr))
 		}
+		span := trace.SpanFromContext(ctx)
+		span.SetStatus(codes.Error, "dead-lettered: "+dl.Metadata.Get(deadletter.HeaderReason))
+		span.AddEvent("dead-lettered", trace.WithAttributes(attribute.String("orderflow.error_kind", dl.Metadata.Get(deadletter.HeaderErrorKind))))
 		d.cfg.Metrics.DeadLettered(dl.Metadata.Get(deadletter.HeaderHandler), dl.Metadata.Get(deadletter.HeaderErrorKind))
 		d.cfg.Logger.WarnContext(ctx, "dead-lettered",
 			"handler", dl.Metadata.Get(deadletter.HeaderHandler), "message_uuid", msg.UUID,
@@ -131,6 +138,7 @@ func (d *DeadLetter) letter(msg *message.Message, err error, attempts int) *mess
 	if errors.As(err, &p) {
 		set(deadletter.HeaderStack, p.Stacktrace)
 	}
+	tracing.Inject(ctx, dl) // the handler's span, where tracing recorded one
 	return dl
 }
 
