@@ -11,6 +11,7 @@ import (
 	"go.uber.org/fx"
 
 	"github.com/orderflow/orderflow/app/config"
+	"github.com/orderflow/orderflow/app/messaging/deadletter"
 	"github.com/orderflow/orderflow/app/messaging/kafka"
 	"github.com/orderflow/orderflow/app/messaging/middleware"
 	"github.com/orderflow/orderflow/app/messaging/subscriber"
@@ -73,6 +74,10 @@ func NewRouter(p RouterParams) (*message.Router, []*subscriber.Subscriber, error
 	}
 	router.AddMiddleware(middleware.Chain(chain)...)
 
+	var kinds []string
+	for _, k := range deadletter.Kinds() {
+		kinds = append(kinds, string(k))
+	}
 	subs := make([]*subscriber.Subscriber, 0, len(p.Routes))
 	for _, r := range p.Routes {
 		sub, err := subscriber.New(subscriber.Config{
@@ -82,6 +87,7 @@ func NewRouter(p RouterParams) (*message.Router, []*subscriber.Subscriber, error
 		if err != nil {
 			return nil, nil, err
 		}
+		p.Metrics.InitHandler(r.Name, kinds)
 		h := router.AddHandler(r.Name, r.From, sub, r.To, shared, handlerFunc(r, p.Handler.MaxMessageBytes))
 		h.AddMiddleware(middleware.Chaos(p.Faults.ErrorRate[r.Name])...)
 		subs = append(subs, sub)

@@ -87,6 +87,22 @@ func buildVersion() (version, revision string) {
 	return info.Main.Version, revision
 }
 
+// InitHandler sets every series of handler to 0, dead letters of each of
+// kinds included, so that a counter exists before its first event: a series
+// that first appears at 1 shows no increase to Prometheus (rate and increase
+// need two samples), and an alert on it would never fire.
+func (m *Metrics) InitHandler(handler string, kinds []string) {
+	if m == nil {
+		return
+	}
+	for _, k := range kinds {
+		m.deadLetters.WithLabelValues(handler, k)
+	}
+	m.retries.WithLabelValues(handler)
+	m.replayed.WithLabelValues(handler)
+	m.inFlight.WithLabelValues(handler)
+}
+
 // DeadLettered counts a message dead-lettered by handler with kind.
 func (m *Metrics) DeadLettered(handler, kind string) {
 	if m != nil {

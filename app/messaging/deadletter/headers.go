@@ -49,3 +49,6 @@ const (
 	KindPanic            Kind = "panic"             // the handler panicked on every attempt
 	KindTimeout          Kind = "timeout"           // the last attempt ran past handler.timeout
 )
+
+// Kinds lists every kind, in the order above.
+func Kinds() []Kind { return []Kind{KindPermanent, KindRetriesExhausted, KindPanic, KindTimeout} }
