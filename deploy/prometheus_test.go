@@ -6,12 +6,14 @@ import (
 	"testing"
 )
 
-// promtool checks the alert rules and runs their unit tests: cases that fire
-// and cases that do not (deploy/prometheus/alerts_test.yml).
+// promtool checks the alert rules and the stack's Prometheus config, and runs
+// the rules' unit tests: cases that fire and cases that do not
+// (deploy/prometheus/alerts_test.yml).
 func TestAlertRules(t *testing.T) {
 	promtool := lookPath(t, "promtool")
 	for _, args := range [][]string{
 		{"check", "rules", "prometheus/alerts.yml"},
+		{"check", "config", "prometheus/prometheus.yml"}, // the stack's, with the rules it loads
 		{"test", "rules", "prometheus/alerts_test.yml"},
 	} {
 		out, err := exec.Command(promtool, args...).CombinedOutput()

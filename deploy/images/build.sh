@@ -23,7 +23,8 @@ golang_ref=$(sed -n 's/^FROM \(golang:[^ ]*\).*/\1/p' "$root/Dockerfile" | sed "
 distroless_ref=$(sed -n 's/^FROM \(gcr.io\/distroless\/[^ ]*\).*/\1/p' "$root/Dockerfile")
 kafka_ref=$(sed -n 's/^ *image: \(apache\/kafka:[^ ]*\).*/\1/p' "$root/docker-compose.yaml" | head -1)
 kafka_version=$(sed -n 's:.*<kafka.version>\(.*\)</kafka.version>.*:\1:p' "$root/deploy/kafka/pom.xml")
-for v in go_version golang_ref distroless_ref kafka_ref; do
+prometheus_ref=$(sed -n 's/^ *image: \(prom\/prometheus:[^ ]*\).*/\1/p' "$root/docker-compose.yaml" | head -1)
+for v in go_version golang_ref distroless_ref kafka_ref prometheus_ref; do
   [ -n "${!v}" ] || { echo "cannot read $v from Dockerfile/docker-compose.yaml" >&2; exit 1; }
 done
 if [ "${kafka_ref#apache/kafka:}" != "$kafka_version" ]; then
@@ -111,11 +112,21 @@ kafka() {
   rm -rf "$work/kafka"
 }
 
-for image in golang distroless kafka; do
+prometheus() {
+  log "$prometheus_ref: Debian's prometheus package"
+  build "$prometheus_ref" "$here/prometheus" --build-arg "BASE=$debian"
+  local got
+  got=$(docker run --rm "$prometheus_ref" --version 2>&1 | sed -n 's/^prometheus, version \([^ +]*\).*/\1/p')
+  if [ "v$got" != "${prometheus_ref#prom/prometheus:}" ]; then
+    log "$prometheus_ref: note: Debian's package is Prometheus $got (deploy/images/README.md)"
+  fi
+}
+
+for image in golang distroless kafka prometheus; do
   ref_var="${image}_ref"
   if needed "${!ref_var}"; then
     debian_base
     "$image"
   fi
 done
-log "ready: $golang_ref, $distroless_ref, $kafka_ref"
+log "ready: $golang_ref, $distroless_ref, $kafka_ref, $prometheus_ref"
