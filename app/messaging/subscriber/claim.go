@@ -63,12 +63,20 @@ func (h *groupHandler) ConsumeClaim(sess sarama.ConsumerGroupSession, claim sara
 			// An abandoned message stays unmarked: the partition's next owner
 			// gets it again. A mark made after the session's end but before
 			// this claim returns is still committed when the session is released.
-			if h.deliver(ctx, drainCtx, km) {
+			acked := h.deliver(ctx, drainCtx, km)
+			if acked {
 				if next, ok := window.done(km.Offset); ok {
 					sess.MarkOffset(km.Topic, km.Partition, next, "")
 				}
 			}
 			<-slots
+			if !acked {
+				// km goes, unacknowledged, to the partition's next owner, and
+				// so must every message waiting behind it with its key: one
+				// run now would overtake it. (deliver gives up only once the
+				// session has ended, so no new message joins k's queue.)
+				return
+			}
 			mu.Lock()
 			queue := waiting[k]
 			if len(queue) == 0 {

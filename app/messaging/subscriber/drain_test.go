@@ -79,3 +79,53 @@ func TestDrainRunsMessagesWaitingBehindTheirKey(t *testing.T) {
 		t.Errorf("marked up to offset %d, want 3: the message waiting behind its key was left out of the drain", sess.marked)
 	}
 }
+
+// A message nacked after the session ended goes to the next owner unmarked,
+// and the message waiting behind it with its key must not run in the drain:
+// it would overtake it. Offsets 0 and 1 share key A, 2 is key B.
+func TestDrainLeavesWhatWaitsBehindAnAbandonedMessage(t *testing.T) {
+	ctx, endSession := context.WithCancel(context.Background())
+	sess := &fakeSession{ctx: ctx, marked: -1}
+	claim := fakeClaim{msgs: make(chan *sarama.ConsumerMessage, 3)}
+	for i, key := range []string{"A", "A", "B"} {
+		claim.msgs <- &sarama.ConsumerMessage{Topic: "orders", Partition: 0, Offset: int64(i), Key: []byte(key)}
+	}
+	out := make(chan *message.Message)
+	h := &groupHandler{maxInFlight: 8, drain: 10 * time.Second, out: out,
+		redeliver: Redelivery{First: time.Millisecond, Most: time.Millisecond}, log: slog.New(slog.DiscardHandler)}
+	done := make(chan error, 1)
+	go func() { done <- h.ConsumeClaim(sess, claim) }()
+
+	var first *message.Message
+	for gotB := false; first == nil || !gotB; {
+		m := <-out
+		if kafka.KeyOf(m) == "A" {
+			first = m
+			continue
+		}
+		gotB = true
+		m.Ack()
+	}
+	endSession()
+	first.Nack() // after the session's end: not redelivered, left to the next owner
+	after := make(chan []int64)
+	go func() { // whatever is delivered now is acked, and noted
+		var offsets []int64
+		for m := range out {
+			o, _ := kafka.OriginFrom(m.Context())
+			offsets = append(offsets, o.Offset)
+			m.Ack()
+		}
+		after <- offsets
+	}()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	close(out)
+	if got := <-after; len(got) != 0 {
+		t.Errorf("delivered offsets %v after the session ended with offset 0 abandoned, want none: offset 1 would overtake it", got)
+	}
+	if sess.marked != -1 {
+		t.Errorf("marked up to %d, want nothing: offset 0 was not acknowledged", sess.marked)
+	}
+}
