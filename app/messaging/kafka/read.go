@@ -63,7 +63,7 @@ func ReadToEnd(ctx context.Context, brokers Brokers, cfg config.Kafka, topic str
 	}
 	for _, p := range partitions {
 		if sp := spans[p]; sp.start < sp.end {
-			if err := readPartition(ctx, consumer, topic, p, sp.start, sp.end, fn); err != nil {
+			if err := readPartition(ctx, client, consumer, topic, p, sp.start, sp.end, fn); err != nil {
 				return err
 			}
 		}
@@ -71,10 +71,10 @@ func ReadToEnd(ctx context.Context, brokers Brokers, cfg config.Kafka, topic str
 	return nil
 }
 
-func readPartition(ctx context.Context, c sarama.Consumer, topic string, p int32, start, end int64, fn func(Record) error) error {
-	pc, err := c.ConsumePartition(topic, p, start)
+func readPartition(ctx context.Context, client sarama.Client, c sarama.Consumer, topic string, p int32, start, end int64, fn func(Record) error) error {
+	pc, err := consumePartitionAt(ctx, client, c, topic, p, start)
 	if err != nil {
-		return fmt.Errorf("consume %s/%d: %w", topic, p, err)
+		return err
 	}
 	defer pc.Close()
 	for {
@@ -174,9 +174,15 @@ func drain(ctx context.Context, pc sarama.PartitionConsumer, fn func(Record)) bo
 // consumePartition starts consuming p from the oldest offset. A topic created
 // a moment ago may not have a leader everywhere yet: that is retried for a while.
 func consumePartition(ctx context.Context, client sarama.Client, c sarama.Consumer, topic string, p int32) (sarama.PartitionConsumer, error) {
+	return consumePartitionAt(ctx, client, c, topic, p, sarama.OffsetOldest)
+}
+
+// consumePartitionAt is consumePartition from offset. A leader that moved
+// (a new topic, a broker restarting) is looked up again, for a while.
+func consumePartitionAt(ctx context.Context, client sarama.Client, c sarama.Consumer, topic string, p int32, offset int64) (sarama.PartitionConsumer, error) {
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		pc, err := c.ConsumePartition(topic, p, sarama.OffsetOldest)
+		pc, err := c.ConsumePartition(topic, p, offset)
 		if err == nil {
 			return pc, nil
 		}
