@@ -2,16 +2,12 @@ package app_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -42,7 +38,7 @@ func prometheusScrapes(t *testing.T, c testkit.Cluster) {
 	testkit.StartApp(t, c.Cfg, fx.Populate(&srv))
 	prom := startPrometheus(t, bin, srv.Addr())
 	testkit.WaitFor(t, 30*time.Second, "a first scrape", func() (bool, string) {
-		up := query(t, prom, `up{job="orderflow"}`, "")
+		up := testkit.PromQuery(t, prom, `up{job="orderflow"}`, "")
 		return up[""] == 1, fmt.Sprintf("up %v", up)
 	})
 
@@ -65,16 +61,16 @@ func prometheusScrapes(t *testing.T, c testkit.Cluster) {
 		t.Fatalf("%d letters, want %d", len(letters), plan.Poison+plan.Fail+plan.Panic)
 	}
 	testkit.WaitFor(t, time.Minute, "Prometheus agrees with the dead-letter topic", func() (bool, string) {
-		got := query(t, prom, `sum by (kind) (orderflow_dead_letters_total)`, "kind")
+		got := testkit.PromQuery(t, prom, `sum by (kind) (orderflow_dead_letters_total)`, "kind")
 		for kind, n := range want {
 			if got[kind] != n {
 				return false, fmt.Sprintf("Prometheus: %v; the topic: %v", got, want)
 			}
 		}
-		if lag := query(t, prom, `sum(orderflow_consumer_lag_messages)`, ""); lag[""] != 0 {
+		if lag := testkit.PromQuery(t, prom, `sum(orderflow_consumer_lag_messages)`, ""); lag[""] != 0 {
 			return false, fmt.Sprintf("lag %g", lag[""])
 		}
-		firing := query(t, prom, `count by (kind) (ALERTS{alertname="OrderflowDeadLettersGrowing",alertstate="firing"})`, "kind")
+		firing := testkit.PromQuery(t, prom, `count by (kind) (ALERTS{alertname="OrderflowDeadLettersGrowing",alertstate="firing"})`, "kind")
 		for kind := range want {
 			if firing[kind] == 0 {
 				return false, fmt.Sprintf("OrderflowDeadLettersGrowing firing for %v, want every kind of %v", firing, want)
@@ -137,37 +133,4 @@ scrape_configs:
 		return resp.StatusCode == http.StatusOK, resp.Status
 	})
 	return base
-}
-
-// query runs an instant query and returns each sample's value by the given
-// label's value ("" for a single unlabelled sample).
-func query(t *testing.T, base, q, label string) map[string]float64 {
-	t.Helper()
-	resp, err := http.Get(base + "/api/v1/query?query=" + url.QueryEscape(q))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var body struct {
-		Status string
-		Data   struct {
-			Result []struct {
-				Metric map[string]string
-				Value  [2]any
-			}
-		}
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil || body.Status != "success" {
-		t.Fatalf("query %s: %v (status %q)", q, err, body.Status)
-	}
-	out := map[string]float64{}
-	for _, r := range body.Data.Result {
-		s, _ := r.Value[1].(string)
-		v, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
-		if err != nil {
-			t.Fatalf("query %s: value %v", q, r.Value)
-		}
-		out[r.Metric[label]] += v
-	}
-	return out
 }

@@ -14,11 +14,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -305,8 +303,8 @@ func (s *stack) seedDLQReplay(t *testing.T) {
 	// The stack's Prometheus (127.0.0.1:9090) scraped the same, and the
 	// dead-letter alert fires for every kind that was dead-lettered.
 	testkit.WaitFor(t, 2*time.Minute, "the stack's Prometheus agrees with task dlq", func() (bool, string) {
-		got := promQuery(t, `sum by (kind) (orderflow_dead_letters_total)`, "kind")
-		firing := promQuery(t, `count by (kind) (ALERTS{alertname="OrderflowDeadLettersGrowing",alertstate="firing"})`, "kind")
+		got := testkit.PromQuery(t, "http://127.0.0.1:9090", `sum by (kind) (orderflow_dead_letters_total)`, "kind")
+		firing := testkit.PromQuery(t, "http://127.0.0.1:9090", `count by (kind) (ALERTS{alertname="OrderflowDeadLettersGrowing",alertstate="firing"})`, "kind")
 		for kind, n := range wantKinds {
 			if got[kind] != n || firing[kind] == 0 {
 				return false, fmt.Sprintf("Prometheus: letters %v, firing %v; task dlq: %v", got, firing, wantKinds)
@@ -493,37 +491,4 @@ func (s *stack) down(t *testing.T) {
 		t.Errorf("volumes left after task down: %s", left)
 	}
 	t.Logf("RESULT task down: no container, no volume of project %s left", cfg.Name)
-}
-
-// promQuery runs an instant query on the stack's Prometheus and returns each
-// sample's value by the given label's value.
-func promQuery(t *testing.T, q, label string) map[string]float64 {
-	t.Helper()
-	resp, err := http.Get("http://127.0.0.1:9090/api/v1/query?query=" + url.QueryEscape(q))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var body struct {
-		Status string
-		Data   struct {
-			Result []struct {
-				Metric map[string]string
-				Value  [2]any
-			}
-		}
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil || body.Status != "success" {
-		t.Fatalf("query %s: %v (status %q)", q, err, body.Status)
-	}
-	out := map[string]float64{}
-	for _, r := range body.Data.Result {
-		s, _ := r.Value[1].(string)
-		v, err := strconv.ParseFloat(s, 64)
-		if err != nil {
-			t.Fatalf("query %s: value %v", q, r.Value)
-		}
-		out[r.Metric[label]] += v
-	}
-	return out
 }

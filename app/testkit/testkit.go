@@ -11,6 +11,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -251,4 +252,37 @@ func Sum(samples map[string]float64, name string, labels ...string) float64 {
 		}
 	}
 	return sum
+}
+
+// PromQuery runs an instant query on the Prometheus at base and returns each
+// sample's value by the given label's value ("" for one unlabelled sample).
+func PromQuery(t testing.TB, base, q, label string) map[string]float64 {
+	t.Helper()
+	resp, err := http.Get(base + "/api/v1/query?query=" + url.QueryEscape(q))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var body struct {
+		Status string
+		Data   struct {
+			Result []struct {
+				Metric map[string]string
+				Value  [2]any
+			}
+		}
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil || body.Status != "success" {
+		t.Fatalf("query %s: %v (status %q)", q, err, body.Status)
+	}
+	out := map[string]float64{}
+	for _, r := range body.Data.Result {
+		s, _ := r.Value[1].(string)
+		v, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+		if err != nil {
+			t.Fatalf("query %s: value %v", q, r.Value)
+		}
+		out[r.Metric[label]] += v
+	}
+	return out
 }
