@@ -228,56 +228,13 @@ func kafkaNode(t *testing.T, script string, node int) {
 // kcat runs kcat against the cluster.
 func kcat(t *testing.T, s stack, stdin []byte, args ...string) string {
 	t.Helper()
-	cmd := exec.Command("kcat", append([]string{"-b", strings.Join(s.Brokers, ",")}, args...)...)
-	cmd.Stdin = bytes.NewReader(stdin)
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("kcat %v: %v\n%s", args, err, out)
-	}
-	return string(out)
-}
-
-func needKcat(t *testing.T) {
-	if _, err := exec.LookPath("kcat"); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("kcat is not installed (apt-get install kcat)")
-		}
-		t.Skip("kcat is not installed (apt-get install kcat)")
-	}
-}
-
-// dlqRecord is one dead letter as kcat prints it.
-type dlqRecord struct {
-	key     string
-	headers map[string]string
+	return testkit.Kcat(t, s.Brokers, stdin, args...)
 }
 
 // readDLQ reads the dead-letter topic with kcat, headers included.
-func readDLQ(t *testing.T, s stack) []dlqRecord {
+func readDLQ(t *testing.T, s stack) []testkit.KcatRecord {
 	t.Helper()
-	out := kcat(t, s, nil, "-C", "-t", s.Cfg.Topics.DeadLetter, "-e", "-q", "-J")
-	var recs []dlqRecord
-	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
-		if line == "" {
-			continue
-		}
-		var r struct {
-			Key     *string  `json:"key"`
-			Headers []string `json:"headers"`
-		}
-		if err := json.Unmarshal([]byte(line), &r); err != nil {
-			t.Fatalf("kcat -J line %q: %v", line, err)
-		}
-		rec := dlqRecord{headers: map[string]string{}}
-		if r.Key != nil {
-			rec.key = *r.Key
-		}
-		for i := 0; i+1 < len(r.Headers); i += 2 {
-			rec.headers[r.Headers[i]] = r.Headers[i+1]
-		}
-		recs = append(recs, rec)
-	}
-	return recs
+	return testkit.KcatRead(t, s.Brokers, s.Cfg.Topics.DeadLetter)
 }
 
 // order is a valid order as a foreign producer writes it: plain JSON, no headers.
@@ -288,7 +245,7 @@ func order(id string) string {
 // Scenario 4: bad input from kcat. Each message is processed or dead-lettered
 // with a reason naming the problem; the valid order behind it still flows.
 func TestBadInputFromKcat(t *testing.T) {
-	needKcat(t)
+	testkit.NeedKcat(t)
 	s := newStack(t)
 	orderflow(t, append(s.env, "ORDERFLOW_HANDLER_MAX_MESSAGE_BYTES=4096"), "serve")
 	tests := []struct {
@@ -319,15 +276,15 @@ func TestBadInputFromKcat(t *testing.T) {
 	ids = append(ids, "k-plain", "k-nokey")
 	testkit.WaitSettled(t, s.tr, ids, time.Minute)
 
-	dlq := map[string]dlqRecord{}
+	dlq := map[string]testkit.KcatRecord{}
 	for _, r := range readDLQ(t, s) {
-		dlq[r.key] = r
+		dlq[r.Key] = r
 	}
 	for _, tt := range tests {
 		r, dead := dlq[tt.key]
 		if tt.wantReason == "" {
 			if dead {
-				t.Errorf("%s: dead-lettered (%s), want it processed", tt.key, r.headers[deadletter.HeaderReason])
+				t.Errorf("%s: dead-lettered (%s), want it processed", tt.key, r.Headers[deadletter.HeaderReason])
 			}
 			continue
 		}
@@ -335,12 +292,12 @@ func TestBadInputFromKcat(t *testing.T) {
 			t.Errorf("%s: not in the dead-letter topic (kcat saw %d records)", tt.key, len(dlq))
 			continue
 		}
-		if got := r.headers[deadletter.HeaderReason]; !strings.Contains(got, tt.wantReason) {
+		if got := r.Headers[deadletter.HeaderReason]; !strings.Contains(got, tt.wantReason) {
 			t.Errorf("%s: kcat reads reason %q, want it to name %q", tt.key, got, tt.wantReason)
 		}
-		if r.headers[deadletter.HeaderErrorKind] != "permanent" || r.headers[deadletter.HeaderTopic] != s.Cfg.Topics.Orders ||
-			r.headers[deadletter.HeaderOffset] == "" || r.headers[deadletter.HeaderConsumerGroup] != "payments" {
-			t.Errorf("%s: dead-letter headers %v", tt.key, r.headers)
+		if r.Headers[deadletter.HeaderErrorKind] != "permanent" || r.Headers[deadletter.HeaderTopic] != s.Cfg.Topics.Orders ||
+			r.Headers[deadletter.HeaderOffset] == "" || r.Headers[deadletter.HeaderConsumerGroup] != "payments" {
+			t.Errorf("%s: dead-letter headers %v", tt.key, r.Headers)
 		}
 	}
 }
@@ -428,7 +385,7 @@ func deleteTopic(t *testing.T, s stack, topic string) sarama.ClusterAdmin {
 // failing message is not acknowledged and not lost; once the topic is back it
 // is dead-lettered and the order behind it flows.
 func TestUnwritableDeadLetterTopic(t *testing.T) {
-	needKcat(t)
+	testkit.NeedKcat(t)
 	s := newStack(t)
 	_, out := orderflow(t, s.env, "serve")
 	warm := <-s.seedAsync(t, seed.Plan{Count: 20})
@@ -461,10 +418,10 @@ func TestUnwritableDeadLetterTopic(t *testing.T) {
 	testkit.WaitSettled(t, s.tr, []string{"k-stuck-behind"}, 2*time.Minute)
 	var found bool
 	for _, r := range readDLQ(t, s) {
-		if r.key == "k-stuck" {
+		if r.Key == "k-stuck" {
 			found = true
-			if !strings.Contains(r.headers[deadletter.HeaderReason], "payload is not valid JSON") {
-				t.Errorf("dead letter reason %q", r.headers[deadletter.HeaderReason])
+			if !strings.Contains(r.Headers[deadletter.HeaderReason], "payload is not valid JSON") {
+				t.Errorf("dead letter reason %q", r.Headers[deadletter.HeaderReason])
 			}
 		}
 	}
@@ -495,7 +452,7 @@ func findRecord(t *testing.T, s stack, key, value string) (int32, int64) {
 // payload's size and SHA-256 and where it lies; the orders behind it on its
 // partition flow, and dlq replay refuses it, saying why.
 func TestDeadLetterTooLargeIsWrittenWithoutPayload(t *testing.T) {
-	needKcat(t)
+	testkit.NeedKcat(t)
 	s := newStack(t)
 	orderflow(t, s.env, "serve")
 	huge := strings.Repeat("x", 1_048_400)
@@ -508,9 +465,9 @@ func TestDeadLetterTooLargeIsWrittenWithoutPayload(t *testing.T) {
 	}
 	testkit.WaitSettled(t, s.tr, after, time.Minute)
 
-	var letter *dlqRecord
+	var letter *testkit.KcatRecord
 	for _, r := range readDLQ(t, s) {
-		if r.key == "k-huge" {
+		if r.Key == "k-huge" {
 			letter = &r
 		}
 	}
@@ -518,7 +475,7 @@ func TestDeadLetterTooLargeIsWrittenWithoutPayload(t *testing.T) {
 		t.Fatal("k-huge: no dead letter")
 	}
 	sum := sha256.Sum256([]byte(huge))
-	h := letter.headers
+	h := letter.Headers
 	if h[deadletter.HeaderPayloadOmitted] == "" || h[deadletter.HeaderPayloadBytes] != "1048400" ||
 		h[deadletter.HeaderPayloadSHA256] != hex.EncodeToString(sum[:]) || h[deadletter.HeaderOffset] == "" ||
 		!strings.Contains(h[deadletter.HeaderReason], "over handler.max_message_bytes") {
@@ -597,7 +554,7 @@ func TestReplayHasAnEnd(t *testing.T) {
 // shipped or sent, and both letters carry the one correlation ID derived from
 // the record (it came without one).
 func TestForgedPaymentIsNotShipped(t *testing.T) {
-	needKcat(t)
+	testkit.NeedKcat(t)
 	s := newStack(t)
 	orderflow(t, s.env, "serve")
 	forged := `{"order_id":"forged-1","payment_id":"pay-forged-1","customer_id":"c-1","email":"c@example.com","amount_cents":100,"currency":"EUR"}`
@@ -613,13 +570,13 @@ func TestForgedPaymentIsNotShipped(t *testing.T) {
 	}
 	var handlers, corrs []string
 	for _, r := range readDLQ(t, s) {
-		if r.key != "forged-1" {
+		if r.Key != "forged-1" {
 			continue
 		}
-		handlers = append(handlers, r.headers[deadletter.HeaderHandler])
-		corrs = append(corrs, r.headers[events.HeaderCorrelationID])
-		if !strings.Contains(r.headers[deadletter.HeaderReason], "not confirmed by the gateway") || r.headers[deadletter.HeaderErrorKind] != "permanent" {
-			t.Errorf("forged payment's dead letter: %v", r.headers)
+		handlers = append(handlers, r.Headers[deadletter.HeaderHandler])
+		corrs = append(corrs, r.Headers[events.HeaderCorrelationID])
+		if !strings.Contains(r.Headers[deadletter.HeaderReason], "not confirmed by the gateway") || r.Headers[deadletter.HeaderErrorKind] != "permanent" {
+			t.Errorf("forged payment's dead letter: %v", r.Headers)
 		}
 	}
 	slices.Sort(handlers)
@@ -635,7 +592,7 @@ func TestForgedPaymentIsNotShipped(t *testing.T) {
 // redelivered. Each redelivery comes later than the one before (100 ms,
 // doubling, up to 30 s) and is logged; once the topic is back the order ships.
 func TestUnwritableOutputTopicBacksOff(t *testing.T) {
-	needKcat(t)
+	testkit.NeedKcat(t)
 	s := newStack(t)
 	_, out := orderflow(t, s.env, "serve")
 	warm := <-s.seedAsync(t, seed.Plan{Count: 20})

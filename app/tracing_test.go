@@ -1,7 +1,6 @@
 package app_test
 
 import (
-	"context"
 	"net/http"
 	"strings"
 	"testing"
@@ -11,7 +10,6 @@ import (
 
 	"github.com/orderflow/orderflow/app/httpserver"
 	"github.com/orderflow/orderflow/app/messaging/codec"
-	"github.com/orderflow/orderflow/app/messaging/kafka"
 	"github.com/orderflow/orderflow/app/testkit"
 	"github.com/orderflow/orderflow/events"
 )
@@ -69,18 +67,14 @@ func traceparentTravels(t *testing.T, c testkit.Cluster) {
 	for id, topics := range want {
 		for _, topic := range topics {
 			found := 0
-			err := kafka.ReadToEnd(context.Background(), c.Brokers, c.Cfg.Kafka, topic, func(r kafka.Record) error {
-				if string(r.Key) != id {
-					return nil
+			for _, r := range testkit.KcatRead(t, c.Brokers, topic) {
+				if r.Key != id {
+					continue
 				}
 				found++
 				if parts := strings.Split(r.Headers["traceparent"], "-"); len(parts) != 4 || parts[1] != traces[id] {
 					t.Errorf("%s in %s: traceparent %q, want trace %s", id, topic, r.Headers["traceparent"], traces[id])
 				}
-				return nil
-			})
-			if err != nil {
-				t.Fatal(err)
 			}
 			if found == 0 {
 				t.Errorf("%s: nothing in %s", id, topic)

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Stops the local Kafka cluster started by up.sh: SIGTERM, then SIGKILL after
-# a grace period. Data stays in .kafka/data unless PURGE=1.
+# a grace period. Data stays in KAFKA_STATE (default .kafka/) unless PURGE=1.
 #   deploy/kafka/down.sh           stop every node
 #   deploy/kafka/down.sh node 2    stop node 2 only (a broker loss)
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-state="$(cd "$here/../.." && pwd)/.kafka"
+state=${KAFKA_STATE:-$(cd "$here/../.." && pwd)/.kafka}
 
 stop_node() {
   local pidfile=$1 pid
@@ -28,6 +28,6 @@ for f in "$state"/run/node*.pid; do
 done
 if [ "${PURGE:-0}" = 1 ]; then
   rm -rf "$state/data" "$state/config"
-  echo "purged .kafka/data"
+  echo "purged $state/data"
 fi
 exit 0

@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
 # Starts a local Apache Kafka cluster in KRaft mode, without Docker: NODES
 # (1 or 3, default 3) combined broker+controller nodes on 127.0.0.1, clients on
-# 9092..9094, controllers on 19092..19094. Data, logs and pids live in .kafka/.
-# With three nodes: replication factor 3 and min.insync.replicas 2, as in
+# KAFKA_PORT.. (default 9092..9094), controllers 10000 above. Data, logs and
+# pids live in KAFKA_STATE (default .kafka/); the jars in .kafka/lib. With
+# three nodes: replication factor 3 and min.insync.replicas 2, as in
 # docker-compose.yaml.
 #   deploy/kafka/up.sh           start all nodes, wait until every one answers
 #   deploy/kafka/up.sh node 2    start node 2 again (after `down.sh node 2`)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
-state="$root/.kafka"
+state=${KAFKA_STATE:-$root/.kafka}
+lib="$root/.kafka/lib"
+port0=$(( ${KAFKA_PORT:-9092} - 1 ))   # node i listens on port0 + i
 nodes=${NODES:-3}
 cluster_id=${KAFKA_CLUSTER_ID:-b3JkZXJmbG93LWthZmthIQ}   # a Kafka UUID (base64url of 16 bytes); all nodes share it
 heap=${KAFKA_HEAP:-384m}
@@ -19,7 +22,7 @@ mkdir -p "$state/logs" "$state/run" "$state/config"
 
 voters=""
 for i in $(seq 1 "$nodes"); do
-  voters+="${voters:+,}$i@127.0.0.1:$((19091 + i))"
+  voters+="${voters:+,}$i@127.0.0.1:$((port0 + 10000 + i))"
 done
 rf=$(( nodes >= 3 ? 3 : 1 ))
 isr=$(( nodes >= 3 ? 2 : 1 ))
@@ -30,8 +33,8 @@ write_config() {
 process.roles=broker,controller
 node.id=$i
 controller.quorum.voters=$voters
-listeners=PLAINTEXT://127.0.0.1:$((9091 + i)),CONTROLLER://127.0.0.1:$((19091 + i))
-advertised.listeners=PLAINTEXT://127.0.0.1:$((9091 + i))
+listeners=PLAINTEXT://127.0.0.1:$((port0 + i)),CONTROLLER://127.0.0.1:$((port0 + 10000 + i))
+advertised.listeners=PLAINTEXT://127.0.0.1:$((port0 + i))
 listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
@@ -47,7 +50,7 @@ group.initial.rebalance.delay.ms=0
 PROPS
 }
 
-java_cmd=(java -Xms128m "-Xmx$heap" -XX:+UseG1GC "-Dlog4j2.configurationFile=$here/log4j2.yaml" -cp "$state/lib/*")
+java_cmd=(java -Xms128m "-Xmx$heap" -XX:+UseG1GC "-Dlog4j2.configurationFile=$here/log4j2.yaml" -cp "$lib/*")
 
 start_node() {
   local i=$1
@@ -63,11 +66,11 @@ start_node() {
   fi
   nohup "${java_cmd[@]}" kafka.Kafka "$state/config/node$i.properties" >>"$state/logs/node$i.log" 2>&1 &
   echo $! > "$pidfile"
-  echo "node $i starting (pid $!), client port $((9091 + i)), log .kafka/logs/node$i.log"
+  echo "node $i starting (pid $!), client port $((port0 + i)), log $state/logs/node$i.log"
 }
 
 wait_node() {
-  local i=$1 port=$((9091 + i)) deadline=$((SECONDS + ${KAFKA_START_TIMEOUT:-120}))
+  local i=$1 port=$((port0 + i)) deadline=$((SECONDS + ${KAFKA_START_TIMEOUT:-120}))
   until (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do
     if ! kill -0 "$(cat "$state/run/node$i.pid")" 2>/dev/null; then
       echo "node $i died while starting; its log:" >&2
@@ -93,5 +96,5 @@ fi
 # All nodes together: one voter of three never becomes ready alone.
 for i in $(seq 1 "$nodes"); do start_node "$i"; done
 for i in $(seq 1 "$nodes"); do wait_node "$i"; done
-brokers=$(for i in $(seq 1 "$nodes"); do printf '127.0.0.1:%d,' $((9091 + i)); done)
+brokers=$(for i in $(seq 1 "$nodes"); do printf '127.0.0.1:%d,' $((port0 + i)); done)
 echo "Kafka cluster up: export KAFKA_BROKERS=${brokers%,}"

@@ -1,0 +1,96 @@
+package testkit
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"sync"
+	"testing"
+
+	"github.com/orderflow/orderflow/app/broker"
+	"github.com/orderflow/orderflow/app/config"
+)
+
+// oneNode is testConfig for a cluster of one broker at addr.
+func oneNode(addr string) Cluster {
+	cfg := testConfig([]string{addr})
+	cfg.Topics.ReplicationFactor, cfg.Topics.MinInsyncReplicas = 1, 1
+	return Cluster{Brokers: []string{addr}, Cfg: cfg}
+}
+
+// Owned is a cluster that one test owns and may stop and start again, unlike
+// the shared one of Real.
+type Owned struct {
+	Cluster
+	Stop  func() // stops every broker; their data stays
+	Start func() // starts them again (Apache Kafka only; nil for the embedded broker)
+}
+
+// OwnEmbedded is an embedded cluster that t may stop.
+func OwnEmbedded(t testing.TB) Owned {
+	t.Helper()
+	cfg := config.Default()
+	cfg.Kafka.Brokers = []string{"127.0.0.1:0"}
+	e, err := broker.Start(cfg.Kafka)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := sync.OnceFunc(e.Close)
+	t.Cleanup(stop)
+	return Owned{Cluster: oneNode(e.Addrs()[0]), Stop: stop}
+}
+
+// OwnKafka starts a one-node Apache Kafka cluster of t's own with
+// deploy/kafka/up.sh, in a temporary directory on free ports, and stops it
+// when t ends. Like Real, it needs KAFKA_BROKERS set (the sign that Kafka's
+// jars are here), else the test is skipped, or fails under CI=true.
+func OwnKafka(t testing.TB) Owned {
+	t.Helper()
+	Real(t) // skips or fails without the real cluster
+	_, file, _, _ := runtime.Caller(0)
+	scripts := filepath.Join(filepath.Dir(file), "..", "..", "deploy", "kafka")
+	port := freePortPair(t)
+	env := append(os.Environ(), "NODES=1", "KAFKA_STATE="+t.TempDir(), "KAFKA_PORT="+strconv.Itoa(port), "KAFKA_HEAP=256m")
+	run := func(script string) {
+		cmd := exec.Command(filepath.Join(scripts, script))
+		cmd.Env = env
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("%s: %v\n%s", script, err, out)
+		}
+	}
+	run("up.sh")
+	t.Cleanup(func() { run("down.sh") })
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	return Owned{
+		Cluster: oneNode(addr),
+		Stop:    func() { run("down.sh") },
+		Start:   func() { run("up.sh") },
+	}
+}
+
+// freePortPair finds a port p such that p (a broker's clients) and p+10000
+// (its controller) are both free now.
+func freePortPair(t testing.TB) int {
+	t.Helper()
+	for range 100 {
+		p := 20000 + rand.IntN(9000)
+		a, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", p))
+		if err != nil {
+			continue
+		}
+		b, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", p+10000))
+		a.Close()
+		if err != nil {
+			continue
+		}
+		b.Close()
+		return p
+	}
+	t.Fatal("no free pair of ports p, p+10000 in 20000..38999")
+	return 0
+}
