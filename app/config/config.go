@@ -129,7 +129,8 @@ type HTTP struct {
 // Tracing configures OpenTelemetry. Trace context (traceparent) travels on
 // every event whatever is set here; spans are recorded only with an endpoint.
 type Tracing struct {
-	// OTLPEndpoint is the OTLP/HTTP collector URL spans are exported to, e.g.
-	// http://127.0.0.1:4318; empty records and exports nothing.
+	// OTLPEndpoint is the OTLP/HTTP collector spans are exported to: a base
+	// URL such as http://127.0.0.1:4318 (spans go to its /v1/traces) or the
+	// full traces URL; empty records and exports nothing.
 	OTLPEndpoint string `yaml:"otlp_endpoint"`
 }

@@ -10,6 +10,8 @@ import (
 	"crypto/rand"
 	"fmt"
 	"net/http"
+	"net/url"
+	"strings"
 
 	"github.com/ThreeDotsLabs/watermill/message"
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
@@ -35,7 +37,7 @@ func NewProvider(cfg config.Tracing, opts ...sdktrace.TracerProviderOption) (tp 
 		return noop.NewTracerProvider(), func(context.Context) error { return nil }, nil
 	}
 	if cfg.OTLPEndpoint != "" {
-		exp, err := otlptracehttp.New(context.Background(), otlptracehttp.WithEndpointURL(cfg.OTLPEndpoint))
+		exp, err := otlptracehttp.New(context.Background(), otlptracehttp.WithEndpointURL(tracesURL(cfg.OTLPEndpoint)))
 		if err != nil {
 			return nil, nil, fmt.Errorf("otlp exporter: %w", err)
 		}
@@ -43,6 +45,18 @@ func NewProvider(cfg config.Tracing, opts ...sdktrace.TracerProviderOption) (tp 
 	}
 	sdk := sdktrace.NewTracerProvider(opts...)
 	return sdk, sdk.Shutdown, nil
+}
+
+// tracesURL is where spans go for endpoint: a collector's base URL
+// (http://host:4318) gets OTLP's /v1/traces, as OTEL_EXPORTER_OTLP_ENDPOINT
+// does; a URL with a path is used as it is. The exporter itself would post a
+// base URL's spans to "/".
+func tracesURL(endpoint string) string {
+	if u, err := url.Parse(endpoint); err == nil && strings.Trim(u.Path, "/") == "" {
+		u.Path = "/v1/traces"
+		return u.String()
+	}
+	return endpoint
 }
 
 // carrier reads and writes trace context in a message's metadata.
