@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
@@ -75,6 +76,41 @@ func prometheusScrapes(t *testing.T, c testkit.Cluster) {
 		}
 		return true, ""
 	})
+
+	// Every query of the Grafana dashboard runs and has data after this run.
+	for _, q := range dashboardQueries(t) {
+		testkit.WaitFor(t, 30*time.Second, "dashboard query "+q, func() (bool, string) {
+			got := testkit.PromQuery(t, prom, q, "")
+			return len(got) > 0, "no series"
+		})
+	}
+}
+
+// dashboardQueries are the PromQL queries of the provisioned Grafana dashboard.
+func dashboardQueries(t *testing.T) []string {
+	t.Helper()
+	data, err := os.ReadFile("../deploy/grafana/dashboards/orderflow.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var d struct {
+		Panels []struct {
+			Targets []struct{ Expr string }
+		}
+	}
+	if err := json.Unmarshal(data, &d); err != nil {
+		t.Fatal(err)
+	}
+	var qs []string
+	for _, p := range d.Panels {
+		for _, tg := range p.Targets {
+			qs = append(qs, tg.Expr)
+		}
+	}
+	if len(qs) == 0 {
+		t.Fatal("the dashboard has no queries")
+	}
+	return qs
 }
 
 // startPrometheus runs Prometheus scraping target every second with the

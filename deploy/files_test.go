@@ -4,6 +4,7 @@
 package deploy_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"net"
 	"os"
@@ -316,4 +317,56 @@ func TestReadmeConfigTableIsTheDefaults(t *testing.T) {
 		}
 	}
 	walk("", reflect.ValueOf(defaults))
+}
+
+// The Grafana dashboard reads the provisioned data source, and every metric
+// its queries name is one README's metrics table lists (the queries themselves
+// run against a real Prometheus in app's TestPrometheusScrapes).
+func TestGrafanaDashboard(t *testing.T) {
+	var ds struct {
+		Datasources []struct{ UID, URL string }
+	}
+	data, err := os.ReadFile("grafana/provisioning/datasources/prometheus.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := yaml.Unmarshal(data, &ds); err != nil || len(ds.Datasources) != 1 {
+		t.Fatalf("datasources: %v %+v", err, ds)
+	}
+	if _, ok := load(t)["prometheus"]; !ok || ds.Datasources[0].URL != "http://prometheus:9090" {
+		t.Errorf("data source URL %q, want the compose service http://prometheus:9090", ds.Datasources[0].URL)
+	}
+	var d struct {
+		UID    string
+		Panels []struct {
+			Title      string
+			Datasource struct{ UID string }
+			Targets    []struct{ Expr string }
+		}
+	}
+	data, err = os.ReadFile("grafana/dashboards/orderflow.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(data, &d); err != nil {
+		t.Fatal(err)
+	}
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metric := regexp.MustCompile(`\borderflow_[a-z_]+`)
+	for _, p := range d.Panels {
+		if p.Datasource.UID != ds.Datasources[0].UID || len(p.Targets) == 0 {
+			t.Errorf("panel %q: data source %q, %d queries", p.Title, p.Datasource.UID, len(p.Targets))
+		}
+		for _, tg := range p.Targets {
+			for _, m := range metric.FindAllString(tg.Expr, -1) {
+				m = strings.TrimSuffix(m, "_bucket")
+				if !strings.Contains(string(readme), "| `"+m+"` |") {
+					t.Errorf("panel %q: %s is not in README's metrics table", p.Title, m)
+				}
+			}
+		}
+	}
 }
