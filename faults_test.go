@@ -365,7 +365,7 @@ func run(t *testing.T, env []string, args ...string) string {
 // the admin client it returns closes when the test ends.
 func deleteTopic(t *testing.T, s stack, topic string) sarama.ClusterAdmin {
 	t.Helper()
-	admin, err := sarama.NewClusterAdmin(s.Brokers, kafka.SaramaConfig(s.Cfg.Kafka))
+	admin, err := sarama.NewClusterAdmin(s.Brokers, testkit.Sarama(t, s.Cfg.Kafka))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,7 +10,6 @@ import (
 
 	"github.com/IBM/sarama"
 	"github.com/orderflow/orderflow/app/messaging/deadletter"
-	"github.com/orderflow/orderflow/app/messaging/kafka"
 	"github.com/orderflow/orderflow/app/messaging/middleware"
 	"github.com/orderflow/orderflow/app/seed"
 	"github.com/orderflow/orderflow/app/testkit"
@@ -150,7 +149,7 @@ func foreignMessages(t *testing.T, c testkit.Cluster) {
 	testkit.StartApp(t, c.Cfg)
 	tr := testkit.Track(t, c)
 
-	raw, err := sarama.NewSyncProducer(c.Brokers, kafka.SaramaConfig(c.Cfg.Kafka))
+	raw, err := sarama.NewSyncProducer(c.Brokers, testkit.Sarama(t, c.Cfg.Kafka))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -104,7 +104,7 @@ func (h *heldGroup) ConsumeClaim(s sarama.ConsumerGroupSession, _ sarama.Consume
 // holdGroup joins group on topic and holds it once another member asks to join.
 func holdGroup(t *testing.T, c testkit.Cluster, group, topic string) *heldGroup {
 	t.Helper()
-	cg, err := sarama.NewConsumerGroup(c.Brokers, group, kafka.SaramaConfig(c.Cfg.Kafka))
+	cg, err := sarama.NewConsumerGroup(c.Brokers, group, testkit.Sarama(t, c.Cfg.Kafka))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,6 +17,7 @@ import (
 	"go.uber.org/fx"
 
 	"github.com/orderflow/orderflow/app/config"
+	"github.com/orderflow/orderflow/app/logging"
 	"github.com/orderflow/orderflow/app/messaging/kafka"
 )
 
@@ -121,8 +122,13 @@ func start(ctx context.Context, a *fx.App) error {
 // reach returns the brokers a client command dials, once one of them answers:
 // a command fails within 2 × kafka.StartTimeout, naming each address,
 // rather than hang on brokers that are down or silent. With kafka.embedded the
-// broker runs inside serve or demo, on the configured addresses.
-func reach(ctx context.Context, cfg config.Config) (kafka.Brokers, error) {
+// broker runs inside serve or demo, on the configured addresses. A
+// configuration that does not check the brokers' certificates is warned about
+// (on io.Err, as a log line) before anything is sent.
+func reach(ctx context.Context, cfg config.Config, io IO) (kafka.Brokers, error) {
+	if cfg.Kafka.TLS.InsecureSkipVerify {
+		logging.New(cfg.Logging, io.Err).Warn("INSECURE: kafka.tls.insecure_skip_verify is set: the brokers' certificates are not checked, so anyone on the path can pose as a broker; for test clusters only")
+	}
 	brokers := kafka.Brokers(cfg.Kafka.Brokers)
 	if err := kafka.Probe(ctx, brokers, cfg.Kafka); err != nil {
 		return nil, err

@@ -59,7 +59,7 @@ func dlqList(ctx context.Context, args []string, io IO) error {
 	if err != nil {
 		return err
 	}
-	brokers, err := reach(ctx, cfg)
+	brokers, err := reach(ctx, cfg, io)
 	if err != nil {
 		return err
 	}
@@ -120,7 +120,7 @@ func dlqReplay(ctx context.Context, args []string, io IO) error {
 		return errors.New("choose what to replay: --id UUID… or --all (with optional filters)")
 	}
 	f.IDs = chosen
-	brokers, err := reach(ctx, cfg)
+	brokers, err := reach(ctx, cfg, io)
 	if err != nil {
 		return err
 	}

@@ -25,7 +25,7 @@ func Seed(ctx context.Context, args []string, io IO) error {
 	if err != nil {
 		return err
 	}
-	brokers, err := reach(ctx, cfg)
+	brokers, err := reach(ctx, cfg, io)
 	if err != nil {
 		return err
 	}

@@ -21,7 +21,7 @@ func Serve(ctx context.Context, args []string, io IO) error {
 		return err
 	}
 	if !cfg.Kafka.Embedded {
-		if _, err := reach(ctx, cfg); err != nil {
+		if _, err := reach(ctx, cfg, io); err != nil {
 			return err
 		}
 	}

@@ -15,7 +15,7 @@ func Topics(ctx context.Context, args []string, io IO) error {
 	if err != nil {
 		return err
 	}
-	brokers, err := reach(ctx, cfg)
+	brokers, err := reach(ctx, cfg, io)
 	if err != nil {
 		return err
 	}

@@ -29,6 +29,9 @@ type Kafka struct {
 	ClientID string `yaml:"client_id"`
 	// Version is the Kafka protocol version Sarama speaks, e.g. "3.6.0".
 	Version string `yaml:"version"`
+	// TLS and SASL secure the connection to the brokers (security.go).
+	TLS  TLS  `yaml:"tls"`
+	SASL SASL `yaml:"sasl"`
 }
 
 // Topics names the pipeline's topics and how they are created.

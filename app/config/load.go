@@ -61,7 +61,12 @@ func Parse(data []byte, environ []string) (Config, error) {
 	if err := decodeStrict(data, &cfg); err != nil {
 		errs = append(errs, err)
 	}
+	fromFile := cfg.Kafka.SASL.Password
+	cfg.Kafka.SASL.Password = ""
 	errs = append(errs, applyEnv(&cfg, environ)...)
+	if err := resolveSecrets(&cfg, fromFile); err != nil {
+		errs = append(errs, err)
+	}
 	if err := cfg.Validate(); err != nil {
 		errs = append(errs, err)
 	}

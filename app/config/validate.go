@@ -45,6 +45,10 @@ func (k Kafka) validate() error {
 	if !kafkaVersion.MatchString(k.Version) {
 		errs = append(errs, fmt.Errorf("kafka.version %q is not a Kafka version such as 3.6.0", k.Version))
 	}
+	errs = append(errs, k.TLS.validate(), k.SASL.validate())
+	if k.Embedded && (k.TLS.Enabled || k.SASL.Mechanism != "") {
+		errs = append(errs, errors.New("kafka.embedded: the embedded broker speaks neither TLS nor SASL; turn kafka.tls and kafka.sasl off, or set kafka.embedded to false"))
+	}
 	return errors.Join(errs...)
 }
 

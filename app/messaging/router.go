@@ -47,7 +47,10 @@ func NewRouter(p RouterParams) (*message.Router, []*subscriber.Subscriber, error
 	if err != nil {
 		return nil, nil, fmt.Errorf("router: %w", err)
 	}
-	sarama := kafka.SaramaConfig(p.Kafka)
+	sarama, err := kafka.SaramaConfig(p.Kafka)
+	if err != nil {
+		return nil, nil, err
+	}
 	// Watermill closes a handler's publisher when the handler stops; the
 	// publisher is shared and outlives the router, so it is closed by its owner.
 	shared := keepOpen{p.Publisher}

@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/IBM/sarama"
 	"go.uber.org/fx"
 
 	"github.com/orderflow/orderflow/app"
@@ -285,4 +286,14 @@ func PromQuery(t testing.TB, base, q, label string) map[string]float64 {
 		out[r.Metric[label]] += v
 	}
 	return out
+}
+
+// Sarama is kafka.SaramaConfig for a test's cluster.
+func Sarama(t testing.TB, cfg config.Kafka) *sarama.Config {
+	t.Helper()
+	sc, err := kafka.SaramaConfig(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sc
 }

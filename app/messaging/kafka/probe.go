@@ -24,23 +24,35 @@ const StartTimeout = 5 * time.Second
 func Probe(ctx context.Context, brokers Brokers, cfg config.Kafka) error {
 	ctx, cancel := context.WithTimeoutCause(ctx, 2*StartTimeout, fmt.Errorf("no broker answered within %s", 2*StartTimeout))
 	defer cancel()
-	return answering(ctx, brokers, probeConfig(cfg, StartTimeout))
+	sc, err := probeConfig(cfg, StartTimeout)
+	if err != nil {
+		return err
+	}
+	return answering(ctx, brokers, sc)
 }
 
 // probeConfig bounds connecting and each request by timeout, and leaves the
 // API versions request to the probe: Sarama would send its own first.
-func probeConfig(cfg config.Kafka, timeout time.Duration) *sarama.Config {
-	sc := SaramaConfig(cfg)
+func probeConfig(cfg config.Kafka, timeout time.Duration) (*sarama.Config, error) {
+	sc, err := SaramaConfig(cfg)
+	if err != nil {
+		return nil, err
+	}
 	sc.Net.DialTimeout, sc.Net.ReadTimeout, sc.Net.WriteTimeout = timeout, timeout, timeout
 	sc.ApiVersionsRequest = false
-	return sc
+	return sc, nil
 }
 
 // Prober returns a probe of brokers whose every step is bounded by timeout,
 // for repeated use (the readiness check).
 func Prober(brokers Brokers, cfg config.Kafka, timeout time.Duration) func(context.Context) error {
-	sc := probeConfig(cfg, timeout)
-	return func(ctx context.Context) error { return answering(ctx, brokers, sc) }
+	sc, err := probeConfig(cfg, timeout)
+	return func(ctx context.Context) error {
+		if err != nil {
+			return err
+		}
+		return answering(ctx, brokers, sc)
+	}
 }
 
 // answering is Probe with a given configuration. Each broker's attempt ends by

@@ -20,7 +20,10 @@ type Producer struct {
 
 // NewProducer connects a producer to brokers.
 func NewProducer(brokers Brokers, cfg config.Kafka) (*Producer, error) {
-	c := SaramaConfig(cfg)
+	c, err := SaramaConfig(cfg)
+	if err != nil {
+		return nil, err
+	}
 	// A batch is sent at once: let Sarama gather it into few requests rather
 	// than one request per message behind the one request in flight.
 	c.Producer.Flush.Frequency = 5 * time.Millisecond

@@ -11,10 +11,14 @@ import (
 
 // NewPublisher returns a Watermill publisher with acks=all, idempotence and keys.
 func NewPublisher(brokers Brokers, cfg config.Kafka, log watermill.LoggerAdapter) (*wkafka.Publisher, error) {
+	sc, err := SaramaConfig(cfg)
+	if err != nil {
+		return nil, err
+	}
 	pub, err := wkafka.NewPublisher(wkafka.PublisherConfig{
 		Brokers:               brokers,
 		Marshaler:             Marshaler{},
-		OverwriteSaramaConfig: SaramaConfig(cfg),
+		OverwriteSaramaConfig: sc,
 	}, log)
 	if err != nil {
 		return nil, fmt.Errorf("kafka publisher: %w", err)

@@ -200,7 +200,11 @@ func consumePartitionAt(ctx context.Context, client sarama.Client, c sarama.Cons
 // openConsumer returns a client and a group-less consumer on it; the caller
 // closes both, the consumer first.
 func openConsumer(brokers Brokers, cfg config.Kafka) (sarama.Client, sarama.Consumer, error) {
-	client, err := sarama.NewClient(brokers, SaramaConfig(cfg))
+	sc, err := SaramaConfig(cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	client, err := sarama.NewClient(brokers, sc)
 	if err != nil {
 		return nil, nil, fmt.Errorf("kafka client: %w", err)
 	}

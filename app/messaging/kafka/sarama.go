@@ -20,9 +20,12 @@ type Brokers []string
 // most the work acknowledged within it (plus what was in flight).
 const CommitInterval = 250 * time.Millisecond
 
-// SaramaConfig is the one Sarama configuration every client here starts from.
-// Each setting that differs from Sarama's or watermill-kafka's default says why.
-func SaramaConfig(cfg config.Kafka) *sarama.Config {
+// SaramaConfig is the one Sarama configuration every client here starts from:
+// router, producer, topic creation, readers, probe and lag all reach the
+// brokers with the same TLS and SASL settings. Each setting that differs from
+// Sarama's or watermill-kafka's default says why. It fails only on TLS files
+// that cannot be read (config validation has read them once already).
+func SaramaConfig(cfg config.Kafka) (*sarama.Config, error) {
 	c := sarama.NewConfig()
 	c.ClientID = cfg.ClientID
 	// watermill-kafka defaults to 1.0, which Kafka 4 no longer accepts.
@@ -59,5 +62,5 @@ func SaramaConfig(cfg config.Kafka) *sarama.Config {
 
 	c.Metadata.Retry.Max = 10
 	c.Metadata.Retry.Backoff = 250 * time.Millisecond
-	return c
+	return c, secure(c, cfg)
 }

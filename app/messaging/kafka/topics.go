@@ -14,7 +14,11 @@ import (
 // partitions and replication factor, min.insync.replicas, and a retention for
 // the dead-letter topic. It returns the topics it created.
 func EnsureTopics(brokers Brokers, cfg config.Kafka, t config.Topics) ([]string, error) {
-	admin, err := sarama.NewClusterAdmin(brokers, SaramaConfig(cfg))
+	sc, err := SaramaConfig(cfg)
+	if err != nil {
+		return nil, err
+	}
+	admin, err := sarama.NewClusterAdmin(brokers, sc)
 	if err != nil {
 		return nil, fmt.Errorf("cluster admin: %w", err)
 	}

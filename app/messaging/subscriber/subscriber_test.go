@@ -39,7 +39,7 @@ func TestKeyedSubscriberKeepsKeyOrder(t *testing.T) {
 		}
 	}
 
-	sub, err := subscriber.New(subscriber.Config{Brokers: c.Brokers, Sarama: kafka.SaramaConfig(c.Cfg.Kafka),
+	sub, err := subscriber.New(subscriber.Config{Brokers: c.Brokers, Sarama: testkit.Sarama(t, c.Cfg.Kafka),
 		Group: "order-test", MaxInFlight: 8, DrainTimeout: time.Second, Logger: testkit.Logger(t)})
 	if err != nil {
 		t.Fatal(err)
@@ -92,12 +92,12 @@ func TestKeyedSubscriberKeepsKeyOrder(t *testing.T) {
 	}
 
 	// Everything handled is committed: the group's offsets reach each partition's end.
-	admin, err := sarama.NewClusterAdmin(c.Brokers, kafka.SaramaConfig(c.Cfg.Kafka))
+	admin, err := sarama.NewClusterAdmin(c.Brokers, testkit.Sarama(t, c.Cfg.Kafka))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer admin.Close()
-	client, err := sarama.NewClient(c.Brokers, kafka.SaramaConfig(c.Cfg.Kafka))
+	client, err := sarama.NewClient(c.Brokers, testkit.Sarama(t, c.Cfg.Kafka))
 	if err != nil {
 		t.Fatal(err)
 	}
