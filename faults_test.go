@@ -38,11 +38,14 @@ type stack struct {
 	testkit.Cluster
 	tr    *settle.Tracker
 	env   []string
+	kcatX []string // kcat's security settings
 	store string
 }
 
-func newStack(t *testing.T) stack {
-	c := testkit.Real(t)
+func newStack(t *testing.T) stack { return newStackOn(t, testkit.Real(t)) }
+
+// newStackOn is newStack on c, reached with its TLS and SASL settings.
+func newStackOn(t *testing.T, c testkit.Cluster) stack {
 	c.Cfg.Topics.Partitions = 6
 	s := stack{Cluster: c, store: filepath.Join(t.TempDir(), "gateway.jsonl")}
 	s.tr = testkit.Track(t, c)
@@ -62,6 +65,12 @@ func newStack(t *testing.T) stack {
 		"ORDERFLOW_LOGGING_LEVEL=warn",
 		"ORDERFLOW_HTTP_ADDR=127.0.0.1:0",
 	}
+	if k := c.Cfg.Kafka; k.TLS.Enabled || k.SASL.Mechanism != "" {
+		s.env = append(s.env, "ORDERFLOW_KAFKA_TLS_ENABLED="+strconv.FormatBool(k.TLS.Enabled), "ORDERFLOW_KAFKA_TLS_CA_FILE="+k.TLS.CAFile,
+			"ORDERFLOW_KAFKA_SASL_MECHANISM="+k.SASL.Mechanism, "ORDERFLOW_KAFKA_SASL_USERNAME="+k.SASL.Username,
+			"ORDERFLOW_KAFKA_SASL_PASSWORD="+k.SASL.Password.Reveal())
+	}
+	s.kcatX = testkit.KcatSecurity(c.Cfg.Kafka)
 	return s
 }
 
@@ -228,13 +237,13 @@ func kafkaNode(t *testing.T, script string, node int) {
 // kcat runs kcat against the cluster.
 func kcat(t *testing.T, s stack, stdin []byte, args ...string) string {
 	t.Helper()
-	return testkit.Kcat(t, s.Brokers, stdin, args...)
+	return testkit.Kcat(t, s.Brokers, stdin, append(s.kcatX, args...)...)
 }
 
 // readDLQ reads the dead-letter topic with kcat, headers included.
 func readDLQ(t *testing.T, s stack) []testkit.KcatRecord {
 	t.Helper()
-	return testkit.KcatRead(t, s.Brokers, s.Cfg.Topics.DeadLetter)
+	return testkit.KcatRead(t, s.Brokers, s.Cfg.Topics.DeadLetter, s.kcatX...)
 }
 
 // order is a valid order as a foreign producer writes it: plain JSON, no headers.
@@ -304,8 +313,9 @@ func TestBadInputFromKcat(t *testing.T) {
 
 // Scenario 5: dlq list shows what the injected failures produced; dlq replay
 // brings the fail orders back and they settle.
-func TestDeadLetterReplayCLI(t *testing.T) {
-	s := newStack(t)
+func TestDeadLetterReplayCLI(t *testing.T) { deadLetterReplayCLI(t, newStack(t)) }
+
+func deadLetterReplayCLI(t *testing.T, s stack) {
 	orderflow(t, s.env, "serve")
 	out := run(t, s.env, "seed", "--count", "300", "--poison", "4", "--flaky", "4", "--fail", "4", "--panic", "2", "--json")
 	var m seed.Manifest
@@ -385,13 +395,24 @@ func deleteTopic(t *testing.T, s stack, topic string) sarama.ClusterAdmin {
 // failing message is not acknowledged and not lost; once the topic is back it
 // is dead-lettered and the order behind it flows.
 func TestUnwritableDeadLetterTopic(t *testing.T) {
-	testkit.NeedKcat(t)
 	s := newStack(t)
+	unwritableDeadLetter(t, s,
+		func() sarama.ClusterAdmin { return deleteTopic(t, s, s.Cfg.Topics.DeadLetter) },
+		func() { run(t, s.env, "topics") }) // the dead-letter topic is back
+}
+
+// unwritableDeadLetter breaks the dead-letter topic for writing (breakIt
+// returns an admin client that may read the group's offsets), sends a poison
+// message and an order behind it with the same key, checks that the poison
+// message is neither acknowledged nor overtaken, then repairs the topic and
+// checks that it is dead-lettered and the order behind it settles.
+func unwritableDeadLetter(t *testing.T, s stack, breakIt func() sarama.ClusterAdmin, repair func()) {
+	testkit.NeedKcat(t)
 	_, out := orderflow(t, s.env, "serve")
 	warm := <-s.seedAsync(t, seed.Plan{Count: 20})
 	testkit.WaitSettled(t, s.tr, warm.Orders, time.Minute)
 
-	admin := deleteTopic(t, s, s.Cfg.Topics.DeadLetter)
+	admin := breakIt()
 
 	order := `{"order_id":"k-stuck-behind","customer_id":"c-1","email":"c@x","currency":"EUR","items":[{"sku":"A","quantity":1,"price_cents":100}],"total_cents":100}`
 	kcat(t, s, []byte("not json"), "-P", "-t", s.Cfg.Topics.Orders, "-k", "k-stuck")
@@ -414,7 +435,7 @@ func TestUnwritableDeadLetterTopic(t *testing.T) {
 		t.Fatalf("the order behind the stuck message overtook it: %+v", o)
 	}
 
-	run(t, s.env, "topics") // the dead-letter topic is back
+	repair()
 	testkit.WaitSettled(t, s.tr, []string{"k-stuck-behind"}, 2*time.Minute)
 	var found bool
 	for _, r := range readDLQ(t, s) {

@@ -7,6 +7,8 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+
+	"github.com/orderflow/orderflow/app/config"
 )
 
 // NeedKcat skips t without kcat, or fails it under CI=true.
@@ -28,7 +30,14 @@ func Kcat(t testing.TB, brokers []string, stdin []byte, args ...string) string {
 	cmd.Stdin = bytes.NewReader(stdin)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
-		t.Fatalf("kcat %v: %v\n%s", args, err, out)
+		shown := make([]string, len(args))
+		for i, a := range args {
+			if k, _, ok := strings.Cut(a, "="); ok && k == "sasl.password" {
+				a = k + "=[redacted]"
+			}
+			shown[i] = a
+		}
+		t.Fatalf("kcat %v: %v\n%s", shown, err, out)
 	}
 	return string(out)
 }
@@ -40,10 +49,10 @@ type KcatRecord struct {
 }
 
 // KcatRead reads topic to its end with kcat, keys and headers included: a
-// reader other than orderflow's own.
-func KcatRead(t testing.TB, brokers []string, topic string) []KcatRecord {
+// reader other than orderflow's own. extra go first (-X security settings).
+func KcatRead(t testing.TB, brokers []string, topic string, extra ...string) []KcatRecord {
 	t.Helper()
-	out := Kcat(t, brokers, nil, "-C", "-t", topic, "-e", "-q", "-J")
+	out := Kcat(t, brokers, nil, append(extra, "-C", "-t", topic, "-e", "-q", "-J")...)
 	var recs []KcatRecord
 	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
 		if line == "" {
@@ -69,4 +78,27 @@ func KcatRead(t testing.TB, brokers []string, topic string) []KcatRecord {
 		recs = append(recs, rec)
 	}
 	return recs
+}
+
+// KcatSecurity are kcat's -X settings for k's TLS and SASL (none without).
+func KcatSecurity(k config.Kafka) []string {
+	var x []string
+	switch {
+	case k.TLS.Enabled && k.SASL.Mechanism != "":
+		x = append(x, "-X", "security.protocol=SASL_SSL")
+	case k.TLS.Enabled:
+		x = append(x, "-X", "security.protocol=SSL")
+	case k.SASL.Mechanism != "":
+		x = append(x, "-X", "security.protocol=SASL_PLAINTEXT")
+	}
+	if k.TLS.CAFile != "" {
+		x = append(x, "-X", "ssl.ca.location="+k.TLS.CAFile)
+	}
+	if k.SASL.Mechanism != "" {
+		// PLAIN over TLS: the secured local cluster takes it for the same users,
+		// and Debian's librdkafka 2.0.2 fails SCRAM against Kafka 4.3.1 ("invalid
+		// credentials" for credentials Sarama and Kafka's own tools log in with).
+		x = append(x, "-X", "sasl.mechanisms=PLAIN", "-X", "sasl.username="+k.SASL.Username, "-X", "sasl.password="+k.SASL.Password.Reveal())
+	}
+	return x
 }

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 
@@ -51,11 +52,48 @@ func OwnEmbedded(t testing.TB) Owned {
 // jars are here), else the test is skipped, or fails under CI=true.
 func OwnKafka(t testing.TB) Owned {
 	t.Helper()
+	o, _ := ownKafka(t, false)
+	return o
+}
+
+// Secured is a one-node cluster whose clients must use SASL_SSL, made by
+// deploy/kafka/up.sh with SECURE=1: its Cfg reaches it as orderflow's
+// least-privilege user.
+type Secured struct {
+	Owned
+	CAFile    string
+	Passwords map[string]string // user (admin, orderflow, intruder) → password
+}
+
+// OwnSecureKafka starts a secured cluster of t's own, as OwnKafka does.
+func OwnSecureKafka(t testing.TB) Secured {
+	t.Helper()
+	o, state := ownKafka(t, true)
+	s := Secured{Owned: o, CAFile: filepath.Join(state, "tls", "ca.pem"), Passwords: map[string]string{}}
+	for _, u := range []string{"admin", "orderflow", "intruder"} {
+		pw, err := os.ReadFile(filepath.Join(state, "secrets", u))
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Passwords[u] = strings.TrimSpace(string(pw))
+	}
+	k := &s.Cfg.Kafka
+	k.TLS = config.TLS{Enabled: true, CAFile: s.CAFile}
+	k.SASL = config.SASL{Mechanism: "SCRAM-SHA-512", Username: "orderflow", Password: config.Secret(s.Passwords["orderflow"])}
+	return s
+}
+
+func ownKafka(t testing.TB, secure bool) (Owned, string) {
+	t.Helper()
 	Real(t) // skips or fails without the real cluster
 	_, file, _, _ := runtime.Caller(0)
 	scripts := filepath.Join(filepath.Dir(file), "..", "..", "deploy", "kafka")
 	port := freePortPair(t)
-	env := append(os.Environ(), "NODES=1", "KAFKA_STATE="+t.TempDir(), "KAFKA_PORT="+strconv.Itoa(port), "KAFKA_HEAP=256m")
+	state := t.TempDir()
+	env := append(os.Environ(), "NODES=1", "KAFKA_STATE="+state, "KAFKA_PORT="+strconv.Itoa(port), "KAFKA_HEAP=256m")
+	if secure {
+		env = append(env, "SECURE=1")
+	}
 	run := func(script string) {
 		cmd := exec.Command(filepath.Join(scripts, script))
 		cmd.Env = env
@@ -70,7 +108,7 @@ func OwnKafka(t testing.TB) Owned {
 		Cluster: oneNode(addr),
 		Stop:    func() { run("down.sh") },
 		Start:   func() { run("up.sh") },
-	}
+	}, state
 }
 
 // freePortPair finds a port p such that p (a broker's clients) and p+10000

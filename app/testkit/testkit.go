@@ -81,13 +81,26 @@ func Real(t testing.TB) Cluster {
 		t.Skip("KAFKA_BROKERS is not set: start a cluster with `task kafka:up` and export KAFKA_BROKERS=127.0.0.1:9092,127.0.0.1:9093,127.0.0.1:9094")
 	}
 	cfg := testConfig(strings.Split(env, ","))
-	suffix := fmt.Sprintf("-%s-%d", strings.ToLower(strings.ReplaceAll(t.Name(), "/", "-")), time.Now().UnixNano()%1_000_000)
-	cfg.Topics.Orders += suffix
-	cfg.Topics.Payments += suffix
-	cfg.Topics.Shipments += suffix
-	cfg.Topics.Notifications += suffix
-	cfg.Topics.DeadLetter += suffix
-	return Cluster{Brokers: cfg.Kafka.Brokers, Cfg: cfg}
+	return Cluster{Brokers: cfg.Kafka.Brokers, Cfg: cfg}.ForTest(t)
+}
+
+// ForTest is c with topic names unique to t (the configured names, suffixed),
+// so that tests on one cluster do not see each other's records.
+func (c Cluster) ForTest(t testing.TB) Cluster {
+	name := strings.Map(func(r rune) rune { // Kafka's topic names: [a-zA-Z0-9._-]
+		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '.' || r == '_' || r == '-' {
+			return r
+		}
+		return '_'
+	}, strings.ToLower(strings.ReplaceAll(t.Name(), "/", "-")))
+	suffix := fmt.Sprintf("-%s-%d", name, time.Now().UnixNano()%1_000_000)
+	top := &c.Cfg.Topics
+	top.Orders += suffix
+	top.Payments += suffix
+	top.Shipments += suffix
+	top.Notifications += suffix
+	top.DeadLetter += suffix
+	return c
 }
 
 // StartApp runs the app on cfg until the test ends; opts are added to it

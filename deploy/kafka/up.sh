@@ -7,6 +7,8 @@
 # docker-compose.yaml.
 #   deploy/kafka/up.sh           start all nodes, wait until every one answers
 #   deploy/kafka/up.sh node 2    start node 2 again (after `down.sh node 2`)
+# SECURE=1 (task kafka:up:secure) makes the clients' listener SASL_SSL instead
+# (secure.sh beside this file: certificates, SCRAM users, ACLs).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -27,17 +29,30 @@ done
 rf=$(( nodes >= 3 ? 3 : 1 ))
 isr=$(( nodes >= 3 ? 2 : 1 ))
 
+secure=${SECURE:-0}
+if [ "$secure" = 1 ]; then
+  # shellcheck source=secure.sh
+  . "$here/secure.sh"
+  secure_prepare
+fi
+
 write_config() {
   local i=$1
-  cat > "$state/config/node$i.properties" <<PROPS
-process.roles=broker,controller
-node.id=$i
-controller.quorum.voters=$voters
+  if [ "$secure" = 1 ]; then
+    secure_listeners "$i" > "$state/config/node$i.properties"
+  else
+    cat > "$state/config/node$i.properties" <<PROPS
 listeners=PLAINTEXT://127.0.0.1:$((port0 + i)),CONTROLLER://127.0.0.1:$((port0 + 10000 + i))
 advertised.listeners=PLAINTEXT://127.0.0.1:$((port0 + i))
 listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
-controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
+PROPS
+  fi
+  cat >> "$state/config/node$i.properties" <<PROPS
+process.roles=broker,controller
+node.id=$i
+controller.quorum.voters=$voters
+controller.listener.names=CONTROLLER
 log.dirs=$state/data/node$i
 num.partitions=12
 default.replication.factor=$rf
@@ -50,6 +65,8 @@ group.initial.rebalance.delay.ms=0
 PROPS
 }
 
+format_args=()
+if [ "$secure" = 1 ]; then read -ra format_args <<<"$(secure_format_args)"; fi   # read: no globbing of [name=…]
 java_cmd=(java -Xms128m "-Xmx$heap" -XX:+UseG1GC "-Dlog4j2.configurationFile=$here/log4j2.yaml" -cp "$lib/*")
 
 start_node() {
@@ -62,7 +79,7 @@ start_node() {
   write_config "$i"
   if [ ! -f "$state/data/node$i/meta.properties" ]; then
     "${java_cmd[@]}" kafka.tools.StorageTool format --cluster-id "$cluster_id" \
-      --config "$state/config/node$i.properties" --ignore-formatted >>"$state/logs/node$i.log" 2>&1
+      --config "$state/config/node$i.properties" --ignore-formatted "${format_args[@]}" >>"$state/logs/node$i.log" 2>&1
   fi
   nohup "${java_cmd[@]}" kafka.Kafka "$state/config/node$i.properties" >>"$state/logs/node$i.log" 2>&1 &
   echo $! > "$pidfile"
@@ -97,4 +114,9 @@ fi
 for i in $(seq 1 "$nodes"); do start_node "$i"; done
 for i in $(seq 1 "$nodes"); do wait_node "$i"; done
 brokers=$(for i in $(seq 1 "$nodes"); do printf '127.0.0.1:%d,' $((port0 + i)); done)
-echo "Kafka cluster up: export KAFKA_BROKERS=${brokers%,}"
+if [ "$secure" = 1 ]; then
+  secure_acls "${brokers%,}"
+  secure_exports "${brokers%,}"
+else
+  echo "Kafka cluster up: export KAFKA_BROKERS=${brokers%,}"
+fi

@@ -2,8 +2,12 @@ package kafka
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
+	"io"
+	"syscall"
 	"time"
 
 	"github.com/IBM/sarama"
@@ -82,12 +86,43 @@ func answering(ctx context.Context, brokers Brokers, cfg *sarama.Config) error {
 	return fmt.Errorf("no broker answered: %w", errors.Join(errs...))
 }
 
+// apiVersions asks the broker at addr for its API versions, then for its
+// metadata (the topics this client may see): the second request is refused
+// until the connection is authenticated, so TLS and SASL settings are proven
+// here, not at first use.
 func apiVersions(addr string, cfg *sarama.Config) error {
 	b := sarama.NewBroker(addr)
 	if err := b.Open(cfg); err != nil {
-		return err
+		return explain(err, cfg)
 	}
 	defer b.Close()
-	_, err := b.ApiVersions(&sarama.ApiVersionsRequest{})
+	if _, err := b.ApiVersions(&sarama.ApiVersionsRequest{}); err != nil {
+		return explain(err, cfg)
+	}
+	_, err := b.GetMetadata(&sarama.MetadataRequest{Version: 1})
+	return explain(err, cfg)
+}
+
+// explain adds to a broker's refusal what in orderflow's config to look at.
+func explain(err error, cfg *sarama.Config) error {
+	var unknownCA x509.UnknownAuthorityError
+	var badCert *tls.CertificateVerificationError
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, sarama.ErrSASLAuthenticationFailed):
+		return fmt.Errorf("SASL authentication failed for user %q with %s: check kafka.sasl.username and its password: %w", cfg.Net.SASL.User, cfg.Net.SASL.Mechanism, err)
+	case errors.As(err, &unknownCA), errors.As(err, &badCert):
+		return fmt.Errorf("the broker's TLS certificate is not trusted: check kafka.tls.ca_file and kafka.tls.server_name: %w", err)
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE):
+		switch {
+		case !cfg.Net.TLS.Enable:
+			return fmt.Errorf("the broker closed the connection: if its listener is TLS (SSL or SASL_SSL), set kafka.tls.enabled; if it requires SASL, set kafka.sasl.mechanism: %w", err)
+		case !cfg.Net.SASL.Enable:
+			return fmt.Errorf("the broker closed the connection: if it requires SASL, set kafka.sasl.mechanism: %w", err)
+		default:
+			return fmt.Errorf("the broker closed the connection: check that its listener speaks TLS and SASL %s: %w", cfg.Net.SASL.Mechanism, err)
+		}
+	}
 	return err
 }

@@ -3,6 +3,8 @@ package kafka
 import (
 	"crypto/sha256"
 	"crypto/sha512"
+	"errors"
+	"fmt"
 
 	"github.com/IBM/sarama"
 	"github.com/xdg-go/scram"
@@ -37,6 +39,24 @@ func secure(c *sarama.Config, cfg config.Kafka) error {
 		c.Net.SASL.SCRAMClientGeneratorFunc = func() sarama.SCRAMClient { return &scramClient{hash: scram.HashGeneratorFcn(sha512.New)} }
 	}
 	return nil
+}
+
+// refused names the principal and the ACLs it lacks when the brokers refused
+// an operation for want of authorization; other errors pass unchanged.
+func refused(err error, cfg config.Kafka) error {
+	who := "this client"
+	if cfg.SASL.Mechanism != "" {
+		who = fmt.Sprintf("User:%s", cfg.SASL.Username)
+	}
+	switch {
+	case errors.Is(err, sarama.ErrClusterAuthorizationFailed):
+		return fmt.Errorf("%s is not authorized by the brokers' ACLs (an idempotent producer needs Write on a topic it produces to): %w", who, err)
+	case errors.Is(err, sarama.ErrTopicAuthorizationFailed):
+		return fmt.Errorf("%s is not authorized by the brokers' ACLs for this topic (orderflow needs Describe, Read, Write, and Create to make it): %w", who, err)
+	case errors.Is(err, sarama.ErrGroupAuthorizationFailed):
+		return fmt.Errorf("%s is not authorized by the brokers' ACLs for its consumer group (orderflow needs Describe and Read): %w", who, err)
+	}
+	return err
 }
 
 // scramClient is Sarama's SCRAMClient over github.com/xdg-go/scram, as in
