@@ -21,6 +21,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -98,6 +99,12 @@ func securityFailures(t *testing.T, sec testkit.Secured) {
 		}
 	}
 
+	// A group orderflow may not use: serve stops at start, naming it.
+	restore := revoke(t, admin, sarama.Resource{ResourceType: sarama.AclResourceGroup, ResourceName: "shipping", ResourcePatternType: sarama.AclPatternLiteral},
+		sarama.AclOperationRead)
+	mustFail(t, s.env, "User:orderflow is not authorized by the brokers' ACLs for its consumer group", "serve")
+	restore()
+
 	// The principal with no ACLs cannot write to topics that exist.
 	run(t, s.env, "topics")
 	mustFail(t, append(s.env, "ORDERFLOW_KAFKA_SASL_USERNAME=intruder", "ORDERFLOW_KAFKA_SASL_PASSWORD="+sec.Passwords["intruder"]),
@@ -152,22 +159,33 @@ func lastLine(s string) string {
 func revokedDeadLetterACL(t *testing.T, sec testkit.Secured) {
 	s := newStackOn(t, sec.ForTest(t))
 	admin := adminClient(t, sec)
-	name, principal, host := "dlq", "User:orderflow", "*"
-	res := sarama.Resource{ResourceType: sarama.AclResourceTopic, ResourceName: name, ResourcePatternType: sarama.AclPatternPrefixed}
-	acl := sarama.Acl{Principal: principal, Host: host, Operation: sarama.AclOperationWrite, PermissionType: sarama.AclPermissionAllow}
+	var restore func()
 	unwritableDeadLetter(t, s, func() sarama.ClusterAdmin {
 		run(t, s.env, "topics")
-		_, err := admin.DeleteACL(sarama.AclFilter{ResourceType: res.ResourceType, ResourceName: &name, ResourcePatternTypeFilter: res.ResourcePatternType,
-			Principal: &principal, Host: &host, Operation: acl.Operation, PermissionType: acl.PermissionType}, false)
-		if err != nil {
-			t.Fatal(err)
-		}
+		restore = revoke(t, admin, sarama.Resource{ResourceType: sarama.AclResourceTopic, ResourceName: "dlq", ResourcePatternType: sarama.AclPatternPrefixed},
+			sarama.AclOperationWrite)
 		return admin
-	}, func() {
+	}, func() { restore() })
+}
+
+// revoke deletes User:orderflow's ACL allowing op on res and returns the
+// function that grants it again (also run when t ends).
+func revoke(t *testing.T, admin sarama.ClusterAdmin, res sarama.Resource, op sarama.AclOperation) func() {
+	t.Helper()
+	principal, host := "User:orderflow", "*"
+	acl := sarama.Acl{Principal: principal, Host: host, Operation: op, PermissionType: sarama.AclPermissionAllow}
+	deleted, err := admin.DeleteACL(sarama.AclFilter{ResourceType: res.ResourceType, ResourceName: &res.ResourceName, ResourcePatternTypeFilter: res.ResourcePatternType,
+		Principal: &principal, Host: &host, Operation: op, PermissionType: acl.PermissionType}, false)
+	if err != nil || len(deleted) != 1 {
+		t.Fatalf("revoke %v on %s: %v (%d ACLs matched, want 1)", op, res.ResourceName, err, len(deleted))
+	}
+	restore := sync.OnceFunc(func() {
 		if err := admin.CreateACL(res, acl); err != nil {
-			t.Fatal(err)
+			t.Errorf("grant %v on %s again: %v", op, res.ResourceName, err)
 		}
 	})
+	t.Cleanup(restore)
+	return restore
 }
 
 // A run with failures of every kind, a failed login and the config dump:

@@ -34,6 +34,8 @@ type RouterParams struct {
 	Metrics   *metrics.Metrics     `optional:"true"` // nil: no metrics
 	Lifecycle fx.Lifecycle         `optional:"true"` // closes the lag collector
 	Tracer    trace.TracerProvider `optional:"true"` // nil: no spans; trace context still carried
+	// Shutdowner ends the process (exit 1) when the brokers refuse a group.
+	Shutdowner fx.Shutdowner `optional:"true"`
 }
 
 // NewRouter builds the router: one Watermill handler per route, each consuming
@@ -86,6 +88,12 @@ func NewRouter(p RouterParams) (*message.Router, []*subscriber.Subscriber, error
 		sub, err := subscriber.New(subscriber.Config{
 			Brokers: p.Brokers, Sarama: sarama, Group: r.Name,
 			MaxInFlight: p.Handler.MaxInFlight, DrainTimeout: p.Handler.CloseTimeout, Logger: p.Logger,
+			Refused: func(err error) {
+				p.Logger.Error("the brokers refuse this consumer group: stopping", "err", kafka.Refused(err, p.Kafka))
+				if p.Shutdowner != nil {
+					_ = p.Shutdowner.Shutdown(fx.ExitCode(1))
+				}
+			},
 		})
 		if err != nil {
 			return nil, nil, err

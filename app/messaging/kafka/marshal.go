@@ -37,9 +37,12 @@ type Marshaler struct{}
 
 func partitionKey(_ string, msg *message.Message) (string, error) { return KeyOf(msg), nil }
 
+// partitioning is built once: Marshal runs for every record produced.
+var partitioning = wkafka.NewWithPartitioningMarshaler(partitionKey)
+
 // Marshal builds the record for msg on topic.
 func (Marshaler) Marshal(topic string, msg *message.Message) (*sarama.ProducerMessage, error) {
-	pm, err := wkafka.NewWithPartitioningMarshaler(partitionKey).Marshal(topic, msg)
+	pm, err := partitioning.Marshal(topic, msg)
 	if err != nil {
 		return nil, err
 	}

@@ -30,7 +30,7 @@ func NewProducer(brokers Brokers, cfg config.Kafka) (*Producer, error) {
 	c.Producer.Flush.Messages = 500
 	p, err := sarama.NewSyncProducer(brokers, c)
 	if err != nil {
-		return nil, fmt.Errorf("kafka producer: %w", refused(err, cfg))
+		return nil, fmt.Errorf("kafka producer: %w", Refused(err, cfg))
 	}
 	return &Producer{p: p}, nil
 }

@@ -21,7 +21,7 @@ func NewPublisher(brokers Brokers, cfg config.Kafka, log watermill.LoggerAdapter
 		OverwriteSaramaConfig: sc,
 	}, log)
 	if err != nil {
-		return nil, fmt.Errorf("kafka publisher: %w", refused(err, cfg))
+		return nil, fmt.Errorf("kafka publisher: %w", Refused(err, cfg))
 	}
 	return pub, nil
 }

@@ -26,7 +26,7 @@ func EnsureTopics(brokers Brokers, cfg config.Kafka, t config.Topics) ([]string,
 
 	existing, err := admin.ListTopics()
 	if err != nil {
-		return nil, fmt.Errorf("list topics: %w", refused(err, cfg))
+		return nil, fmt.Errorf("list topics: %w", Refused(err, cfg))
 	}
 	minISR := strconv.Itoa(t.MinInsyncReplicas)
 	var created []string
@@ -45,7 +45,7 @@ func EnsureTopics(brokers Brokers, cfg config.Kafka, t config.Topics) ([]string,
 			ConfigEntries:     entries,
 		}, false)
 		if err != nil && !errors.Is(err, sarama.ErrTopicAlreadyExists) {
-			return created, fmt.Errorf("create topic %s: %w", name, refused(err, cfg))
+			return created, fmt.Errorf("create topic %s: %w", name, Refused(err, cfg))
 		}
 		created = append(created, name)
 	}

@@ -54,6 +54,10 @@ type Config struct {
 	Redelivery Redelivery
 	// Logger gets a line per nack and per consume error. Default: discarded.
 	Logger *slog.Logger
+	// Refused is called once when the brokers refuse the group or its topic
+	// for want of an ACL: a setting to fix, not a fault to retry. The
+	// subscriber stops consuming. Default: nothing more.
+	Refused func(error)
 }
 
 func (c *Config) setDefaults() {
@@ -144,6 +148,12 @@ func (s *Subscriber) Subscribe(ctx context.Context, topic string) (<-chan *messa
 		defer group.Close() // commits what was marked, and ends group.Errors()
 		for ctx.Err() == nil {
 			if err := group.Consume(ctx, []string{topic}, h); err != nil && ctx.Err() == nil {
+				if errors.Is(err, sarama.ErrGroupAuthorizationFailed) || errors.Is(err, sarama.ErrTopicAuthorizationFailed) {
+					if s.cfg.Refused != nil {
+						s.cfg.Refused(fmt.Errorf("consumer group %s on %s: %w", s.cfg.Group, topic, err))
+					}
+					return
+				}
 				log.Warn("consume failed; retrying", "err", err)
 				select {
 				case <-time.After(time.Second):
