@@ -62,7 +62,7 @@ func OwnKafka(t testing.TB) Owned {
 type Secured struct {
 	Owned
 	CAFile    string
-	Passwords map[string]string // user (admin, orderflow, intruder) → password
+	Passwords map[string]string // user (admin, orderflow, intruder) → password; keystore: the broker's keystore
 }
 
 // OwnSecureKafka starts a secured cluster of t's own, as OwnKafka does.
@@ -70,7 +70,7 @@ func OwnSecureKafka(t testing.TB) Secured {
 	t.Helper()
 	o, state := ownKafka(t, true)
 	s := Secured{Owned: o, CAFile: filepath.Join(state, "tls", "ca.pem"), Passwords: map[string]string{}}
-	for _, u := range []string{"admin", "orderflow", "intruder"} {
+	for _, u := range []string{"admin", "orderflow", "intruder", "keystore"} {
 		pw, err := os.ReadFile(filepath.Join(state, "secrets", u))
 		if err != nil {
 			t.Fatal(err)

@@ -1,6 +1,9 @@
-# Sourced by up.sh when SECURE=1: a cluster whose clients must use SASL_SSL.
-#  - TLS: a CA and a broker certificate for 127.0.0.1/localhost, made with
-#    openssl at first start in $state/tls (ca.pem is what clients trust).
+# Sourced by up.sh when SECURE=1, and by docker-secure.sh in the compose
+# profile "secure": a cluster whose clients must use SASL_SSL. The caller sets
+# state (a directory), lib (Kafka's jars) and here (this directory).
+#  - TLS: a CA and a broker certificate for SECURE_SAN (default 127.0.0.1 and
+#    localhost), made with the JDK's keytool at first start in $state/tls
+#    (ca.pem is what clients trust; broker.p12 the broker's keystore).
 #  - SASL: SCRAM-SHA-256/512 users, created by Kafka's StorageTool when the
 #    node is formatted (and the same users for PLAIN): admin (the brokers' own
 #    and super user), orderflow (least privilege) and intruder (no ACLs).
@@ -20,36 +23,37 @@ secret() { cat "$secrets/$1"; }
 
 secure_prepare() {
   (umask 077; mkdir -p "$tls_dir" "$secrets" "$state/config")
-  for u in "${users[@]}"; do
-    [ -s "$secrets/$u" ] || (umask 077; openssl rand -hex 16 > "$secrets/$u")
+  for u in "${users[@]}" keystore; do
+    [ -s "$secrets/$u" ] || (umask 077; head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$secrets/$u")
   done
-  if [ ! -s "$tls_dir/broker-keystore.pem" ]; then
+  if [ ! -s "$tls_dir/broker.p12" ]; then
     echo "making a CA and a broker certificate in $tls_dir"
     (
       cd "$tls_dir"
       umask 077
-      openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=orderflow local test CA" \
-        -keyout ca.key -out ca.pem 2>/dev/null
-      openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" -keyout broker.key -out broker.csr 2>/dev/null
-      printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' > san.ext
-      openssl x509 -req -in broker.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 30 \
-        -extfile san.ext -out broker.crt 2>/dev/null
-      openssl pkcs8 -topk8 -nocrypt -in broker.key -out broker.p8
-      cat broker.p8 broker.crt > broker-keystore.pem   # key, then its chain: Kafka's PEM keystore
+      local pw; pw=$(secret keystore)
+      keytool -genkeypair -alias ca -dname "CN=orderflow local test CA" -ext bc:c -keyalg RSA -keysize 2048 \
+        -validity 30 -storetype PKCS12 -keystore ca.p12 -storepass "$pw" 2>/dev/null
+      keytool -exportcert -rfc -alias ca -keystore ca.p12 -storepass "$pw" > ca.pem 2>/dev/null
+      keytool -genkeypair -alias broker -dname "CN=orderflow kafka" -keyalg RSA -keysize 2048 \
+        -validity 30 -storetype PKCS12 -keystore broker.p12 -storepass "$pw" 2>/dev/null
+      keytool -certreq -alias broker -keystore broker.p12 -storepass "$pw" 2>/dev/null \
+        | keytool -gencert -rfc -alias ca -keystore ca.p12 -storepass "$pw" -validity 30 \
+            -ext "SAN=${SECURE_SAN:-ip:127.0.0.1,dns:localhost}" > broker.pem 2>/dev/null
+      keytool -importcert -noprompt -alias ca -file ca.pem -keystore broker.p12 -storepass "$pw" 2>/dev/null
+      keytool -importcert -alias broker -file broker.pem -keystore broker.p12 -storepass "$pw" 2>/dev/null
       chmod 644 ca.pem
     )
   fi
 }
 
-# secure_listeners N prints node N's listener and security settings.
-secure_listeners() {
-  local i=$1 admin
+# secure_props prints the brokers' SASL, TLS and ACL settings for a client
+# listener named SASL_SSL and a controller listener named CONTROLLER.
+secure_props() {
+  local admin ks
   admin=$(secret admin)
+  ks=$(secret keystore)
   cat <<PROPS
-listeners=SASL_SSL://127.0.0.1:$((port0 + i)),CONTROLLER://127.0.0.1:$((port0 + 10000 + i))
-advertised.listeners=SASL_SSL://127.0.0.1:$((port0 + i))
-listener.security.protocol.map=SASL_SSL:SASL_SSL,CONTROLLER:SASL_PLAINTEXT
-inter.broker.listener.name=SASL_SSL
 sasl.enabled.mechanisms=SCRAM-SHA-512,SCRAM-SHA-256,PLAIN
 sasl.mechanism.inter.broker.protocol=SCRAM-SHA-512
 sasl.mechanism.controller.protocol=PLAIN
@@ -58,8 +62,10 @@ listener.name.controller.plain.sasl.jaas.config=org.apache.kafka.common.security
 listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="admin" password="$admin";
 listener.name.sasl_ssl.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
 listener.name.sasl_ssl.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required $(for u in "${users[@]}"; do printf 'user_%s="%s" ' "$u" "$(secret "$u")"; done);
-ssl.keystore.type=PEM
-ssl.keystore.location=$tls_dir/broker-keystore.pem
+ssl.keystore.type=PKCS12
+ssl.keystore.location=$tls_dir/broker.p12
+ssl.keystore.password=$ks
+ssl.key.password=$ks
 ssl.truststore.type=PEM
 ssl.truststore.location=$tls_dir/ca.pem
 authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer

@@ -39,7 +39,14 @@ fi
 write_config() {
   local i=$1
   if [ "$secure" = 1 ]; then
-    secure_listeners "$i" > "$state/config/node$i.properties"
+    (umask 077; cat > "$state/config/node$i.properties" <<PROPS
+listeners=SASL_SSL://127.0.0.1:$((port0 + i)),CONTROLLER://127.0.0.1:$((port0 + 10000 + i))
+advertised.listeners=SASL_SSL://127.0.0.1:$((port0 + i))
+listener.security.protocol.map=SASL_SSL:SASL_SSL,CONTROLLER:SASL_PLAINTEXT
+inter.broker.listener.name=SASL_SSL
+$(secure_props)
+PROPS
+    )
   else
     cat > "$state/config/node$i.properties" <<PROPS
 listeners=PLAINTEXT://127.0.0.1:$((port0 + i)),CONTROLLER://127.0.0.1:$((port0 + 10000 + i))
