@@ -63,10 +63,11 @@ func listeners(s string) map[string]string {
 	return out
 }
 
+// kafkaServices are the default stack's brokers (not those of a profile).
 func kafkaServices(all map[string]service) []string {
 	var names []string
 	for name, s := range all {
-		if strings.HasPrefix(s.Image, "apache/kafka:") {
+		if strings.HasPrefix(s.Image, "apache/kafka:") && s.Extra["profiles"] == nil {
 			names = append(names, name)
 		}
 	}
