@@ -1,6 +1,7 @@
 package kafka
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/IBM/sarama"
@@ -21,6 +22,9 @@ func TestMarshalerKeysFromMetadata(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			msg := WithKey(message.NewMessage("uuid-1", []byte("{}")), tt.key)
 			msg.Metadata.Set("event_type", "OrderPlaced")
+			msg.Metadata.Set("correlation_id", "corr-1")
+			msg.Metadata.Set("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
+			msg.Metadata.Set("empty", "")
 			pm, err := Marshaler{}.Marshal("orders", msg.Copy())
 			if err != nil {
 				t.Fatal(err)
@@ -38,6 +42,20 @@ func TestMarshalerKeysFromMetadata(t *testing.T) {
 			}
 			if _, leaked := headers[KeyMetadata]; leaked || headers["event_type"] != "OrderPlaced" || headers[wkafka.UUIDHeaderKey] != "uuid-1" {
 				t.Errorf("headers %v: want event_type and the UUID, and the key only as the record's key", headers)
+			}
+			// The headers are upstream's, less the key's.
+			up, err := wkafka.DefaultMarshaler{}.Marshal("orders", msg.Copy())
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := map[string]string{}
+			for _, h := range up.Headers {
+				if string(h.Key) != KeyMetadata {
+					want[string(h.Key)] = string(h.Value)
+				}
+			}
+			if len(pm.Headers) != len(want) || fmt.Sprint(headers) != fmt.Sprint(want) {
+				t.Errorf("headers %v (%d), want upstream's %v", headers, len(pm.Headers), want)
 			}
 
 			// And back: the consumed record's key is in the metadata again.
