@@ -4,6 +4,7 @@
 package codec
 
 import (
+	"crypto/sha1" //nolint:gosec // a name-based UUID (version 5) is defined over SHA-1
 	"fmt"
 	"strconv"
 
@@ -48,10 +49,23 @@ func Encode(ev events.Event, seed string) (*message.Message, error) {
 	if err != nil {
 		return nil, fmt.Errorf("encode %s: %w", ev.EventType(), err)
 	}
-	msg := message.NewMessage(uuid.NewSHA1(uuid.NameSpaceOID, []byte(seed)).String(), payload)
+	msg := message.NewMessage(derivedID(seed), payload)
 	msg.Metadata.Set(events.HeaderType, ev.EventType())
 	msg.Metadata.Set(events.HeaderVersion, strconv.Itoa(events.Version))
 	return kafka.WithKey(msg, ev.OrderKey()), nil
+}
+
+// derivedID is uuid.NewSHA1(uuid.NameSpaceOID, seed).String(), a version 5
+// UUID (RFC 9562), without the hash object and the copies uuid.NewSHA1
+// allocates: it runs once per message produced.
+func derivedID(seed string) string {
+	var buf [128]byte // name space and seed, on the stack while they fit
+	sum := sha1.Sum(append(append(buf[:0], uuid.NameSpaceOID[:]...), seed...))
+	var u uuid.UUID
+	copy(u[:], sum[:16])
+	u[6] = (u[6] & 0x0f) | 0x50 // version 5
+	u[8] = (u[8] & 0x3f) | 0x80 // RFC 9562 variant
+	return u.String()
 }
 
 // NewEventMessage builds the message that carries ev into the pipeline.
