@@ -90,7 +90,7 @@ func ownKafka(t testing.TB, secure bool) (Owned, string) {
 	scripts := filepath.Join(filepath.Dir(file), "..", "..", "deploy", "kafka")
 	port := freePortPair(t)
 	state := t.TempDir()
-	env := append(os.Environ(), "NODES=1", "KAFKA_STATE="+state, "KAFKA_PORT="+strconv.Itoa(port), "KAFKA_HEAP=256m")
+	env := append(os.Environ(), "NODES=1", "KAFKA_STATE="+state, "KAFKA_PORT="+strconv.Itoa(port))
 	if secure {
 		env = append(env, "SECURE=1")
 	}
@@ -112,11 +112,13 @@ func ownKafka(t testing.TB, secure bool) (Owned, string) {
 }
 
 // freePortPair finds a port p such that p (a broker's clients) and p+10000
-// (its controller) are both free now.
+// (its controller) are both free now, both under Linux's ephemeral range
+// (32768 and up), where an outgoing connection could take one before the
+// broker binds it.
 func freePortPair(t testing.TB) int {
 	t.Helper()
 	for range 100 {
-		p := 20000 + rand.IntN(9000)
+		p := 20000 + rand.IntN(2768)
 		a, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", p))
 		if err != nil {
 			continue
@@ -129,6 +131,6 @@ func freePortPair(t testing.TB) int {
 		b.Close()
 		return p
 	}
-	t.Fatal("no free pair of ports p, p+10000 in 20000..38999")
+	t.Fatal("no free pair of ports p, p+10000 in 20000..32767")
 	return 0
 }
