@@ -16,9 +16,7 @@ import (
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
 	"google.golang.org/protobuf/proto"
 
-	"github.com/orderflow/orderflow/app/messaging/codec"
 	"github.com/orderflow/orderflow/app/testkit"
-	"github.com/orderflow/orderflow/events"
 )
 
 func TestSpansReachAnOTLPCollector(t *testing.T) { clusters(t, spansReachAnOTLPCollector) }
@@ -39,19 +37,7 @@ func spansReachAnOTLPCollector(t *testing.T, c testkit.Cluster) {
 	traces := map[string]string{"otlp-ok": "4bf92f3577b34da6a3ce929d0e0e4736", "otlp-poison": "0af7651916cd43dd8448eb211c80319c"}
 	prod := testkit.Producer(t, c)
 	for id, trace := range traces {
-		o := events.OrderPlaced{OrderID: id, CustomerID: "cus-1", Email: "ada@example.com", Currency: "EUR",
-			Items: []events.Item{{SKU: "A", Quantity: 1, PriceCents: 100}}, TotalCents: 100}
-		if id == "otlp-poison" {
-			o.TotalCents = -1
-		}
-		msg, err := codec.NewEventMessage(o, "corr-"+id)
-		if err != nil {
-			t.Fatal(err)
-		}
-		msg.Metadata.Set("traceparent", "00-"+trace+"-00f067aa0ba902b7-01")
-		if err := prod.Send(c.Cfg.Topics.Orders, msg); err != nil {
-			t.Fatal(err)
-		}
+		sendTraced(t, prod, c.Cfg.Topics.Orders, id, trace, id != "otlp-poison")
 	}
 	testkit.WaitSettled(t, tr, []string{"otlp-ok", "otlp-poison"}, time.Minute)
 

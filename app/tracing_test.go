@@ -10,6 +10,7 @@ import (
 
 	"github.com/orderflow/orderflow/app/httpserver"
 	"github.com/orderflow/orderflow/app/messaging/codec"
+	"github.com/orderflow/orderflow/app/messaging/kafka"
 	"github.com/orderflow/orderflow/app/testkit"
 	"github.com/orderflow/orderflow/events"
 )
@@ -29,21 +30,8 @@ func traceparentTravels(t *testing.T, c testkit.Cluster) {
 		"trace-http":   "5b8aa5a2d2c872e8321cf37308d69df2",
 	}
 	prod := testkit.Producer(t, c)
-	for _, id := range []string{"trace-kafka", "trace-poison"} {
-		o := events.OrderPlaced{OrderID: id, CustomerID: "cus-1", Email: "ada@example.com", Currency: "EUR",
-			Items: []events.Item{{SKU: "A", Quantity: 2, PriceCents: 150}}, TotalCents: 300}
-		if id == "trace-poison" {
-			o.TotalCents = -1 // invalid: dead-lettered
-		}
-		msg, err := codec.NewEventMessage(o, "corr-"+id)
-		if err != nil {
-			t.Fatal(err)
-		}
-		msg.Metadata.Set("traceparent", "00-"+traces[id]+"-00f067aa0ba902b7-01")
-		if err := prod.Send(c.Cfg.Topics.Orders, msg); err != nil {
-			t.Fatal(err)
-		}
-	}
+	sendTraced(t, prod, c.Cfg.Topics.Orders, "trace-kafka", traces["trace-kafka"], true)
+	sendTraced(t, prod, c.Cfg.Topics.Orders, "trace-poison", traces["trace-poison"], false)
 	req, _ := http.NewRequest(http.MethodPost, "http://"+srv.Addr()+"/orders", strings.NewReader(
 		`{"order_id":"trace-http","customer_id":"cus-1","email":"ada@example.com","currency":"EUR","items":[{"sku":"A","quantity":2,"price_cents":150}],"total_cents":300}`))
 	req.Header.Set("Content-Type", "application/json")
@@ -80,5 +68,25 @@ func traceparentTravels(t *testing.T, c testkit.Cluster) {
 				t.Errorf("%s: nothing in %s", id, topic)
 			}
 		}
+	}
+}
+
+// sendTraced sends order id to topic as a Kafka client would, with a
+// traceparent of traceID whose parent span is 00f067aa0ba902b7; an invalid
+// order is dead-lettered by the payments step.
+func sendTraced(t *testing.T, prod *kafka.Producer, topic, id, traceID string, valid bool) {
+	t.Helper()
+	o := events.OrderPlaced{OrderID: id, CustomerID: "cus-1", Email: "ada@example.com", Currency: "EUR",
+		Items: []events.Item{{SKU: "A", Quantity: 2, PriceCents: 150}}, TotalCents: 300}
+	if !valid {
+		o.TotalCents = -1
+	}
+	msg, err := codec.NewEventMessage(o, "corr-"+id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg.Metadata.Set("traceparent", "00-"+traceID+"-00f067aa0ba902b7-01")
+	if err := prod.Send(topic, msg); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"slices"
 	"strings"
 )
 
@@ -124,7 +125,7 @@ func (s SASL) validate() error {
 		}
 		return errors.Join(errs...)
 	}
-	if !contains(Mechanisms, s.Mechanism) {
+	if !slices.Contains(Mechanisms, s.Mechanism) {
 		errs = append(errs, fmt.Errorf("kafka.sasl.mechanism %q is not one of %s", s.Mechanism, strings.Join(Mechanisms, ", ")))
 	}
 	if s.Username == "" {
@@ -134,15 +135,6 @@ func (s SASL) validate() error {
 		errs = append(errs, errors.New("kafka.sasl.password is empty: set ORDERFLOW_KAFKA_SASL_PASSWORD or kafka.sasl.password_file"))
 	}
 	return errors.Join(errs...)
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // resolveSecrets reads kafka.sasl.password_file into the password. A password
