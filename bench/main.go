@@ -43,6 +43,8 @@ type options struct {
 	Orders     int           `json:"orders"`
 	Partitions int           `json:"partitions"`
 	MaxTime    time.Duration `json:"max_time"`
+	Warmup     int           `json:"warmup_orders"`
+	WarmupFor  time.Duration `json:"warmup_max_time"`
 	LatencyFor time.Duration `json:"latency_for"`
 	Rates      []string      `json:"rates"`
 	Contenders []string      `json:"contenders"`
@@ -56,13 +58,18 @@ func run() error {
 	flag.IntVar(&o.Orders, "orders", 200_000, "orders pre-filled for the throughput run")
 	flag.IntVar(&o.Partitions, "partitions", 12, "partitions of every topic, for every contender")
 	flag.DurationVar(&o.MaxTime, "max-time", 3*time.Minute, "stop a throughput run after this long and report the rate so far")
+	flag.IntVar(&o.Warmup, "warmup", 20_000, "orders each contender first drains, not measured, so the brokers have compiled its requests' paths; 0: none")
+	flag.DurationVar(&o.WarmupFor, "warmup-for", 30*time.Second, "longest a warm-up runs")
 	flag.DurationVar(&o.LatencyFor, "latency-for", time.Minute, "length of each latency run (the first fifth is warm-up)")
 	rates := flag.String("rates", "1000,25%", "latency runs: orders/s, or a percentage of the contender's max throughput; none skips them")
 	contenders := flag.String("contenders", strings.Join(contenderNames, ","), "contenders to run")
 	jsonOut := flag.String("json", "", "also write the figures to this file")
 	flag.Parse()
 	if *quick {
-		o.Orders, o.LatencyFor, o.MaxTime = 20_000, 15*time.Second, 45*time.Second
+		o.Orders, o.LatencyFor, o.MaxTime, o.Warmup, o.WarmupFor = 20_000, 15*time.Second, 45*time.Second, 10_000, 15*time.Second
+	}
+	if o.Embedded && !flagSet("warmup") {
+		o.Warmup = 0 // no JIT in the embedded broker
 	}
 	o.Contenders = strings.Split(*contenders, ",")
 	if *rates != "none" && *rates != "" {
@@ -202,4 +209,11 @@ func contenderMain(args []string) int {
 		return 1
 	}
 	return 0
+}
+
+// flagSet reports whether the command line set the flag name.
+func flagSet(name string) bool {
+	set := false
+	flag.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }

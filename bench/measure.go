@@ -58,15 +58,49 @@ func measure(ctx context.Context, c contender, o options) (result, error) {
 	}
 	defer cl.Close()
 
-	// Throughput: a pre-filled backlog, drained.
+	// Warm-up, not measured: the brokers' JIT compiles the request paths
+	// each client library uses (its own protocol versions, groups, producer
+	// IDs) only once they run. Measured on a fresh cluster, the first
+	// contender paid for that compilation: broker CPU per order up to 3× and
+	// orders/s a third of the same build's on a warm cluster.
+	if o.Warmup > 0 {
+		w, err := drain(ctx, cl, c, o, o.Warmup, o.WarmupFor, false)
+		if err != nil {
+			return r, fmt.Errorf("warm-up: %w", err)
+		}
+		fmt.Printf("   warm-up (not counted): %d orders at %.0f orders/s, broker CPU s / 1000 orders %.3f\n", w.Settled, w.OrdersPerSecond, w.BrokerCPUPer1000)
+	}
+	if r, err = drain(ctx, cl, c, o, o.Orders, o.MaxTime, true); err != nil {
+		return r, err
+	}
+	r.Name, r.Title = c.name, c.title
+
+	// Latency at fixed open-loop loads.
+	for _, rate := range latencyRates(o.Rates, r.OrdersPerSecond) {
+		lr, err := latency(ctx, cl, c, o, rate)
+		if err != nil {
+			return r, err
+		}
+		r.Latency = append(r.Latency, lr)
+	}
+	return r, nil
+}
+
+// drain measures c's maximum throughput: a backlog of orders pre-filled on
+// topics of its own, drained, stopped after maxTime. report prints progress
+// and the figures.
+func drain(ctx context.Context, cl *kgo.Client, c contender, o options, orders int, maxTime time.Duration, report bool) (result, error) {
+	var r result
 	prefix := fmt.Sprintf("bench-%s-%d-", c.name, time.Now().Unix())
 	t := topicsFor(prefix)
 	if err := createTopics(ctx, cl, t, o.Partitions); err != nil {
 		return r, err
 	}
 	defer deleteTopics(cl, t)
-	fmt.Printf("   pre-filling %d orders\n", o.Orders)
-	if err := prefill(ctx, cl, t.orders, o.Orders); err != nil {
+	if report {
+		fmt.Printf("   pre-filling %d orders\n", orders)
+	}
+	if err := prefill(ctx, cl, t.orders, orders); err != nil {
 		return r, err
 	}
 	procs, err := start(c, o, prefix)
@@ -92,22 +126,22 @@ func measure(ctx context.Context, c contender, o options) (result, error) {
 		note, _ := endOffsets(ctx, cl, t.notifications)
 		// Records are counted as they land; an order counts as settled only
 		// once, by its key, so duplicates do not inflate the figure.
-		if records := int(min(ship, note)); records >= o.Orders || time.Since(started) > o.MaxTime {
+		if records := int(min(ship, note)); records >= orders || time.Since(started) > maxTime {
 			settledAt := time.Now()
 			var dups int
 			settled, dups, err = distinctSettled(ctx, cl, t)
 			if err != nil {
 				return r, err
 			}
-			if settled >= o.Orders || time.Since(started) > o.MaxTime {
-				r.Partial = settled < o.Orders
+			if settled >= orders || time.Since(started) > maxTime {
+				r.Partial = settled < orders
 				r.Duplicates = dups
 				elapsedAt = settledAt
 				break
 			}
 		}
-		if time.Since(lastReport) >= 5*time.Second {
-			fmt.Printf("   %d/%d orders through (records in shipments and notifications)\n", min(ship, note), o.Orders)
+		if report && time.Since(lastReport) >= 5*time.Second {
+			fmt.Printf("   %d/%d orders through (records in shipments and notifications)\n", min(ship, note), orders)
 			lastReport = time.Now()
 		}
 		time.Sleep(100 * time.Millisecond)
@@ -125,18 +159,12 @@ func measure(ctx context.Context, c contender, o options) (result, error) {
 		r.CPUPer1000 = use.cpu / float64(settled) * 1000
 		r.BrokerCPUPer1000 = use.brokerCPU / float64(settled) * 1000
 	}
+	if !report {
+		return r, nil
+	}
 	fmt.Printf("   throughput: %.0f orders/s (%d settled in %s%s, %d duplicate records), peak RSS %.1f MiB, CPU s / 1000 orders: %.3f contender, %.3f brokers\n",
 		r.OrdersPerSecond, settled, elapsed.Round(100*time.Millisecond), map[bool]string{true: ", stopped at --max-time"}[r.Partial],
 		r.Duplicates, r.PeakRSSMiB, r.CPUPer1000, r.BrokerCPUPer1000)
-
-	// Latency at fixed open-loop loads.
-	for _, rate := range latencyRates(o.Rates, r.OrdersPerSecond) {
-		lr, err := latency(ctx, cl, c, o, rate)
-		if err != nil {
-			return r, err
-		}
-		r.Latency = append(r.Latency, lr)
-	}
 	return r, nil
 }
 
