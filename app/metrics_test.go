@@ -72,6 +72,17 @@ func metricsTellWhatHappened(t *testing.T, c testkit.Cluster) {
 		if got := testkit.Sum(s, "orderflow_consumer_lag_messages"); got != 0 {
 			diffs = append(diffs, fmt.Sprintf("consumer lag %g", got))
 		}
+		// Every record of a handler's input acked once (no rebalance here,
+		// so none twice), none nacked: retries happen inside the chain.
+		for _, h := range []string{"payments", "shipping", "notifications"} {
+			records := testkit.Sum(s, "orderflow_partition_end_offset", `group="`+h+`"`)
+			if got := testkit.Sum(s, "orderflow_subscriber_messages_received_total", `handler_name="`+h+`"`, `acked="acked"`); got != records || records == 0 {
+				diffs = append(diffs, fmt.Sprintf("%s acked %g messages, its input holds %g", h, got, records))
+			}
+			if got := testkit.Sum(s, "orderflow_subscriber_messages_received_total", `handler_name="`+h+`"`, `acked="nacked"`); got != 0 {
+				diffs = append(diffs, fmt.Sprintf("%s nacked %g messages", h, got))
+			}
+		}
 		return len(diffs) == 0, strings.Join(diffs, "; ")
 	})
 

@@ -64,10 +64,10 @@ func NewRouter(p RouterParams) (*message.Router, []*subscriber.Subscriber, error
 	}
 	chain := middleware.ChainConfig{Retry: p.Retry, Timeout: p.Handler.Timeout, DeadLetter: dl, Logger: p.Logger, Metrics: p.Metrics, Tracer: p.Tracer}
 	if p.Metrics != nil {
-		// Watermill's own: handler execution time, publish time, messages received.
+		// Watermill's own: handler execution time and publish time. Messages
+		// received are counted by the subscriber (Settled below).
 		wm := wmetrics.NewPrometheusMetricsBuilder(p.Metrics.Registry, metrics.Namespace, "")
 		router.AddPublisherDecorators(wm.DecoratePublisher)
-		router.AddSubscriberDecorators(wm.DecorateSubscriber)
 		chain.HandlerMetrics = wm.NewRouterMiddleware().Middleware
 		lag := kafka.NewLagCollector(p.Brokers, p.Kafka, groups(p.Routes), p.Logger)
 		if err := p.Metrics.Registry.Register(lag); err != nil {
@@ -88,6 +88,7 @@ func NewRouter(p RouterParams) (*message.Router, []*subscriber.Subscriber, error
 		sub, err := subscriber.New(subscriber.Config{
 			Brokers: p.Brokers, Sarama: sarama, Group: r.Name,
 			MaxInFlight: p.Handler.MaxInFlight, DrainTimeout: p.Handler.CloseTimeout, Logger: p.Logger,
+			Settled: p.Metrics.Received(r.Name),
 			Refused: func(err error) {
 				p.Logger.Error("the brokers refuse this consumer group: stopping", "err", kafka.Refused(err, p.Kafka))
 				if p.Shutdowner != nil {

@@ -1,7 +1,8 @@
 // Package metrics is orderflow's Prometheus registry: the Go runtime and
-// process collectors, the build, and what Watermill's own router, publisher and
-// subscriber metrics (added by the messaging package) lack: dead letters,
-// retries, messages in flight, replayed messages and gateway calls. Consumer
+// process collectors, the build, what Watermill's own router and publisher
+// metrics (added by the messaging package) lack — dead letters, retries,
+// messages in flight, replayed messages and gateway calls — and Watermill's
+// messages-received counter, counted by orderflow's subscriber. Consumer
 // lag is collected on each scrape by kafka.LagCollector.
 //
 // Every method is safe on a nil *Metrics, which records nothing: components
@@ -29,6 +30,7 @@ type Metrics struct {
 	inFlight     *prometheus.GaugeVec
 	replayed     *prometheus.CounterVec
 	gatewayCalls *prometheus.HistogramVec
+	received     *prometheus.CounterVec
 }
 
 // New returns a registry with the runtime, process and build collectors and
@@ -57,6 +59,13 @@ func New() *Metrics {
 			Help:    "Payment gateway calls, by operation (charge, lookup) and outcome (ok, declined, error).",
 			Buckets: []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1},
 		}, []string{"operation", "outcome"}),
+		// Watermill's subscriber metric, same name, labels and values, counted
+		// by orderflow's subscriber where it sees each ack: Watermill's
+		// decorator costs a goroutine and a channel hop per message.
+		received: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: Namespace, Subsystem: "subscriber", Name: "messages_received_total",
+			Help: "The total number of messages received by the subscriber.",
+		}, []string{"handler_name", "subscriber_name", "acked"}),
 	}
 	build := prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Namespace: Namespace, Name: "build_info",
@@ -67,7 +76,7 @@ func New() *Metrics {
 	m.Registry.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		build, m.deadLetters, m.retries, m.inFlight, m.replayed, m.gatewayCalls,
+		build, m.deadLetters, m.retries, m.inFlight, m.replayed, m.gatewayCalls, m.received,
 	)
 	return m
 }
@@ -129,6 +138,27 @@ func (m *Metrics) Started(handler string, replayed bool) (done func()) {
 		m.replayed.WithLabelValues(handler).Inc()
 	}
 	return g.Dec
+}
+
+// subscriberName is the subscriber_name label Watermill's decorator gave
+// orderflow's subscriber (its type's name).
+const subscriberName = "subscriber.Subscriber"
+
+// Received returns what counts handler's messages as the router acks or nacks
+// them: the function a subscriber calls per delivery.
+func (m *Metrics) Received(handler string) func(acked bool) {
+	if m == nil {
+		return func(bool) {}
+	}
+	acked := m.received.WithLabelValues(handler, subscriberName, "acked")
+	nacked := m.received.WithLabelValues(handler, subscriberName, "nacked")
+	return func(ok bool) {
+		if ok {
+			acked.Inc()
+		} else {
+			nacked.Inc()
+		}
+	}
 }
 
 // GatewayCall records one call to the payment gateway.

@@ -1,6 +1,6 @@
 // Package middleware is orderflow's handler middleware, one concern a file:
-// correlation, dead letter, attempts, and the chain that puts them in order
-// around Watermill's retry, timeout and recoverer.
+// correlation, tracing, metrics, dead letter, retry, attempts, and the chain
+// that puts them in order around Watermill's timeout and recoverer.
 package middleware
 
 import (
@@ -13,7 +13,6 @@ import (
 
 	"github.com/orderflow/orderflow/app/config"
 	"github.com/orderflow/orderflow/app/metrics"
-	"github.com/orderflow/orderflow/events"
 )
 
 // Chain is every handler's middleware, outermost first. The order is the design:
@@ -28,7 +27,8 @@ import (
 //     reason, or leaves it unacknowledged if that publish fails.
 //  5. retry: exponential backoff with jitter for transient errors; permanent
 //     errors return at once. It restores the message's context before every
-//     attempt, so each attempt gets a fresh timeout.
+//     attempt, so each attempt gets a fresh timeout. orderflow's own
+//     (retry.go): nothing is allocated unless an attempt fails.
 //  6. attempt counter: counts and logs each attempt for the dead letter, and
 //     counts each retry.
 //  7. timeout: bounds one attempt (handler.timeout), not the whole retry budget.
@@ -38,19 +38,6 @@ func Chain(c ChainConfig) []message.HandlerMiddleware {
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
-	retry := c.Retry
-	r := middleware.Retry{
-		MaxRetries:          retry.MaxAttempts - 1,
-		InitialInterval:     retry.InitialInterval,
-		MaxInterval:         retry.MaxInterval,
-		Multiplier:          retry.Multiplier,
-		RandomizationFactor: retry.Jitter,
-		MaxElapsedTime:      0, // the attempt budget bounds retries, not the clock
-		ResetContextOnRetry: true,
-		ShouldRetry: func(p middleware.RetryParams) bool {
-			return !events.IsPermanent(p.Err)
-		},
-	}
 	chain := []message.HandlerMiddleware{correlation, traced(c.Tracer)}
 	if c.HandlerMetrics != nil {
 		chain = append(chain, c.HandlerMetrics)
@@ -58,7 +45,7 @@ func Chain(c ChainConfig) []message.HandlerMiddleware {
 	return append(chain,
 		instrument(c.Metrics),
 		c.DeadLetter.Middleware,
-		r.Middleware,
+		retry(c.Retry),
 		countAttempts(c.Logger, c.Metrics),
 		middleware.Timeout(c.Timeout),
 		middleware.Recoverer,

@@ -21,6 +21,7 @@ type groupHandler struct {
 	out         chan<- *message.Message
 	sessions    *atomic.Int32
 	redeliver   Redelivery
+	settled     func(acked bool)
 	log         *slog.Logger
 }
 
@@ -149,9 +150,11 @@ func (h *groupHandler) deliver(ctx, drainCtx context.Context, km *sarama.Consume
 		select {
 		case <-msg.Acked():
 			cancel()
+			h.settled(true)
 			return true
 		case <-msg.Nacked():
 			cancel()
+			h.settled(false)
 			nacks++
 			wait := h.redeliver.after(nacks)
 			h.log.Warn("message nacked; redelivering", "topic", km.Topic, "partition", km.Partition,

@@ -48,7 +48,7 @@ func TestDrainRunsMessagesWaitingBehindTheirKey(t *testing.T) {
 		claim.msgs <- &sarama.ConsumerMessage{Topic: "orders", Partition: 0, Offset: int64(i), Key: []byte(key)}
 	}
 	out := make(chan *message.Message)
-	h := &groupHandler{maxInFlight: 8, drain: 10 * time.Second, out: out,
+	h := &groupHandler{maxInFlight: 8, drain: 10 * time.Second, out: out, settled: func(bool) {},
 		redeliver: Redelivery{First: 100 * time.Millisecond, Most: 30 * time.Second}, log: slog.New(slog.DiscardHandler)}
 	done := make(chan error, 1)
 	go func() { done <- h.ConsumeClaim(sess, claim) }()
@@ -91,7 +91,7 @@ func TestDrainLeavesWhatWaitsBehindAnAbandonedMessage(t *testing.T) {
 		claim.msgs <- &sarama.ConsumerMessage{Topic: "orders", Partition: 0, Offset: int64(i), Key: []byte(key)}
 	}
 	out := make(chan *message.Message)
-	h := &groupHandler{maxInFlight: 8, drain: 10 * time.Second, out: out,
+	h := &groupHandler{maxInFlight: 8, drain: 10 * time.Second, out: out, settled: func(bool) {},
 		redeliver: Redelivery{First: time.Millisecond, Most: time.Millisecond}, log: slog.New(slog.DiscardHandler)}
 	done := make(chan error, 1)
 	go func() { done <- h.ConsumeClaim(sess, claim) }()

@@ -27,7 +27,7 @@ func TestRedeliveryBacksOffToACap(t *testing.T) {
 // least the policy's (timers never fire early), so a constant delay fails.
 func TestDeliverBacksOffAfterEachNack(t *testing.T) {
 	out := make(chan *message.Message)
-	h := &groupHandler{out: out, redeliver: Redelivery{First: 20 * time.Millisecond, Most: time.Second},
+	h := &groupHandler{out: out, settled: func(bool) {}, redeliver: Redelivery{First: 20 * time.Millisecond, Most: time.Second},
 		log: slog.New(slog.DiscardHandler)}
 	km := &sarama.ConsumerMessage{Topic: "orders", Partition: 1, Offset: 7, Key: []byte("k")}
 	acked := make(chan bool, 1)

@@ -54,6 +54,10 @@ type Config struct {
 	Redelivery Redelivery
 	// Logger gets a line per nack and per consume error. Default: discarded.
 	Logger *slog.Logger
+	// Settled is called once per delivery, with whether the router acked or
+	// nacked it (a nacked message is delivered again). It is called on the
+	// delivering goroutine and must not block. Default: nothing.
+	Settled func(acked bool)
 	// Refused is called once when the brokers refuse the group or its topic
 	// for want of an ACL: a setting to fix, not a fault to retry. The
 	// subscriber stops consuming. Default: nothing more.
@@ -72,6 +76,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.Settled == nil {
+		c.Settled = func(bool) {}
 	}
 }
 
@@ -124,7 +131,7 @@ func (s *Subscriber) Subscribe(ctx context.Context, topic string) (<-chan *messa
 	ctx, cancel := context.WithCancel(ctx)
 	out := make(chan *message.Message)
 	h := &groupHandler{maxInFlight: s.cfg.MaxInFlight, drain: s.cfg.DrainTimeout, out: out, sessions: &s.sessions,
-		redeliver: s.cfg.Redelivery, log: s.cfg.Logger.With("group", s.cfg.Group)}
+		redeliver: s.cfg.Redelivery, settled: s.cfg.Settled, log: s.cfg.Logger.With("group", s.cfg.Group)}
 	log := s.cfg.Logger.With("group", s.cfg.Group, "topic", topic)
 
 	s.wg.Add(3)

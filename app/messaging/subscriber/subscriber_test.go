@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -39,8 +40,16 @@ func TestKeyedSubscriberKeepsKeyOrder(t *testing.T) {
 		}
 	}
 
+	var acked, nacked, settledAcked, settledNacked atomic.Int64
 	sub, err := subscriber.New(subscriber.Config{Brokers: c.Brokers, Sarama: testkit.Sarama(t, c.Cfg.Kafka),
-		Group: "order-test", MaxInFlight: 8, DrainTimeout: time.Second, Logger: testkit.Logger(t)})
+		Group: "order-test", MaxInFlight: 8, DrainTimeout: time.Second, Logger: testkit.Logger(t),
+		Settled: func(ok bool) {
+			if ok {
+				settledAcked.Add(1)
+			} else {
+				settledNacked.Add(1)
+			}
+		}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,6 +64,7 @@ func TestKeyedSubscriberKeepsKeyOrder(t *testing.T) {
 		defer wg.Done()
 		time.Sleep(time.Duration(rand.IntN(2000)) * time.Microsecond)
 		if rand.IntN(20) == 0 {
+			nacked.Add(1)
 			m.Nack() // redelivered later; the order must hold all the same
 			return
 		}
@@ -65,6 +75,7 @@ func TestKeyedSubscriberKeepsKeyOrder(t *testing.T) {
 		mu.Lock()
 		got[key] = append(got[key], string(m.Payload))
 		mu.Unlock()
+		acked.Add(1)
 		m.Ack()
 	}
 	deadline := time.After(30 * time.Second)
@@ -81,6 +92,11 @@ func TestKeyedSubscriberKeepsKeyOrder(t *testing.T) {
 	wg.Wait()
 	if err := sub.Close(); err != nil {
 		t.Fatal(err)
+	}
+	// Settled heard of every ack and nack, once.
+	if settledAcked.Load() != acked.Load() || settledNacked.Load() != nacked.Load() || nacked.Load() == 0 {
+		t.Errorf("Settled counted %d acks and %d nacks; the handler made %d and %d",
+			settledAcked.Load(), settledNacked.Load(), acked.Load(), nacked.Load())
 	}
 	for k := range keys {
 		seqs := got[fmt.Sprint(k)]
