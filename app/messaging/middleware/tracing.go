@@ -16,10 +16,12 @@ import (
 // context the message carries (traceparent), and writes that span's context
 // onto every message the handler produces; the dead-letter middleware writes
 // it onto the letter. With the no-op provider (no exporter) the span is the
-// carried context itself: the trace ID travels unchanged, nothing is recorded.
+// carried context itself: the trace ID travels unchanged, nothing is recorded,
+// and no span, options or attributes are built for it (a tenth of a
+// message-hop's allocations).
 func traced(tp trace.TracerProvider) message.HandlerMiddleware {
-	if tp == nil {
-		tp = noop.NewTracerProvider()
+	if _, off := tp.(noop.TracerProvider); tp == nil || off {
+		return propagated
 	}
 	tracer := tp.Tracer("github.com/orderflow/orderflow")
 	return func(h message.HandlerFunc) message.HandlerFunc {
@@ -49,5 +51,19 @@ func traced(tp trace.TracerProvider) message.HandlerMiddleware {
 			}
 			return produced, err
 		}
+	}
+}
+
+// propagated carries the message's trace context, unchanged, onto every
+// message the handler produces: traced without spans.
+func propagated(h message.HandlerFunc) message.HandlerFunc {
+	return func(msg *message.Message) ([]*message.Message, error) {
+		ctx := tracing.Extract(msg.Context(), msg)
+		msg.SetContext(ctx)
+		produced, err := h(msg)
+		for _, p := range produced {
+			tracing.Inject(ctx, p)
+		}
+		return produced, err
 	}
 }
