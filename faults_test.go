@@ -190,7 +190,7 @@ func TestCrashLosesNothing(t *testing.T) {
 
 // Scenario 2: stop one of the three brokers mid-stream; processing goes on.
 func TestBrokerLossLosesNothing(t *testing.T) {
-	s := newStack(t)
+	s := newStackOn(t, testkit.RealAlone(t)) // no other package's test on the cluster while a broker is down
 	if len(s.Brokers) < 3 {
 		t.Skip("needs a three-broker cluster")
 	}

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -71,7 +72,15 @@ func Embedded(t testing.TB) Cluster {
 // whose names are unique to the test so that tests do not see each other's
 // records. Without KAFKA_BROKERS the test is skipped, except under CI=true,
 // where a missing cluster fails it.
-func Real(t testing.TB) Cluster {
+func Real(t testing.TB) Cluster { return realCluster(t, false) }
+
+// RealAlone is Real for a test that stops the cluster's brokers: it waits
+// until no other test, in any package go test runs beside this one, is on the
+// cluster, and keeps them off it until it ends. (A topic created with a
+// broker down cannot have its three replicas.)
+func RealAlone(t testing.TB) Cluster { return realCluster(t, true) }
+
+func realCluster(t testing.TB, alone bool) Cluster {
 	t.Helper()
 	env := os.Getenv("KAFKA_BROKERS")
 	if env == "" {
@@ -80,8 +89,34 @@ func Real(t testing.TB) Cluster {
 		}
 		t.Skip("KAFKA_BROKERS is not set: start a cluster with `task kafka:up` and export KAFKA_BROKERS=127.0.0.1:9092,127.0.0.1:9093,127.0.0.1:9094")
 	}
+	hold(t, env, alone)
 	cfg := testConfig(strings.Split(env, ","))
 	return Cluster{Brokers: cfg.Kafka.Brokers, Cfg: cfg}.ForTest(t)
+}
+
+// hold locks the cluster named by brokers for t, until t ends: shared, or
+// exclusive when alone. The lock is a file lock, so it holds across the test
+// processes of go test's packages.
+func hold(t testing.TB, brokers string, alone bool) {
+	t.Helper()
+	name := strings.Map(func(r rune) rune {
+		if r >= '0' && r <= '9' || r == '.' {
+			return r
+		}
+		return '_'
+	}, brokers)
+	f, err := os.OpenFile(filepath.Join(os.TempDir(), "orderflow-kafka-"+name+".lock"), os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if alone {
+		t.Logf("waiting for the other tests on %s to finish", brokers)
+	}
+	if err := flock(f, alone); err != nil {
+		f.Close()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() }) // closing releases the lock
 }
 
 // ForTest is c with topic names unique to t (the configured names, suffixed),
