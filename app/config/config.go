@@ -101,8 +101,13 @@ type Gateway struct {
 	MemoryRecords int `yaml:"memory_records"`
 }
 
-// Faults tunes injected failures.
+// Faults tunes injected failures: test machinery, off unless Inject is set.
 type Faults struct {
+	// Inject honours the fault header seed puts on the orders it wants to
+	// fail. Off, the header is ignored (and logged once): nothing a producer
+	// writes can make the service fail on purpose. demo, the tests and the
+	// Docker stack turn it on.
+	Inject bool `yaml:"inject"`
 	// FlakyFailures is how many attempts of a flaky order fail before one succeeds.
 	FlakyFailures int `yaml:"flaky_failures"`
 	// FailFailures is how many attempts of a fail order fail: at least the retry
@@ -127,6 +132,22 @@ type Logging struct {
 type HTTP struct {
 	// Addr is host:port to listen on; port 0 picks a free port, empty serves nothing.
 	Addr string `yaml:"addr"`
+	// ReadTimeout bounds reading one whole request, headers and body: a
+	// client that sends slowly is cut off.
+	ReadTimeout time.Duration `yaml:"read_timeout"`
+	// WriteTimeout bounds a request from the end of its headers to the end of
+	// its answer (POST /orders waits for the brokers' acknowledgement within it).
+	WriteTimeout time.Duration `yaml:"write_timeout"`
+	// IdleTimeout closes a keep-alive connection with no request for this long.
+	IdleTimeout time.Duration `yaml:"idle_timeout"`
+	// MaxHeaderBytes bounds a request's header lines.
+	MaxHeaderBytes int `yaml:"max_header_bytes"`
+	// MaxInFlight bounds the requests handled at once, /healthz and /readyz
+	// aside: one more is answered 503 with Retry-After at once.
+	MaxInFlight int `yaml:"max_in_flight"`
+	// MaxConnections bounds the open connections: one more is answered 503
+	// with Retry-After and closed, never left waiting.
+	MaxConnections int `yaml:"max_connections"`
 }
 
 // Tracing configures OpenTelemetry. Trace context (traceparent) travels on

@@ -51,7 +51,7 @@ func TestSASLPasswordSources(t *testing.T) {
 			[]string{`kafka.sasl.mechanism "SCRAM-SHA-1" is not one of PLAIN, SCRAM-SHA-256, SCRAM-SHA-512`, "kafka.sasl.username is empty"}},
 		{"no mechanism", "", []string{"ORDERFLOW_KAFKA_SASL_USERNAME=orderflow"},
 			[]string{"kafka.sasl: username or password set but kafka.sasl.mechanism is empty"}},
-		{"embedded", "", append(sasl[1:], "ORDERFLOW_KAFKA_SASL_PASSWORD="+password),
+		{"embedded", "", append(sasl[1:], "ORDERFLOW_KAFKA_EMBEDDED=true", "ORDERFLOW_KAFKA_SASL_PASSWORD="+password),
 			[]string{"kafka.embedded: the embedded broker speaks neither TLS nor SASL"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

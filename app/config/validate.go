@@ -9,6 +9,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/orderflow/orderflow/handlers"
 )
@@ -178,13 +179,30 @@ func (l Logging) validate() error {
 }
 
 func (h HTTP) validate() error {
-	if h.Addr == "" {
-		return nil
+	var errs []error
+	if h.Addr != "" {
+		if _, _, err := net.SplitHostPort(h.Addr); err != nil {
+			errs = append(errs, fmt.Errorf("http.addr: %q is not host:port", h.Addr))
+		}
 	}
-	if _, _, err := net.SplitHostPort(h.Addr); err != nil {
-		return fmt.Errorf("http.addr: %q is not host:port", h.Addr)
+	for _, d := range []struct {
+		key string
+		v   time.Duration
+	}{{"read_timeout", h.ReadTimeout}, {"write_timeout", h.WriteTimeout}, {"idle_timeout", h.IdleTimeout}} {
+		if d.v <= 0 {
+			errs = append(errs, fmt.Errorf("http.%s %s must be positive", d.key, d.v))
+		}
 	}
-	return nil
+	if h.MaxHeaderBytes < 1024 {
+		errs = append(errs, fmt.Errorf("http.max_header_bytes %d must be at least 1024", h.MaxHeaderBytes))
+	}
+	if h.MaxInFlight < 1 {
+		errs = append(errs, fmt.Errorf("http.max_in_flight %d must be at least 1", h.MaxInFlight))
+	}
+	if h.MaxConnections <= h.MaxInFlight {
+		errs = append(errs, fmt.Errorf("http.max_connections %d must be above max_in_flight %d, so that /healthz and /readyz still get through", h.MaxConnections, h.MaxInFlight))
+	}
+	return errors.Join(errs...)
 }
 
 func (t Tracing) validate() error {
