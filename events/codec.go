@@ -65,8 +65,10 @@ func decodeAs[T Event](data []byte) (Event, error) {
 	// encoding/json/v2 (the Go team's module, an alias of the standard
 	// library's from Go 1.27): one pass that checks the syntax as it decodes,
 	// where v1 scans the whole input first; stricter, too: duplicate names and
-	// invalid UTF-8 are errors, and names match exactly.
-	if err := json.Unmarshal(data, &ev); err != nil {
+	// invalid UTF-8 are errors, names match exactly, and an unknown member
+	// is refused (an event carries only its contract: a field a producer
+	// adds, such as the fault seed once put on orders, is an error).
+	if err := json.Unmarshal(data, &ev, json.RejectUnknownMembers(true)); err != nil {
 		var syntax *jsontext.SyntacticError
 		if errors.As(err, &syntax) {
 			return nil, &MalformedError{fmt.Sprintf("payload is not valid JSON (%d bytes)", len(data))}

@@ -68,3 +68,12 @@ func validateItems(items []Item) (int64, error) {
 	}
 	return sum, errors.Join(errs...)
 }
+
+// FormatMoney writes an amount for people: 30000 and EUR as "300.00 EUR".
+func FormatMoney(cents int64, currency string) string {
+	sign := ""
+	if cents < 0 {
+		sign, cents = "-", -cents
+	}
+	return fmt.Sprintf("%s%d.%02d %s", sign, cents/100, cents%100, currency)
+}

@@ -1,21 +1,13 @@
 package events
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"time"
-)
 
-// Fault names a failure that seed injects into an order so that the pipeline's
-// error paths can be watched end to end. Real orders carry none.
-type Fault string
-
-// Injected faults. Poison orders carry no fault: they are invalid on the wire.
-const (
-	FaultNone  Fault = ""
-	FaultFlaky Fault = "flaky" // the payment gateway fails transiently, fewer times than the retry budget
-	FaultFail  Fault = "fail"  // the payment gateway keeps failing past the retry budget
-	FaultPanic Fault = "panic" // the payment gateway client panics
+	"github.com/go-json-experiment/json"
 )
 
 // Item is one line of an order.
@@ -43,8 +35,9 @@ type OrderPlaced struct {
 	Items      []Item    `json:"items"`
 	TotalCents int64     `json:"total_cents"`
 	Currency   string    `json:"currency"`
-	PlacedAt   time.Time `json:"placed_at"`
-	Fault      Fault     `json:"fault,omitempty"`
+	// PlacedAt, when an order comes without it, is when it entered: the
+	// intake's clock, or the timestamp of its record on the orders topic.
+	PlacedAt time.Time `json:"placed_at"`
 }
 
 func (OrderPlaced) EventType() string  { return TypeOrderPlaced }
@@ -71,10 +64,20 @@ func (o OrderPlaced) Validate() error {
 	if itemsErr == nil && totalErr == nil && sum != o.TotalCents {
 		errs = append(errs, fmt.Errorf("total_cents %d does not match the items' sum %d", o.TotalCents, sum))
 	}
-	switch o.Fault {
-	case FaultNone, FaultFlaky, FaultFail, FaultPanic:
-	default:
-		errs = append(errs, fmt.Errorf("fault %q is unknown", o.Fault))
-	}
 	return errors.Join(errs...)
+}
+
+// Digest identifies the order's content: who buys what, shipped where, for
+// how much. Two orders with one ID and one digest are the same order sent
+// twice; with two digests, they are different orders that share an ID. When
+// the order was placed is not part of it: a client that sends an order again
+// without placed_at sends the same order.
+func (o OrderPlaced) Digest() string {
+	o.PlacedAt = time.Time{}
+	data, err := json.Marshal(o, json.Deterministic(true))
+	if err != nil { // an OrderPlaced always encodes; a digest of nothing stays unique to this case
+		data = []byte(err.Error())
+	}
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:16])
 }

@@ -67,8 +67,9 @@ func TestPayments(t *testing.T) {
 			if !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("Handle() = %#v, want %#v", got, tt.want)
 			}
-			if len(gw.got) != 1 || gw.got[0].Key != "o-1" {
-				t.Errorf("gateway calls = %+v, want one keyed o-1", gw.got)
+			want := handlers.ChargeRequest{Key: "o-1", AmountCents: 300, Currency: "EUR", Digest: order.Digest()}
+			if len(gw.got) != 1 || gw.got[0] != want {
+				t.Errorf("gateway calls = %+v, want one: %+v", gw.got, want)
 			}
 		})
 	}
@@ -153,6 +154,12 @@ func TestUnconfirmedPaymentsAreRefused(t *testing.T) {
 		{name: "another payment ID", ledger: confirmedPaid, give: forged, want: "payment pay-forged of order o-1 is not confirmed"},
 		{name: "success where it declined", ledger: confirmedDeclined, give: paid, want: "payment pay-o-1 of order o-1 is not confirmed"},
 		{name: "decline where it charged", ledger: confirmedPaid, give: refused, want: "decline of order o-1 is not confirmed"},
+		{name: "another amount", ledger: ledger{"o-1": {PaymentID: "pay-o-1", AmountCents: 30, Currency: "EUR"}}, give: paid,
+			want: "payment pay-o-1 of order o-1 states 3.00 EUR, but the gateway charged 0.30 EUR"},
+		{name: "another currency", ledger: ledger{"o-1": {PaymentID: "pay-o-1", AmountCents: 300, Currency: "USD"}}, give: paid,
+			want: "states 3.00 EUR, but the gateway charged 3.00 USD"},
+		{name: "a decline of another amount", ledger: ledger{"o-1": {Declined: true, AmountCents: 900, Currency: "EUR"}}, give: refused,
+			want: "decline of order o-1 states 3.00 EUR, but the gateway declined 9.00 EUR"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -170,6 +177,27 @@ func TestUnconfirmedPaymentsAreRefused(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A payment event that agrees with the gateway's record, amount and currency
+// included, is confirmed.
+func TestConfirmedPaymentWithItsAmount(t *testing.T) {
+	l := ledger{"o-1": {PaymentID: "pay-o-1", AmountCents: 300, Currency: "EUR", Digest: order.Digest()}}
+	if _, err := (handlers.Shipping{Ledger: l}).Handle(context.Background(), paid); err != nil {
+		t.Errorf("shipping: %v", err)
+	}
+}
+
+// An order ID the gateway charged for another order is a permanent error that
+// names both amounts: dead-lettered, no payment event.
+func TestPaymentsConflictIsPermanent(t *testing.T) {
+	conflict := &handlers.ConflictError{Key: "o-1",
+		Recorded: handlers.Receipt{PaymentID: "pay-o-1", AmountCents: 30000, Currency: "EUR"},
+		Asked:    handlers.ChargeRequest{Key: "o-1", AmountCents: 90000, Currency: "EUR"}}
+	got, err := handlers.Payments{Gateway: &fakeGateway{err: conflict}}.Handle(context.Background(), order)
+	if got != nil || !events.IsPermanent(err) || !strings.Contains(err.Error(), "order o-1 was charged 300.00 EUR; this order asks 900.00 EUR") {
+		t.Errorf("Handle() = %v, %v; want nothing and a permanent conflict naming both amounts", got, err)
 	}
 }
 

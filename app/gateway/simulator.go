@@ -1,6 +1,8 @@
 // Package gateway is a deterministic payment gateway simulator. It stands in
 // for a real gateway: it takes the order ID as idempotency key, so one order is
-// never charged twice, and it injects the faults seed asks for.
+// never charged twice, and refuses the key reused for another order. With
+// faults.inject on, a decorator of its store injects the faults seed asks for
+// (faults.go).
 package gateway
 
 import (
@@ -9,7 +11,6 @@ import (
 	"time"
 
 	"github.com/orderflow/orderflow/app/config"
-	"github.com/orderflow/orderflow/events"
 	"github.com/orderflow/orderflow/handlers"
 )
 
@@ -38,43 +39,38 @@ func (e *UnavailableError) Error() string {
 
 // Simulator charges orders against a Store of idempotency records.
 type Simulator struct {
-	store  Store
-	cfg    config.Gateway
-	faults config.Faults
-	now    func() time.Time
+	store Store
+	cfg   config.Gateway
+	now   func() time.Time
 }
 
 // NewSimulator returns a simulator keeping its records in store.
-func NewSimulator(cfg config.Gateway, faults config.Faults, store Store) *Simulator {
-	return &Simulator{store: store, cfg: cfg, faults: faults, now: time.Now}
+func NewSimulator(cfg config.Gateway, store Store) *Simulator {
+	return &Simulator{store: store, cfg: cfg, now: time.Now}
 }
 
-// Charge charges req once per key. A repeated charge returns the first receipt.
-// Attempts are counted per key, so a flaky order fails FlakyFailures times and
-// a fail order FailFailures times before the gateway accepts it.
+// Charge charges req once per key and records what it charged with the
+// receipt. A repeat with the same amount, currency and digest returns the
+// first receipt; one with others is a *handlers.ConflictError naming both.
 func (s *Simulator) Charge(ctx context.Context, req handlers.ChargeRequest) (handlers.Receipt, error) {
 	if err := ctx.Err(); err != nil {
 		return handlers.Receipt{}, err
 	}
-	return s.store.Charge(ctx, req.Key, func(attempt int) (handlers.Receipt, error) {
-		switch req.Fault {
-		case events.FaultFlaky:
-			if attempt <= s.faults.FlakyFailures {
-				return handlers.Receipt{}, &UnavailableError{Key: req.Key, Attempt: attempt}
-			}
-		case events.FaultFail:
-			if attempt <= s.faults.FailFailures {
-				return handlers.Receipt{}, &UnavailableError{Key: req.Key, Attempt: attempt}
-			}
-		case events.FaultPanic:
-			panic(fmt.Sprintf("gateway simulator: injected panic charging order %s", req.Key))
-		}
+	r, err := s.store.Charge(ctx, req.Key, func(int) (handlers.Receipt, error) {
+		r := handlers.Receipt{AmountCents: req.AmountCents, Currency: req.Currency, Digest: req.Digest}
 		if req.AmountCents > s.cfg.DeclineOverCents {
-			return handlers.Receipt{
-				Declined:      true,
-				DeclineReason: fmt.Sprintf("amount %d over the limit of %d", req.AmountCents, s.cfg.DeclineOverCents),
-			}, nil
+			r.Declined = true
+			r.DeclineReason = fmt.Sprintf("amount %d over the limit of %d", req.AmountCents, s.cfg.DeclineOverCents)
+			return r, nil
 		}
-		return handlers.Receipt{PaymentID: "pay-" + req.Key, ChargedAt: s.now().UTC()}, nil
+		r.PaymentID, r.ChargedAt = "pay-"+req.Key, s.now().UTC()
+		return r, nil
 	})
+	if err != nil {
+		return handlers.Receipt{}, err
+	}
+	if r.Asks(req) != "" {
+		return handlers.Receipt{}, &handlers.ConflictError{Key: req.Key, Recorded: r, Asked: req}
+	}
+	return r, nil
 }

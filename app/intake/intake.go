@@ -3,17 +3,22 @@
 // rules, written to the orders topic, and answered 202 only once the brokers
 // acknowledged it (acks=all). Every refusal is an RFC 9457 problem that names
 // each problem found. An Idempotency-Key makes a retried request get the first
-// answer back, without a second order.
+// answer back, without a second order. An order ID already taken for another
+// order (other content) is refused with 409, as far as the intake can know:
+// orders this process took, and orders the payment gateway recorded.
 package intake
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"mime"
 	"net/http"
+	"os"
+	"time"
 
 	"github.com/ThreeDotsLabs/watermill"
 	"github.com/ThreeDotsLabs/watermill/message"
@@ -22,6 +27,7 @@ import (
 	"github.com/orderflow/orderflow/app/messaging/codec"
 	"github.com/orderflow/orderflow/app/tracing"
 	"github.com/orderflow/orderflow/events"
+	"github.com/orderflow/orderflow/handlers"
 )
 
 // Config configures the intake.
@@ -29,16 +35,21 @@ type Config struct {
 	Publisher message.Publisher // acks=all: Publish returns once the brokers have the order
 	Topic     string            // the orders topic
 	MaxBytes  int64             // the largest body taken (handler.max_message_bytes)
-	// Keys is how many Idempotency-Keys are remembered; the oldest is
-	// forgotten first. Default 10,000.
-	Keys   int
+	// Keys is how many Idempotency-Keys, and how many order IDs, are
+	// remembered; the oldest is forgotten first. Default 10,000.
+	Keys int
+	// Ledger is the payment gateway's record of the orders it charged or
+	// declined, asked whether an order ID was taken for another order; nil:
+	// only the orders this process took are known.
+	Ledger handlers.PaymentLedger
 	Logger *slog.Logger // default: discarded
 }
 
 // Intake is the POST /orders handler.
 type Intake struct {
-	cfg  Config
-	keys *keys
+	cfg    Config
+	keys   *keys
+	orders *orders
 }
 
 // New returns the intake configured by cfg.
@@ -62,7 +73,7 @@ func New(cfg Config) (*Intake, error) {
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
-	return &Intake{cfg: cfg, keys: newKeys(cfg.Keys)}, nil
+	return &Intake{cfg: cfg, keys: newKeys(cfg.Keys), orders: newOrders(cfg.Keys)}, nil
 }
 
 // Accepted is the 202 answer's body.
@@ -97,6 +108,12 @@ func (in *Intake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				Detail: fmt.Sprintf("the body is over %d bytes (handler.max_message_bytes)", in.cfg.MaxBytes)})
 			return
 		}
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			w.Header().Set("Connection", "close")
+			writeProblem(w, problem{Status: http.StatusRequestTimeout, Title: "Body too slow",
+				Detail: "the body did not arrive within http.read_timeout"})
+			return
+		}
 		writeProblem(w, problem{Status: http.StatusBadRequest, Title: "Unreadable body", Detail: err.Error()})
 		return
 	}
@@ -129,6 +146,13 @@ func (in *Intake) take(r *http.Request, body []byte) answer {
 		return refusal(err)
 	}
 	order := ev.(events.OrderPlaced)
+	if order.PlacedAt.IsZero() {
+		order.PlacedAt = time.Now().UTC() // when it entered
+	}
+	t := taken{id: order.OrderID, digest: order.Digest(), cents: order.TotalCents, currency: order.Currency}
+	if refused, ok := in.claim(r.Context(), t); !ok {
+		return refused
+	}
 	if correlationID == "" {
 		correlationID = "http-" + watermill.NewUUID()
 	}
@@ -142,6 +166,7 @@ func (in *Intake) take(r *http.Request, body []byte) answer {
 	}
 	tracing.Inject(ctx, msg)
 	if err := in.cfg.Publisher.Publish(in.cfg.Topic, msg); err != nil {
+		in.orders.release(t)
 		in.cfg.Logger.Warn("order not written", "order_id", order.OrderID, "correlation_id", correlationID, "err", err)
 		return problem{Status: http.StatusServiceUnavailable, Title: "Order not written to Kafka",
 			Detail: "the brokers did not acknowledge the order; it was not taken, try again", retryAfter: "1"}.answer()
@@ -150,6 +175,42 @@ func (in *Intake) take(r *http.Request, body []byte) answer {
 	out, _ := json.Marshal(Accepted{OrderID: order.OrderID, CorrelationID: correlationID})
 	return answer{status: http.StatusAccepted, contentType: "application/json", body: append(out, '\n')}
 }
+
+// claim takes order t's ID for it, or returns the 409 that says the ID is
+// already taken for another order: by this process, or in the gateway's
+// record. A gateway that cannot answer does not hold the order up: the
+// payments step refuses a conflicting charge in any case.
+func (in *Intake) claim(ctx context.Context, t taken) (answer, bool) {
+	before, conflict, claimed := in.orders.claim(t)
+	if conflict {
+		return idTaken(t, fmt.Sprintf("this service took order %s for %s with other content", t.id, events.FormatMoney(before.cents, before.currency))), false
+	}
+	if in.cfg.Ledger == nil {
+		return answer{}, true
+	}
+	r, found, err := in.cfg.Ledger.Lookup(ctx, t.id)
+	if err != nil {
+		in.cfg.Logger.Warn("payment gateway not asked about the order ID", "order_id", t.id, "err", err)
+		return answer{}, true
+	}
+	if found && r.Asks(handlers.ChargeRequest{Key: t.id, AmountCents: t.cents, Currency: t.currency, Digest: t.digest}) != "" {
+		if claimed {
+			in.orders.release(t)
+		}
+		verb := "charged"
+		if r.Declined {
+			verb = "declined at"
+		}
+		return idTaken(t, fmt.Sprintf("the payment gateway %s order %s %s for other content", verb, t.id, events.FormatMoney(r.AmountCents, r.Currency))), false
+	}
+	return answer{}, true
+}
+
+func idTaken(t taken, why string) answer {
+	return problem{Status: http.StatusConflict, Title: "Order ID already taken",
+		Detail: fmt.Sprintf("%s; this order asks %s. Send a new order with a new order_id.", why, events.FormatMoney(t.cents, t.currency))}.answer()
+}
+
 
 // refusal turns a decode or validation error into a problem naming each problem.
 func refusal(err error) answer {

@@ -36,7 +36,7 @@ type hop struct {
 func newHop(b *testing.B, n int) *hop {
 	cfg := config.Default()
 	log := slog.New(slog.DiscardHandler)
-	gw := gateway.NewSimulator(cfg.Gateway, cfg.Faults, gateway.NewMemoryStore(n+1))
+	gw := gateway.NewSimulator(cfg.Gateway, gateway.NewMemoryStore(n+1))
 	pub := gochannel.NewGoChannel(gochannel.Config{}, watermill.NopLogger{}) // no subscriber: publishes go nowhere
 	dl, err := middleware.NewDeadLetter(middleware.DeadLetterConfig{Publisher: pub, Topic: "dlq", MaxBytes: 1 << 20, Logger: log})
 	if err != nil {

@@ -62,7 +62,7 @@ func NewRouter(p RouterParams) (*message.Router, []*subscriber.Subscriber, error
 	if err != nil {
 		return nil, nil, err
 	}
-	chain := middleware.ChainConfig{Retry: p.Retry, Timeout: p.Handler.Timeout, DeadLetter: dl, Logger: p.Logger, Metrics: p.Metrics, Tracer: p.Tracer}
+	chain := middleware.ChainConfig{Retry: p.Retry, Timeout: p.Handler.Timeout, DeadLetter: dl, Logger: p.Logger, Metrics: p.Metrics, Tracer: p.Tracer, InjectFaults: p.Faults.Inject}
 	if p.Metrics != nil {
 		// Watermill's own: handler execution time and publish time. Messages
 		// received are counted by the subscriber (Settled below).

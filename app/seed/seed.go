@@ -1,5 +1,7 @@
 // Package seed publishes orders to the orders topic, some of them built to
-// fail, and says which order got which fault.
+// fail, and says which order got which fault. Poison orders are invalid on the
+// wire; the others are valid orders marked with the faults.Header header,
+// which a pipeline honours only with faults.inject on.
 package seed
 
 import (
@@ -15,6 +17,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/orderflow/orderflow/app/config"
+	"github.com/orderflow/orderflow/app/faults"
 	"github.com/orderflow/orderflow/app/messaging/codec"
 	"github.com/orderflow/orderflow/app/messaging/kafka"
 	"github.com/orderflow/orderflow/app/tracing"
@@ -142,17 +145,18 @@ func assignFaults(p Plan, rng *rand.Rand) []fault {
 func build(id string, f fault, gw config.Gateway, rng *rand.Rand, m *Manifest) (*message.Message, error) {
 	m.Orders = append(m.Orders, id)
 	o := Order(id, rng)
+	var injected faults.Fault
 	switch f {
 	case poisonNotJSON, poisonInvalid:
 		m.Poison = append(m.Poison, id)
 	case flaky:
-		o.Fault = events.FaultFlaky
+		injected = faults.Flaky
 		m.Flaky = append(m.Flaky, id)
 	case fail:
-		o.Fault = events.FaultFail
+		injected = faults.Fail
 		m.Fail = append(m.Fail, id)
 	case panicky:
-		o.Fault = events.FaultPanic
+		injected = faults.Panic
 		m.Panic = append(m.Panic, id)
 	}
 	// The gateway answers every order but a poison or panic one, a fail order
@@ -165,6 +169,9 @@ func build(id string, f fault, gw config.Gateway, rng *rand.Rand, m *Manifest) (
 		return nil, err
 	}
 	tracing.Inject(tracing.Start(context.Background()), msg) // each order starts a trace
+	if injected != faults.None {
+		msg.Metadata.Set(faults.Header, string(injected)) // honoured where faults.inject is on
+	}
 	switch f {
 	case poisonNotJSON:
 		msg.Payload = []byte(`{"order_id": "` + id + `", this is not JSON`)

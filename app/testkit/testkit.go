@@ -37,11 +37,13 @@ type Cluster struct {
 	Cfg     config.Config
 }
 
-// testConfig is the default config with fast retries and quiet logs.
+// testConfig is the default config with fast retries, quiet logs and seed's
+// faults honoured.
 func testConfig(brokers []string) config.Config {
 	cfg := config.Default()
 	cfg.Kafka.Embedded = false
 	cfg.Kafka.Brokers = brokers
+	cfg.Faults.Inject = true
 	cfg.Topics.Partitions = 4
 	cfg.Retry.InitialInterval = 5 * time.Millisecond
 	cfg.Retry.MaxInterval = 20 * time.Millisecond

@@ -7,6 +7,7 @@ import (
 	"crypto/sha1" //nolint:gosec // a name-based UUID (version 5) is defined over SHA-1
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/ThreeDotsLabs/watermill"
 	"github.com/ThreeDotsLabs/watermill/message"
@@ -17,7 +18,8 @@ import (
 )
 
 // Decode reads the event msg carries. A message without an event_type header is
-// read as assume, if given. Everything that can be wrong with the bytes is a
+// read as assume, if given. An order without placed_at gets the time it
+// entered: its record's timestamp. Everything that can be wrong with the bytes is a
 // permanent error naming the problem.
 func Decode(msg *message.Message, assume string, maxBytes int) (events.Event, error) {
 	if n := len(msg.Payload); n > maxBytes {
@@ -38,7 +40,21 @@ func Decode(msg *message.Message, assume string, maxBytes int) (events.Event, er
 		}
 		version = n
 	}
-	return events.Decode(eventType, version, msg.Payload)
+	ev, err := events.Decode(eventType, version, msg.Payload)
+	if o, ok := ev.(events.OrderPlaced); ok && o.PlacedAt.IsZero() {
+		o.PlacedAt = entered(msg)
+		ev = o
+	}
+	return ev, err
+}
+
+// entered is when an order without placed_at entered the pipeline: its
+// record's timestamp, or now for a message that did not come from Kafka.
+func entered(msg *message.Message) time.Time {
+	if origin, ok := kafka.OriginFrom(msg.Context()); ok && !origin.Timestamp.IsZero() {
+		return origin.Timestamp.UTC()
+	}
+	return time.Now().UTC()
 }
 
 // Encode builds the message for ev, keyed by its order. Its UUID is derived

@@ -19,9 +19,12 @@ import (
 //
 //  1. correlation: the ID is in ctx and headers before anything logs, fails or
 //     is dead-lettered, and is copied onto what the handler produces.
-//  2. tracing: a span per message, child of its traceparent, whose context
+//  2. faults: seed's fault header, honoured only with faults.inject on, goes
+//     into the message's context (outside retry, which restores that context
+//     before every attempt); off, it is ignored and logged once.
+//  3. tracing: a span per message, child of its traceparent, whose context
 //     goes onto every output and the dead letter.
-//  3. metrics: Watermill's handler execution time (the whole budget, retries
+//  4. metrics: Watermill's handler execution time (the whole budget, retries
 //     included), then orderflow's messages in flight and replayed messages.
 //  4. dead letter: sees only what retry gave up on; publishes it with its
 //     reason, or leaves it unacknowledged if that publish fails.
@@ -38,7 +41,7 @@ func Chain(c ChainConfig) []message.HandlerMiddleware {
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
-	chain := []message.HandlerMiddleware{correlation, traced(c.Tracer)}
+	chain := []message.HandlerMiddleware{correlation, injectFaults(c.InjectFaults, c.Logger), traced(c.Tracer)}
 	if c.HandlerMetrics != nil {
 		chain = append(chain, c.HandlerMetrics)
 	}
@@ -63,4 +66,7 @@ type ChainConfig struct {
 	// HandlerMetrics is Watermill's handler execution-time middleware
 	// (components/metrics); nil: none.
 	HandlerMetrics message.HandlerMiddleware
+	// InjectFaults honours seed's fault header (faults.inject); off, the
+	// header is ignored.
+	InjectFaults bool
 }

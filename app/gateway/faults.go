@@ -1,0 +1,46 @@
+package gateway
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/orderflow/orderflow/app/config"
+	"github.com/orderflow/orderflow/app/faults"
+	"github.com/orderflow/orderflow/handlers"
+)
+
+// WithFaults decorates a store with the faults seed asks for, read from the
+// context of each charge (faults.From; the messaging layer puts them there
+// only with faults.inject on). Attempts are the store's, counted per key and
+// kept in its file, so a flaky order fails FlakyFailures times and a fail
+// order FailFailures times before the gateway decides, across restarts too; a
+// panic order panics on every attempt. Neither the simulator nor the port
+// knows of faults.
+func WithFaults(s Store, cfg config.Faults) Store { return faulty{Store: s, cfg: cfg} }
+
+type faulty struct {
+	Store
+	cfg config.Faults
+}
+
+func (f faulty) Charge(ctx context.Context, key string, decide func(int) (handlers.Receipt, error)) (handlers.Receipt, error) {
+	fault := faults.From(ctx)
+	if fault == faults.None {
+		return f.Store.Charge(ctx, key, decide)
+	}
+	return f.Store.Charge(ctx, key, func(attempt int) (handlers.Receipt, error) {
+		switch fault {
+		case faults.Flaky:
+			if attempt <= f.cfg.FlakyFailures {
+				return handlers.Receipt{}, &UnavailableError{Key: key, Attempt: attempt}
+			}
+		case faults.Fail:
+			if attempt <= f.cfg.FailFailures {
+				return handlers.Receipt{}, &UnavailableError{Key: key, Attempt: attempt}
+			}
+		case faults.Panic:
+			panic(fmt.Sprintf("gateway simulator: injected panic charging order %s", key))
+		}
+		return decide(attempt)
+	})
+}
