@@ -51,8 +51,8 @@ func newStackOn(t *testing.T, c testkit.Cluster) stack {
 	s.tr = testkit.Track(t, c)
 	top := c.Cfg.Topics
 	s.env = []string{
-		"ORDERFLOW_KAFKA_EMBEDDED=false",
 		"ORDERFLOW_KAFKA_BROKERS=" + strings.Join(c.Brokers, ","),
+		"ORDERFLOW_FAULTS_INJECT=true",
 		"ORDERFLOW_TOPICS_ORDERS=" + top.Orders,
 		"ORDERFLOW_TOPICS_PAYMENTS=" + top.Payments,
 		"ORDERFLOW_TOPICS_SHIPMENTS=" + top.Shipments,
@@ -256,10 +256,13 @@ func order(id string) string {
 func TestBadInputFromKcat(t *testing.T) {
 	testkit.NeedKcat(t)
 	s := newStack(t)
-	orderflow(t, append(s.env, "ORDERFLOW_HANDLER_MAX_MESSAGE_BYTES=4096"), "serve")
+	// Fault injection off, as in production: seed's fault header is ignored.
+	_, served := orderflow(t, append(s.env, "ORDERFLOW_HANDLER_MAX_MESSAGE_BYTES=4096", "ORDERFLOW_FAULTS_INJECT=false"), "serve")
 	tests := []struct {
 		key, value, header, wantReason string
 	}{
+		{key: "k-fault", value: strings.Replace(order("k-fault"), "{", `{"fault":"panic",`, 1), wantReason: `unknown object member name "fault"`},
+		{key: "k-header", value: order("k-header"), header: "seed_fault=panic"},
 		{key: "k-garbage", value: "\x01\x02garbage", wantReason: "payload is not valid JSON"},
 		{key: "k-shape", value: `{"order_id": 42}`, wantReason: "payload does not fit OrderPlaced"},
 		{key: "k-type", value: order("k-type"), header: "event_type=Refund", wantReason: `unknown event type "Refund"`},
@@ -282,7 +285,7 @@ func TestBadInputFromKcat(t *testing.T) {
 	for _, tt := range tests {
 		ids = append(ids, tt.key+"-after")
 	}
-	ids = append(ids, "k-plain", "k-nokey")
+	ids = append(ids, "k-plain", "k-header", "k-nokey")
 	testkit.WaitSettled(t, s.tr, ids, time.Minute)
 
 	dlq := map[string]testkit.KcatRecord{}
@@ -308,6 +311,11 @@ func TestBadInputFromKcat(t *testing.T) {
 			r.Headers[deadletter.HeaderOffset] == "" || r.Headers[deadletter.HeaderConsumerGroup] != "payments" {
 			t.Errorf("%s: dead-letter headers %v", tt.key, r.Headers)
 		}
+	}
+	// Neither the fault field nor the header made the service panic; the
+	// ignored header was logged once.
+	if log := served.String(); strings.Contains(log, "injected panic") || strings.Count(log, "faults.inject is off") != 1 {
+		t.Errorf("serve's log: want no injected panic and one line on the ignored fault header:\n%s", log)
 	}
 }
 

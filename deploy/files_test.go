@@ -150,7 +150,8 @@ func TestComposeListenersAgree(t *testing.T) {
 }
 
 // The app in the stack runs config.yaml with the compose file's overrides:
-// they must be valid keys, turn the embedded broker off, and agree with the
+// they must be valid keys, leave the embedded broker off, turn fault injection
+// on (task seed's failures), and agree with the
 // brokers' replication settings.
 func TestComposeConfigMatches(t *testing.T) {
 	all := load(t)
@@ -165,6 +166,9 @@ func TestComposeConfigMatches(t *testing.T) {
 	}
 	if cfg.Kafka.Embedded {
 		t.Error("orderflow in the stack would start the embedded broker")
+	}
+	if !cfg.Faults.Inject {
+		t.Error("orderflow in the stack ignores seed's faults: task seed's failures would not happen")
 	}
 	if want := config.Default().Topics; cfg.Topics.Orders != want.Orders || cfg.Topics.DeadLetter != want.DeadLetter {
 		t.Errorf("the stack renames topics: %+v", cfg.Topics)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -29,6 +30,7 @@ func Demo(ctx context.Context, args []string, io IO) error {
 	fs.IntVar(&p.Panic, "panic", 2, "orders on which the payment handler panics")
 	timeout := fs.Duration("timeout", 2*time.Minute, "give up if orders have not settled by then")
 	logs := fs.Bool("logs", false, "show the pipeline's log lines (at the configured level)")
+	keep := fs.Bool("keep", false, "after the summary, keep the broker and pipeline running for orderflow dlq list/replay in another terminal, until Ctrl-C")
 	cfg, err := load(args)
 	if err != nil {
 		return err
@@ -37,6 +39,7 @@ func Demo(ctx context.Context, args []string, io IO) error {
 	// so it runs beside the local cluster or the Docker stack, and no endpoints.
 	cfg.Kafka.Embedded = true
 	cfg.Kafka.Brokers = []string{"127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0"}
+	cfg.Faults.Inject = true // the demo shows the error paths
 	cfg.HTTP.Addr = ""
 	if !*logs {
 		cfg.Logging.Level = "error"
@@ -70,7 +73,20 @@ func Demo(ctx context.Context, args []string, io IO) error {
 
 	waitErr := waitSettled(ctx, tracker, m.Orders, *timeout, io)
 	printSummary(io, cfg.Topics.DeadLetter, tracker, m)
-	return waitErr
+	if waitErr != nil {
+		return waitErr
+	}
+	env := "ORDERFLOW_KAFKA_BROKERS=" + strings.Join(brokers, ",")
+	if !*keep {
+		fmt.Fprintln(io.Out, "\nThe broker and its dead letters are gone when the demo exits. To inspect and replay them,")
+		fmt.Fprintln(io.Out, "run it with --keep and, in another terminal, the commands it prints.")
+		return nil
+	}
+	fmt.Fprintf(io.Out, "\nThe broker and pipeline keep running until Ctrl-C. In another terminal:\n")
+	fmt.Fprintf(io.Out, "  %s go run . dlq list\n", env)
+	fmt.Fprintf(io.Out, "  %s go run . dlq replay --kind retries_exhausted --all\n", env)
+	<-ctx.Done()
+	return nil
 }
 
 // waitSettled prints progress until every order has settled or time is up.
@@ -135,5 +151,4 @@ func printSummary(io IO, dlqTopic string, t *settle.Tracker, m seed.Manifest) {
 		fmt.Fprintf(w, "%s\t%s\t%s\t%d\t%s\n", d.OrderID, d.Handler, d.ErrorKind, d.Attempts, d.Reason)
 	}
 	w.Flush()
-	fmt.Fprintln(io.Out, "\nInspect and replay them with: orderflow dlq list | orderflow dlq replay --kind retries_exhausted --all")
 }

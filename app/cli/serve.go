@@ -12,12 +12,24 @@ import (
 
 // Serve runs the pipeline until the first SIGINT or SIGTERM, then stops taking
 // messages, finishes and commits those in flight, and returns. A second signal
-// cuts the drain short: exit 130.
+// cuts the drain short: exit 130. It runs on kafka.brokers, and fails fast,
+// naming them, when none answers; an in-memory broker only when asked for one
+// (--embedded or kafka.embedded), for the zero-setup tour.
 func Serve(ctx context.Context, args []string, io IO) error {
 	fs, load := flags("serve", io)
-	fs.Usage = func() { fmt.Fprintln(io.Err, "Usage: orderflow serve [--config FILE]"); fs.PrintDefaults() }
+	fs.Usage = func() {
+		fmt.Fprintln(io.Err, "Usage: orderflow serve [--config FILE] [--embedded] [--inject-faults]")
+		fs.PrintDefaults()
+	}
+	embedded := fs.Bool("embedded", false, "host an in-memory broker on kafka.brokers (kafka.embedded): its data is gone at exit")
+	inject := fs.Bool("inject-faults", false, "honour the faults seed asks for (faults.inject): test machinery")
 	cfg, err := load(args)
 	if err != nil {
+		return err
+	}
+	cfg.Kafka.Embedded = cfg.Kafka.Embedded || *embedded
+	cfg.Faults.Inject = cfg.Faults.Inject || *inject
+	if err := cfg.Validate(); err != nil { // the flags can make a valid file invalid (embedded with TLS)
 		return err
 	}
 	if !cfg.Kafka.Embedded {

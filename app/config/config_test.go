@@ -176,3 +176,11 @@ func TestCloseTimeoutUnderRebalanceTimeout(t *testing.T) {
 		t.Errorf("close_timeout 59s: %v", err)
 	}
 }
+
+// What a service binary does with no config must be safe: reach real brokers
+// (no in-memory broker whose orders vanish at exit), inject no faults.
+func TestEmbeddedAndFaultsOffByDefault(t *testing.T) {
+	if d := config.Default(); d.Kafka.Embedded || d.Faults.Inject {
+		t.Errorf("defaults: kafka.embedded %v, faults.inject %v; want both off", d.Kafka.Embedded, d.Faults.Inject)
+	}
+}

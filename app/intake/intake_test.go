@@ -1,0 +1,158 @@
+package intake
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ThreeDotsLabs/watermill/message"
+
+	"github.com/orderflow/orderflow/events"
+	"github.com/orderflow/orderflow/handlers"
+)
+
+// publisher keeps what it is given, or fails while down is set.
+type publisher struct {
+	mu   sync.Mutex
+	down bool
+	msgs []*message.Message
+}
+
+func (p *publisher) Publish(_ string, msgs ...*message.Message) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.down {
+		return errors.New("brokers down")
+	}
+	p.msgs = append(p.msgs, msgs...)
+	return nil
+}
+
+func (p *publisher) Close() error { return nil }
+
+type ledger map[string]handlers.Receipt
+
+func (l ledger) Lookup(_ context.Context, id string) (handlers.Receipt, bool, error) {
+	r, ok := l[id]
+	return r, ok, nil
+}
+
+func orderOf(id string, cents int64) events.OrderPlaced {
+	return events.OrderPlaced{OrderID: id, CustomerID: "c-1", Email: "c@example.com", Currency: "EUR",
+		Items: []events.Item{{SKU: "A", Quantity: 1, PriceCents: cents}}, TotalCents: cents}
+}
+
+func post(t *testing.T, in *Intake, body string) (int, string) {
+	t.Helper()
+	req := httptest.NewRequest(http.MethodPost, "/orders", strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	w := httptest.NewRecorder()
+	in.ServeHTTP(w, req)
+	return w.Code, w.Body.String()
+}
+
+func postOrder(t *testing.T, in *Intake, o events.OrderPlaced) (int, string) {
+	t.Helper()
+	body, err := events.Encode(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return post(t, in, string(body))
+}
+
+func newIntake(t *testing.T, pub *publisher, l handlers.PaymentLedger) *Intake {
+	t.Helper()
+	in, err := New(Config{Publisher: pub, Topic: "orders", MaxBytes: 1 << 16, Ledger: l})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return in
+}
+
+// An order ID the intake took is refused for another order, naming both
+// amounts; the same order again is taken. A failed publish takes nothing.
+func TestIntakeRefusesAnOrderIDTakenForAnotherOrder(t *testing.T) {
+	pub := &publisher{}
+	in := newIntake(t, pub, nil)
+	if code, body := postOrder(t, in, orderOf("X", 30_000)); code != http.StatusAccepted {
+		t.Fatalf("first: %d %s", code, body)
+	}
+	code, body := postOrder(t, in, orderOf("X", 90_000))
+	if code != http.StatusConflict || !strings.Contains(body, "took order X for 300.00 EUR with other content; this order asks 900.00 EUR") {
+		t.Errorf("X for 900 EUR: %d %s; want 409 naming both amounts", code, body)
+	}
+	if code, body := postOrder(t, in, orderOf("X", 30_000)); code != http.StatusAccepted {
+		t.Errorf("the same order again: %d %s; want 202", code, body)
+	}
+
+	pub.down = true
+	if code, _ := postOrder(t, in, orderOf("Y", 100)); code != http.StatusServiceUnavailable {
+		t.Fatalf("Y with the brokers down: %d, want 503", code)
+	}
+	pub.down = false
+	if code, body := postOrder(t, in, orderOf("Y", 200)); code != http.StatusAccepted {
+		t.Errorf("Y after a publish that failed: %d %s; want 202 (nothing was taken)", code, body)
+	}
+}
+
+// The gateway's record counts too: an ID it charged for another order is
+// refused; one it charged for this order is taken.
+func TestIntakeAsksTheGateway(t *testing.T) {
+	charged := orderOf("X", 30_000)
+	in := newIntake(t, &publisher{}, ledger{"X": {PaymentID: "pay-X", AmountCents: 30_000, Currency: "EUR", Digest: charged.Digest()}})
+	code, body := postOrder(t, in, orderOf("X", 90_000))
+	if code != http.StatusConflict || !strings.Contains(body, "the payment gateway charged order X 300.00 EUR for other content; this order asks 900.00 EUR") {
+		t.Errorf("X for 900 EUR: %d %s; want 409", code, body)
+	}
+	if code, body := postOrder(t, in, charged); code != http.StatusAccepted {
+		t.Errorf("the charged order again: %d %s; want 202", code, body)
+	}
+}
+
+// A fault is no part of an order: refused with 400 naming the field.
+func TestIntakeRefusesAFault(t *testing.T) {
+	body, _ := events.Encode(orderOf("F", 100))
+	code, answer := post(t, newIntake(t, &publisher{}, nil), strings.Replace(string(body), "{", `{"fault":"panic",`, 1))
+	if code != http.StatusBadRequest || !strings.Contains(answer, `unknown object member name \"fault\"`) {
+		t.Errorf("an order with a fault: %d %s; want 400 naming the field", code, answer)
+	}
+}
+
+// An order without placed_at is dated by the intake.
+func TestIntakeDatesAnOrder(t *testing.T) {
+	pub := &publisher{}
+	before := time.Now().UTC()
+	if code, body := postOrder(t, newIntake(t, pub, nil), orderOf("D", 100)); code != http.StatusAccepted {
+		t.Fatalf("%d %s", code, body)
+	}
+	var o events.OrderPlaced
+	if err := json.Unmarshal(pub.msgs[0].Payload, &o); err != nil {
+		t.Fatal(err)
+	}
+	if o.PlacedAt.Before(before) || o.PlacedAt.After(time.Now().UTC()) {
+		t.Errorf("placed_at %s, want the time it was taken (after %s)", o.PlacedAt, before)
+	}
+}
+
+// A body that stops arriving (http.read_timeout passed) gets 408.
+func TestIntakeSlowBodyIs408(t *testing.T) {
+	req := httptest.NewRequest(http.MethodPost, "/orders", io.MultiReader(strings.NewReader(`{"order_id":`), timeoutReader{}))
+	req.Header.Set("Content-Type", "application/json")
+	w := httptest.NewRecorder()
+	newIntake(t, &publisher{}, nil).ServeHTTP(w, req)
+	if w.Code != http.StatusRequestTimeout {
+		t.Errorf("a body cut off by the read deadline: %d %s, want 408", w.Code, w.Body)
+	}
+}
+
+type timeoutReader struct{}
+
+func (timeoutReader) Read([]byte) (int, error) { return 0, os.ErrDeadlineExceeded }
