@@ -28,13 +28,13 @@ type Address struct {
 
 // OrderPlaced enters the pipeline on the orders topic.
 type OrderPlaced struct {
-	OrderID    string    `json:"order_id"`
-	CustomerID string    `json:"customer_id"`
-	Email      string    `json:"email"`
-	ShipTo     Address   `json:"ship_to"`
-	Items      []Item    `json:"items"`
-	TotalCents int64     `json:"total_cents"`
-	Currency   string    `json:"currency"`
+	OrderID    string  `json:"order_id"`
+	CustomerID string  `json:"customer_id"`
+	Email      string  `json:"email"`
+	ShipTo     Address `json:"ship_to"`
+	Items      []Item  `json:"items"`
+	TotalCents int64   `json:"total_cents"`
+	Currency   string  `json:"currency"`
 	// PlacedAt, when an order comes without it, is when it entered: the
 	// intake's clock, or the timestamp of its record on the orders topic.
 	PlacedAt time.Time `json:"placed_at"`

@@ -78,7 +78,6 @@ func (e *ConflictError) Error() string {
 	return fmt.Sprintf("order %s was %s %s; %s", e.Key, verb, events.FormatMoney(e.Recorded.AmountCents, e.Recorded.Currency), e.Recorded.Asks(e.Asked))
 }
 
-
 // Payments charges each order and reports the outcome.
 type Payments struct {
 	Gateway PaymentGateway

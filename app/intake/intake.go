@@ -211,7 +211,6 @@ func idTaken(t taken, why string) answer {
 		Detail: fmt.Sprintf("%s; this order asks %s. Send a new order with a new order_id.", why, events.FormatMoney(t.cents, t.currency))}.answer()
 }
 
-
 // refusal turns a decode or validation error into a problem naming each problem.
 func refusal(err error) answer {
 	var invalid *events.InvalidError
