@@ -248,6 +248,13 @@ func (s *stack) tally(t *testing.T, m seed.Manifest, o outputs) (lost, duplicate
 }
 
 func (s *stack) seedDLQReplay(t *testing.T) {
+	// The dead-letter alert fires on an increase, which Prometheus sees only
+	// from a sample taken before it: wait until it has scraped orderflow's
+	// counters at 0 (poison orders are dead-lettered within a scrape interval).
+	testkit.WaitFor(t, time.Minute, "the stack's Prometheus scraped orderflow's dead-letter counters", func() (bool, string) {
+		got := testkit.PromQuery(t, "http://127.0.0.1:9090", `count by (kind) (orderflow_dead_letters_total)`, "kind")
+		return got["permanent"] > 0 && got["panic"] > 0 && got["retries_exhausted"] > 0, fmt.Sprintf("series by kind %v", got)
+	})
 	start := time.Now()
 	var m seed.Manifest
 	out := s.task(5*time.Minute, "seed", "--", "--count", "1000", "--poison", "10", "--flaky", "10", "--fail", "10", "--panic", "5", "--json")
