@@ -17,7 +17,7 @@ import (
 // and POST /orders. It needs a Checker, the metrics and the order intake.
 var Module = fx.Module("httpserver",
 	fx.Provide(func(cfg config.HTTP, ready Checker, m *metrics.Metrics, orders *intake.Intake, log *slog.Logger) *Server {
-		return New(cfg.Addr, ready, log,
+		return New(cfg, ready, log,
 			Route{"GET /metrics", promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{})},
 			Route{"POST /orders", orders},
 		)

@@ -1,7 +1,10 @@
 // Package httpserver serves orderflow's HTTP endpoints on http.addr:
 // /healthz (the process lives), /readyz (it does its work), and the routes the
 // app adds (/metrics, POST /orders). The Docker healthcheck reaches them
-// through `orderflow health`.
+// through `orderflow health`. What a client can hold is bounded (http.*): the
+// time to send a request and to be answered, idle keep-alives, header bytes,
+// requests in flight (past it: 503, while /healthz and /readyz still answer)
+// and open connections (past it: 503 from the listener, and closed).
 package httpserver
 
 import (
@@ -12,6 +15,8 @@ import (
 	"net"
 	"net/http"
 	"time"
+
+	"github.com/orderflow/orderflow/app/config"
 )
 
 // Checker says whether the process is ready, and if not, why.
@@ -24,11 +29,11 @@ const readyTimeout = 3 * time.Second
 
 // Server is the HTTP server. A Server with no address serves nothing.
 type Server struct {
-	addr  string
+	cfg   config.HTTP
 	ready Checker
 	log   *slog.Logger
 	srv   *http.Server
-	ln    net.Listener
+	ln    *capped
 	done  chan struct{}
 	paths []string
 }
@@ -39,19 +44,29 @@ type Route struct {
 	Handler http.Handler
 }
 
-// New returns a server for addr (host:port, port 0 picks one; "" serves
-// nothing) answering /healthz, /readyz and routes.
-func New(addr string, ready Checker, log *slog.Logger, routes ...Route) *Server {
-	s := &Server{addr: addr, ready: ready, log: log}
+// New returns a server for cfg.Addr (host:port, port 0 picks one; "" serves
+// nothing) answering /healthz, /readyz and routes, within cfg's limits.
+func New(cfg config.HTTP, ready Checker, log *slog.Logger, routes ...Route) *Server {
+	s := &Server{cfg: cfg, ready: ready, log: log}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
 	mux.HandleFunc("GET /readyz", s.readyz)
 	s.paths = []string{"/healthz", "/readyz"}
+	limited := http.NewServeMux()
 	for _, r := range routes {
-		mux.Handle(r.Pattern, r.Handler)
+		limited.Handle(r.Pattern, r.Handler)
 		s.paths = append(s.paths, r.Pattern)
 	}
-	s.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	mux.Handle("/", inFlight(cfg.MaxInFlight, limited))
+	s.srv = &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: min(5*time.Second, cfg.ReadTimeout),
+		ReadTimeout:       cfg.ReadTimeout,
+		WriteTimeout:      cfg.WriteTimeout,
+		IdleTimeout:       cfg.IdleTimeout,
+		MaxHeaderBytes:    cfg.MaxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelDebug), // a client's broken request is not ours to warn about
+	}
 	return s
 }
 
@@ -68,17 +83,17 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 
 // Start listens and serves in the background until Stop.
 func (s *Server) Start() error {
-	if s.addr == "" {
+	if s.cfg.Addr == "" {
 		return nil
 	}
-	ln, err := net.Listen("tcp", s.addr)
+	ln, err := net.Listen("tcp", s.cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("http: %w", err)
 	}
-	s.ln, s.done = ln, make(chan struct{})
+	s.ln, s.done = &capped{Listener: ln, max: int64(s.cfg.MaxConnections)}, make(chan struct{})
 	go func() {
 		defer close(s.done)
-		if err := s.srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+		if err := s.srv.Serve(s.ln); !errors.Is(err, http.ErrServerClosed) {
 			s.log.Error("http server stopped", "err", err)
 		}
 	}()
@@ -92,6 +107,14 @@ func (s *Server) Addr() string {
 		return ""
 	}
 	return s.ln.Addr().String()
+}
+
+// Refused is how many connections were refused past http.max_connections.
+func (s *Server) Refused() int64 {
+	if s.ln == nil {
+		return 0
+	}
+	return s.ln.refused.Load()
 }
 
 // Stop ends the server, letting requests under way finish within ctx.

@@ -13,6 +13,7 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/orderflow/orderflow/app/config"
 	"github.com/orderflow/orderflow/app/httpserver"
 )
 
@@ -39,11 +40,18 @@ func get(t *testing.T, url string) (int, string) {
 	return resp.StatusCode, string(body)
 }
 
+// limits is the default http config on addr.
+func limits(addr string) config.HTTP {
+	cfg := config.Default().HTTP
+	cfg.Addr = addr
+	return cfg
+}
+
 func TestEndpoints(t *testing.T) {
 	defer goleak.VerifyNone(t)
 	c := &checker{err: errors.New("consumer group payments has not joined")}
 	metrics := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "orderflow_up 1") })
-	s := httpserver.New("127.0.0.1:0", c, slog.New(slog.DiscardHandler), httpserver.Route{Pattern: "GET /metrics", Handler: metrics})
+	s := httpserver.New(limits("127.0.0.1:0"), c, slog.New(slog.DiscardHandler), httpserver.Route{Pattern: "GET /metrics", Handler: metrics})
 	if err := s.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -74,7 +82,7 @@ func TestEndpoints(t *testing.T) {
 }
 
 func TestNoAddressServesNothing(t *testing.T) {
-	s := httpserver.New("", &checker{}, slog.New(slog.DiscardHandler))
+	s := httpserver.New(limits(""), &checker{}, slog.New(slog.DiscardHandler))
 	if err := s.Start(); err != nil || s.Addr() != "" {
 		t.Fatalf("Start = %v, Addr %q; want nil and none", err, s.Addr())
 	}
