@@ -97,6 +97,12 @@ M = [
  ("serve defaults to the embedded broker", "app/config/defaults.yaml",
   "  embedded: false", "  embedded: true",
   "./app/config", "Embedded"),
+ ("slow bodies held: no read timeout", "app/httpserver/server.go",
+  "ReadTimeout:       cfg.ReadTimeout,", "ReadTimeout:       0,",
+  "./app/httpserver", "SlowBody"),
+ ("connections past the cap accepted", "app/httpserver/limits.go",
+  "if l.open.Add(1) <= l.max {", "if l.open.Add(1) <= l.max || true {",
+  "./app/httpserver", "ConnectionsAreCapped"),
 ]
 ok = True
 for name, f, old, new, pkg, run in M:
