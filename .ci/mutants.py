@@ -103,6 +103,9 @@ M = [
  ("connections past the cap accepted", "app/httpserver/limits.go",
   "if l.open.Add(1) <= l.max {", "if l.open.Add(1) <= l.max || true {",
   "./app/httpserver", "ConnectionsAreCapped"),
+ ("order digest without length prefixes (two orders, one digest)", "events/order.go",
+  "str := func(s string) { b = binary.AppendUvarint(b, uint64(len(s))); b = append(b, s...) }", "str := func(s string) { b = append(b, s...) }",
+  "./events", "Digest"),
 ]
 ok = True
 for name, f, old, new, pkg, run in M:
