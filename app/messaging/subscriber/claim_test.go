@@ -34,6 +34,7 @@ func TestClaimKeepsKeyOrderAndBoundsInFlight(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- h.ConsumeClaim(sess, claim) }()
 
+	rng := rand.New(rand.NewPCG(11, 12))
 	var (
 		mu          sync.Mutex
 		inFlight    int
@@ -56,11 +57,12 @@ func TestClaimKeepsKeyOrderAndBoundsInFlight(t *testing.T) {
 			inFlight++
 			maxObserved = max(maxObserved, inFlight)
 			mu.Unlock()
+			// Drawn here, in one goroutine, from a seeded source: a failure replays.
+			delay, nack := time.Duration(rng.IntN(300))*time.Microsecond, rng.IntN(10) == 0
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				time.Sleep(time.Duration(rand.IntN(300)) * time.Microsecond)
-				nack := rand.IntN(10) == 0
+				time.Sleep(delay)
 				mu.Lock()
 				busy[key] = false
 				inFlight--

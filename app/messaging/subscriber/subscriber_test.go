@@ -60,10 +60,11 @@ func TestKeyedSubscriberKeepsKeyOrder(t *testing.T) {
 	var mu sync.Mutex
 	got := map[string][]string{}
 	var wg sync.WaitGroup
-	handle := func(m *message.Message) { // concurrently, as the router does
+	rng := rand.New(rand.NewPCG(21, 22)) // drawn in the loop below, one goroutine: a failure replays
+	handle := func(m *message.Message, delay time.Duration, nack bool) { // concurrently, as the router does
 		defer wg.Done()
-		time.Sleep(time.Duration(rand.IntN(2000)) * time.Microsecond)
-		if rand.IntN(20) == 0 {
+		time.Sleep(delay)
+		if nack {
 			nacked.Add(1)
 			m.Nack() // redelivered later; the order must hold all the same
 			return
@@ -83,7 +84,7 @@ func TestKeyedSubscriberKeepsKeyOrder(t *testing.T) {
 		select {
 		case m := <-msgs:
 			wg.Add(1)
-			go handle(m)
+			go handle(m, time.Duration(rng.IntN(2000))*time.Microsecond, rng.IntN(20) == 0)
 		case <-time.After(10 * time.Millisecond):
 		case <-deadline:
 			t.Fatalf("handled %d of %d messages", countAll(&mu, got), keys*perKey)
