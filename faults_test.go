@@ -141,7 +141,7 @@ func (s stack) verify(t *testing.T, scenario string, m seed.Manifest, start time
 // before it, plus the commit's own round trip, so at most the run's rate × 2
 // commit intervals. A payment event the payments handler repeats is handled
 // again by shipping and notifications, so its redo counts three times: in all
-// 5 × the per-handler redo. README states the same bound.
+// 5 × the per-handler redo. docs/testing.md states the same bound.
 func (s stack) dupBound(orders int, wall time.Duration, crashed bool) int {
 	perHandler := s.Cfg.Topics.Partitions * s.Cfg.Handler.MaxInFlight
 	if crashed {

@@ -191,7 +191,7 @@ func runWithin(t *testing.T, env []string, bound time.Duration, args ...string) 
 	return string(b), err, time.Since(start), ctx.Err() == nil
 }
 
-// Every command that talks to Kafka fails within its bound (README: 2 ×
+// Every command that talks to Kafka fails within its bound (docs/operations.md: 2 ×
 // kafka.StartTimeout) against brokers that accept and never answer, and
 // names them.
 func TestSilentBrokerFailsFast(t *testing.T) {

@@ -30,7 +30,7 @@ func spansReachAnOTLPCollector(t *testing.T, c testkit.Cluster) {
 	col := &collector{}
 	srv := httptest.NewServer(col)
 	t.Cleanup(srv.Close)
-	c.Cfg.Tracing.OTLPEndpoint = srv.URL // a base URL, as README's example: spans go to its /v1/traces
+	c.Cfg.Tracing.OTLPEndpoint = srv.URL // a base URL, as docs/configuration.md's example: spans go to its /v1/traces
 	testkit.StartApp(t, c.Cfg)
 	tr := testkit.Track(t, c)
 

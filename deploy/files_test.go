@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"path/filepath"
 	"reflect"
 	"regexp"
 	"slices"
@@ -239,7 +240,7 @@ func TestDockerfileBaseImages(t *testing.T) {
 	}
 }
 
-// The Taskfile parses and has every task README.md and the issues promise.
+// The Taskfile parses and has every task README.md, docs/ and the issues promise.
 func TestTaskfile(t *testing.T) {
 	data, err := os.ReadFile("../Taskfile.yml")
 	if err != nil {
@@ -256,18 +257,30 @@ func TestTaskfile(t *testing.T) {
 			t.Errorf("Taskfile.yml has no task %q", want)
 		}
 	}
+	// Every `task X` README.md and docs/ tell a user to run exists.
+	pages, _ := filepath.Glob("../docs/*.md")
+	for _, page := range append(pages, "../README.md") {
+		text, err := os.ReadFile(page)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range regexp.MustCompile("(?m)(?:^|[\\s`(])task ([a-z][a-z:]*[a-z])\\b").FindAllStringSubmatch(string(text), -1) {
+			if _, ok := tf.Tasks[m[1]]; !ok {
+				t.Errorf("%s names task %q; Taskfile.yml has none", page, m[1])
+			}
+		}
+	}
 }
 
-// README's configuration table is true: every key it names exists, each
+// the configuration table (docs/configuration.md) is true: every key it names exists, each
 // default it gives is the compiled-in default (setting the key to it changes
 // nothing), and every key of the config is in it.
-func TestReadmeConfigTableIsTheDefaults(t *testing.T) {
-	data, err := os.ReadFile("../README.md")
+func TestConfigTableIsTheDefaults(t *testing.T) {
+	data, err := os.ReadFile("../docs/configuration.md")
 	if err != nil {
 		t.Fatal(err)
 	}
-	section := string(data)[strings.Index(string(data), "## Configuration"):]
-	section = section[:strings.Index(section, "\n## ")]
+	section := string(data)
 	row := regexp.MustCompile("(?m)^\\| (`[^|]+) \\| ([^|]+) \\| [^|]+\\|$")
 	listed := map[string]bool{}
 	defaults := config.Default()
@@ -287,7 +300,7 @@ func TestReadmeConfigTableIsTheDefaults(t *testing.T) {
 				continue // a map by step: no default entries
 			}
 			if len(values) != 1 && len(values) != len(keys) {
-				t.Errorf("README row %s: %d defaults for %d keys", m[1], len(values), len(keys))
+				t.Errorf("docs/configuration.md row %s: %d defaults for %d keys", m[1], len(values), len(keys))
 				continue
 			}
 			value := values[min(i, len(values)-1)][1]
@@ -295,11 +308,11 @@ func TestReadmeConfigTableIsTheDefaults(t *testing.T) {
 			env := config.EnvPrefix + strings.ToUpper(strings.ReplaceAll(key, ".", "_")) + "=" + value
 			got, err := config.Parse(nil, []string{env})
 			if err != nil {
-				t.Errorf("README's default for %s, %q: %v", key, value, err)
+				t.Errorf("docs/configuration.md's default for %s, %q: %v", key, value, err)
 				continue
 			}
 			if !reflect.DeepEqual(got, defaults) {
-				t.Errorf("README gives %s the default %q; the compiled-in default differs", key, value)
+				t.Errorf("docs/configuration.md gives %s the default %q; the compiled-in default differs", key, value)
 			}
 		}
 	}
@@ -312,11 +325,11 @@ func TestReadmeConfigTableIsTheDefaults(t *testing.T) {
 				walk(key+".", f)
 			case reflect.Map:
 				if !listed[key+".<step>"] {
-					t.Errorf("README's configuration table lacks %s.<step>", key)
+					t.Errorf("the configuration table (docs/configuration.md) lacks %s.<step>", key)
 				}
 			default:
 				if !listed[key] {
-					t.Errorf("README's configuration table lacks %s", key)
+					t.Errorf("the configuration table (docs/configuration.md) lacks %s", key)
 				}
 			}
 		}
@@ -325,7 +338,7 @@ func TestReadmeConfigTableIsTheDefaults(t *testing.T) {
 }
 
 // The Grafana dashboard reads the provisioned data source, and every metric
-// its queries name is one README's metrics table lists (the queries themselves
+// its queries name is one the metrics table of docs/operations.md lists (the queries themselves
 // run against a real Prometheus in app's TestPrometheusScrapes).
 func TestGrafanaDashboard(t *testing.T) {
 	var ds struct {
@@ -356,7 +369,7 @@ func TestGrafanaDashboard(t *testing.T) {
 	if err := json.Unmarshal(data, &d); err != nil {
 		t.Fatal(err)
 	}
-	readme, err := os.ReadFile("../README.md")
+	readme, err := os.ReadFile("../docs/operations.md")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -369,7 +382,7 @@ func TestGrafanaDashboard(t *testing.T) {
 			for _, m := range metric.FindAllString(tg.Expr, -1) {
 				m = strings.TrimSuffix(m, "_bucket")
 				if !strings.Contains(string(readme), "| `"+m+"` |") {
-					t.Errorf("panel %q: %s is not in README's metrics table", p.Title, m)
+					t.Errorf("panel %q: %s is not in the metrics table of docs/operations.md", p.Title, m)
 				}
 			}
 		}

@@ -370,7 +370,7 @@ func (s *stack) seedDLQReplay(t *testing.T) {
 		len(m.Orders), len(lines), len(m.Fail), strings.TrimSpace(lastLine(replayed)), dups, time.Since(start).Round(time.Second))
 }
 
-// dupBound is README's bound on repeated outputs: each handler may redo what
+// dupBound is the bound of docs/testing.md on repeated outputs: each handler may redo what
 // it had in flight (12 partitions × handler.max_in_flight 64), and after a
 // kill what was acknowledged since the last commit landed (the rate, per
 // second, × 2 commit intervals of 250 ms); a repeated payment is handled again
