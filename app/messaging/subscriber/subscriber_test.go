@@ -60,7 +60,7 @@ func TestKeyedSubscriberKeepsKeyOrder(t *testing.T) {
 	var mu sync.Mutex
 	got := map[string][]string{}
 	var wg sync.WaitGroup
-	rng := rand.New(rand.NewPCG(21, 22)) // drawn in the loop below, one goroutine: a failure replays
+	rng := rand.New(rand.NewPCG(21, 22))                                 // drawn in the loop below, one goroutine: a failure replays
 	handle := func(m *message.Message, delay time.Duration, nack bool) { // concurrently, as the router does
 		defer wg.Done()
 		time.Sleep(delay)
