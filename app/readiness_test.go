@@ -12,10 +12,10 @@ import (
 	"github.com/IBM/sarama"
 	"go.uber.org/fx"
 
+	"github.com/orderflow/orderflow/app/config"
 	"github.com/orderflow/orderflow/app/httpserver"
 	"github.com/orderflow/orderflow/app/messaging/kafka"
 	"github.com/orderflow/orderflow/app/testkit"
-	"github.com/orderflow/orderflow/handlers"
 )
 
 func TestReadinessFollowsGroupsAndBrokers(t *testing.T) {
@@ -32,7 +32,7 @@ func readinessFollowsGroupsAndBrokers(t *testing.T, c testkit.Owned) {
 	if _, err := kafka.EnsureTopics(c.Brokers, c.Cfg.Kafka, c.Cfg.Topics); err != nil {
 		t.Fatal(err)
 	}
-	hold := holdGroup(t, c.Cluster, handlers.StepPayments, c.Cfg.Topics.Orders)
+	hold := holdGroup(t, c.Cluster, config.StepPayments, c.Cfg.Topics.Orders)
 
 	var srv *httpserver.Server
 	testkit.StartApp(t, c.Cfg, fx.Populate(&srv))

@@ -8,17 +8,6 @@ import (
 	"github.com/orderflow/orderflow/events"
 )
 
-// The pipeline's steps by name. A step's name is also its consumer group, its
-// handler's name in logs and dead letters, and its key under faults.error_rate.
-const (
-	StepPayments      = "payments"
-	StepShipping      = "shipping"
-	StepNotifications = "notifications"
-)
-
-// StepNames lists every step, in pipeline order.
-func StepNames() []string { return []string{StepPayments, StepShipping, StepNotifications} }
-
 // Step is the shape every step takes once its input type is erased. A nil
 // event means the step emits nothing for this input.
 type Step func(ctx context.Context, in events.Event) (events.Event, error)

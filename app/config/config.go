@@ -118,7 +118,7 @@ type Faults struct {
 }
 
 // ErrorRate is a probability of a transient error per step, from 0 to 1,
-// keyed by the step's name (handlers.StepNames).
+// keyed by the step's name (StepNames).
 type ErrorRate map[string]float64
 
 // Logging configures log/slog.

@@ -6,8 +6,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/orderflow/orderflow/handlers"
 )
 
 // applyEnv overrides every key named by an ORDERFLOW_ variable. The variable's
@@ -47,7 +45,7 @@ func collectFields(v reflect.Value, prefix string, into map[string]func(string) 
 		case reflect.Struct:
 			collectFields(f, name+"_", into)
 		case reflect.Map:
-			for _, step := range handlers.StepNames() {
+			for _, step := range StepNames() {
 				into[name+"_"+strings.ToUpper(step)] = func(s string) error {
 					x := reflect.New(f.Type().Elem()).Elem()
 					if err := setField(x, s); err != nil {

@@ -10,8 +10,6 @@ import (
 	"sort"
 	"strings"
 	"time"
-
-	"github.com/orderflow/orderflow/handlers"
 )
 
 // Validate reports every problem in the configuration at once.
@@ -148,7 +146,7 @@ func (f Faults) validate(r Retry) error {
 	if f.FailFailures < r.MaxAttempts {
 		errs = append(errs, fmt.Errorf("faults.fail_failures %d must be at least retry.max_attempts (%d)", f.FailFailures, r.MaxAttempts))
 	}
-	steps := handlers.StepNames()
+	steps := StepNames()
 	names := make([]string, 0, len(f.ErrorRate))
 	for name := range f.ErrorRate {
 		names = append(names, name)
