@@ -23,15 +23,15 @@ import (
 //	config sections    supplied            (main loads and validates the Config; each module takes its sections)
 //	*slog.Logger       logging.Module      ← Logging
 //	kafka.Brokers      broker.Module       ← Kafka, Logger (starts the embedded broker if configured)
-//	*metrics.Metrics   metrics.Module      (the Prometheus registry)
+//	*metrics.Metrics   metrics.Module      (the Prometheus registry; GET /metrics into the "routes" group)
 //	TracerProvider     tracing.Module      ← Tracing (no-op without tracing.otlp_endpoint)
 //	PaymentGateway     gateway.Module      ← Gateway, Faults, Metrics (every call timed)
 //	[]messaging.Route  Pipeline            ← Topics, PaymentGateway, PaymentLedger
 //	Publisher, Router  messaging.Module    ← Kafka, Topics, Retry, Handler, Faults, Brokers, routes, Logger, Metrics, TracerProvider
 //	                                       (and registers Watermill's metrics and the consumer-lag collector)
 //	Readiness          messaging.Module    ← Router, its subscribers, Brokers
-//	*intake.Intake     intake.Module       ← Publisher, Topics, Handler (POST /orders)
-//	httpserver.Server  httpserver.Module   ← HTTP, Readiness (as its Checker), Metrics, Intake, Logger
+//	*intake.Intake     intake.Module       ← Publisher, Topics, Handler, PaymentLedger (POST /orders into the "routes" group)
+//	httpserver.Server  httpserver.Module   ← HTTP, Readiness (as its Checker), Logger, the "routes" group
 //
 // and one Invoke that runs the service: the HTTP endpoints first (probes get
 // "not ready" while the groups join), then the router.

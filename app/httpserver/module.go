@@ -6,23 +6,26 @@ import (
 
 	"go.uber.org/fx"
 
-	"github.com/prometheus/client_golang/prometheus/promhttp"
-
 	"github.com/orderflow/orderflow/app/config"
-	"github.com/orderflow/orderflow/app/intake"
-	"github.com/orderflow/orderflow/app/metrics"
 )
 
-// Module provides the Server on http.addr: /healthz, /readyz, GET /metrics
-// and POST /orders. It needs a Checker, the metrics and the order intake.
+// Module provides the Server on http.addr: /healthz, /readyz and the routes
+// other modules contribute to the "routes" value group (AsRoute): the metrics
+// module's GET /metrics, the intake's POST /orders. It needs a Checker.
 var Module = fx.Module("httpserver",
-	fx.Provide(func(cfg config.HTTP, ready Checker, m *metrics.Metrics, orders *intake.Intake, log *slog.Logger) *Server {
-		return New(cfg, ready, log,
-			Route{"GET /metrics", promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{})},
-			Route{"POST /orders", orders},
-		)
-	}),
+	fx.Provide(fx.Annotate(
+		func(cfg config.HTTP, ready Checker, log *slog.Logger, routes []Route) *Server {
+			return New(cfg, ready, log, routes...)
+		},
+		fx.ParamTags(``, ``, ``, `group:"routes"`),
+	)),
 )
+
+// AsRoute annotates a constructor of a Route so that it joins the server's
+// routes.
+func AsRoute(f any) any {
+	return fx.Annotate(f, fx.ResultTags(`group:"routes"`))
+}
 
 // Run serves from start to stop. It runs before the router starts, so probes
 // get an answer (not ready) while the consumer groups join, and after the

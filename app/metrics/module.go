@@ -1,6 +1,16 @@
 package metrics
 
-import "go.uber.org/fx"
+import (
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"go.uber.org/fx"
 
-// Module provides the process's *Metrics.
-var Module = fx.Module("metrics", fx.Provide(New))
+	"github.com/orderflow/orderflow/app/httpserver"
+)
+
+// Module provides the process's *Metrics, and GET /metrics on the HTTP server.
+var Module = fx.Module("metrics", fx.Provide(
+	New,
+	httpserver.AsRoute(func(m *Metrics) httpserver.Route {
+		return httpserver.Route{Pattern: "GET /metrics", Handler: promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{})}
+	}),
+))
