@@ -156,3 +156,50 @@ func TestIntakeSlowBodyIs408(t *testing.T) {
 type timeoutReader struct{}
 
 func (timeoutReader) Read([]byte) (int, error) { return 0, os.ErrDeadlineExceeded }
+
+// Every answer the intake gives, by what was sent: its status, an RFC 9457
+// problem for each refusal, and Retry-After where a retry can succeed.
+func TestIntakeAnswers(t *testing.T) {
+	valid, _ := events.Encode(orderOf("A-1", 100))
+	tests := []struct {
+		name, contentType, body string
+		down                    bool
+		wantStatus              int
+		wantRetryAfter          bool
+		wantIn                  string
+	}{
+		{name: "taken", body: string(valid), wantStatus: http.StatusAccepted, wantIn: `"order_id":"A-1"`},
+		{name: "not JSON", body: "{nope", wantStatus: http.StatusBadRequest, wantIn: "payload is not valid JSON"},
+		{name: "wrong shape", body: `{"order_id": 42}`, wantStatus: http.StatusBadRequest, wantIn: "payload does not fit OrderPlaced"},
+		{name: "invalid", body: `{"order_id":"x","customer_id":"c","email":"nope","currency":"EUR","items":[{"sku":"A","quantity":1,"price_cents":100}],"total_cents":-5}`,
+			wantStatus: http.StatusUnprocessableEntity, wantIn: "total_cents -5"},
+		{name: "too large", body: `{"order_id":"` + strings.Repeat("x", 1<<16) + `"}`, wantStatus: http.StatusRequestEntityTooLarge, wantIn: "handler.max_message_bytes"},
+		{name: "not application/json", contentType: "text/plain", body: string(valid), wantStatus: http.StatusUnsupportedMediaType, wantIn: "send application/json"},
+		{name: "brokers down", body: string(valid), down: true, wantStatus: http.StatusServiceUnavailable, wantRetryAfter: true, wantIn: "not written to Kafka"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := newIntake(t, &publisher{down: tt.down}, nil)
+			req := httptest.NewRequest(http.MethodPost, "/orders", strings.NewReader(tt.body))
+			req.Header.Set("Content-Type", cmpOr(tt.contentType, "application/json"))
+			w := httptest.NewRecorder()
+			in.ServeHTTP(w, req)
+			if w.Code != tt.wantStatus || !strings.Contains(w.Body.String(), tt.wantIn) {
+				t.Errorf("%d %s; want %d saying %q", w.Code, w.Body, tt.wantStatus, tt.wantIn)
+			}
+			if got := w.Header().Get("Retry-After") != ""; got != tt.wantRetryAfter {
+				t.Errorf("Retry-After %q, want one: %v", w.Header().Get("Retry-After"), tt.wantRetryAfter)
+			}
+			if tt.wantStatus >= 400 && w.Header().Get("Content-Type") != "application/problem+json" {
+				t.Errorf("Content-Type %q, want application/problem+json", w.Header().Get("Content-Type"))
+			}
+		})
+	}
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
