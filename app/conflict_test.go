@@ -113,7 +113,7 @@ func orderIDReusedForAnotherOrder(t *testing.T, c testkit.Cluster) {
 	var payments []events.PaymentSucceeded
 	shipments := 0
 	read := func(topic string, fn func(kafka.Record)) {
-		err := kafka.ReadToEnd(context.Background(), c.Brokers, c.Cfg.Kafka, topic, func(r kafka.Record) error {
+		err := kafka.ReadToEnd(context.Background(), c.Conn(t), topic, func(r kafka.Record) error {
 			if string(r.Key) == id {
 				fn(r)
 			}

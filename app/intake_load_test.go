@@ -81,7 +81,7 @@ func intakeUnderLoad(t *testing.T, c testkit.Cluster, d time.Duration) {
 	}
 	testkit.WaitSettled(t, tr, accepted, 3*time.Minute)
 	perKey := map[string]int{}
-	if err := kafka.ReadToEnd(context.Background(), c.Brokers, c.Cfg.Kafka, c.Cfg.Topics.Orders, func(r kafka.Record) error {
+	if err := kafka.ReadToEnd(context.Background(), c.Conn(t), c.Cfg.Topics.Orders, func(r kafka.Record) error {
 		perKey[string(r.Key)]++
 		return nil
 	}); err != nil {

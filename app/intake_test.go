@@ -164,7 +164,7 @@ func orderIntake(t *testing.T, c testkit.Cluster) {
 
 	// One order record for the idempotent key, one per concurrent order.
 	perKey := map[string]int{}
-	err := kafka.ReadToEnd(context.Background(), c.Brokers, c.Cfg.Kafka, c.Cfg.Topics.Orders, func(r kafka.Record) error {
+	err := kafka.ReadToEnd(context.Background(), c.Conn(t), c.Cfg.Topics.Orders, func(r kafka.Record) error {
 		perKey[string(r.Key)]++
 		return nil
 	})

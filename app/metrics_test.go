@@ -33,7 +33,7 @@ func metricsTellWhatHappened(t *testing.T, c testkit.Cluster) {
 	}
 	testkit.WaitSettled(t, tr, m.Orders, time.Minute)
 
-	letters, err := deadletter.Read(context.Background(), c.Brokers, c.Cfg.Kafka, c.Cfg.Topics.DeadLetter)
+	letters, err := deadletter.Read(context.Background(), c.Conn(t), c.Cfg.Topics.DeadLetter)
 	if err != nil {
 		t.Fatal(err)
 	}

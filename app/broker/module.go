@@ -10,20 +10,21 @@ import (
 	"github.com/orderflow/orderflow/app/messaging/kafka"
 )
 
-// Module provides the Brokers every client dials: the embedded cluster's when
-// kafka.embedded is on (started here, stopped last), else the configured ones.
-var Module = fx.Module("broker", fx.Provide(brokers))
+// Module provides the one kafka.Conn every client reaches the brokers with:
+// the embedded cluster's when kafka.embedded is on (started here, stopped
+// last), else the configured brokers.
+var Module = fx.Module("broker", fx.Provide(connect))
 
-func brokers(lc fx.Lifecycle, cfg config.Kafka, log *slog.Logger) (kafka.Brokers, error) {
+func connect(lc fx.Lifecycle, cfg config.Kafka, log *slog.Logger) (kafka.Conn, error) {
 	if !cfg.Embedded {
-		return cfg.Brokers, nil
+		return kafka.Connect(cfg.Brokers, cfg)
 	}
 	// Started here rather than in OnStart: the clients built next dial it at construction.
 	e, err := Start(cfg)
 	if err != nil {
-		return nil, err
+		return kafka.Conn{}, err
 	}
 	log.Info("embedded Kafka-protocol broker started; its data lives in memory only", "brokers", e.Addrs())
 	lc.Append(fx.StopHook(func(context.Context) { e.Close() }))
-	return e.Addrs(), nil
+	return kafka.Connect(e.Addrs(), cfg)
 }

@@ -125,13 +125,16 @@ func start(ctx context.Context, a *fx.App) error {
 // broker runs inside serve or demo, on the configured addresses. A
 // configuration that does not check the brokers' certificates is warned about
 // (on io.Err, as a log line) before anything is sent.
-func reach(ctx context.Context, cfg config.Config, io IO) (kafka.Brokers, error) {
+func reach(ctx context.Context, cfg config.Config, io IO) (kafka.Conn, error) {
 	if cfg.Kafka.TLS.InsecureSkipVerify {
 		logging.New(cfg.Logging, io.Err).Warn("INSECURE: kafka.tls.insecure_skip_verify is set: the brokers' certificates are not checked, so anyone on the path can pose as a broker; for test clusters only")
 	}
-	brokers := kafka.Brokers(cfg.Kafka.Brokers)
-	if err := kafka.Probe(ctx, brokers, cfg.Kafka); err != nil {
-		return nil, err
+	conn, err := kafka.Connect(cfg.Kafka.Brokers, cfg.Kafka)
+	if err != nil {
+		return kafka.Conn{}, err
 	}
-	return brokers, nil
+	if err := kafka.Probe(ctx, conn); err != nil {
+		return kafka.Conn{}, err
+	}
+	return conn, nil
 }

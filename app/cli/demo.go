@@ -45,21 +45,21 @@ func Demo(ctx context.Context, args []string, io IO) error {
 		cfg.Logging.Level = "error"
 	}
 
-	var brokers kafka.Brokers
-	a := fx.New(app.Options(cfg), fx.Populate(&brokers))
+	var conn kafka.Conn
+	a := fx.New(app.Options(cfg), fx.Populate(&conn))
 	if err := start(ctx, a); err != nil {
 		return err
 	}
 	defer a.Stop(context.Background()) //nolint:errcheck // best effort on the way out
-	fmt.Fprintf(io.Err, "embedded broker on %v (in memory: gone when the demo exits)\n", []string(brokers))
+	fmt.Fprintf(io.Err, "embedded broker on %v (in memory: gone when the demo exits)\n", []string(conn.Brokers))
 
 	tracker := settle.NewTracker(cfg.Topics)
 	watchCtx, stopWatch := context.WithCancel(ctx)
 	watched := make(chan error, 1)
-	go func() { watched <- tracker.Run(watchCtx, brokers, cfg.Kafka) }()
+	go func() { watched <- tracker.Run(watchCtx, conn) }()
 	defer func() { stopWatch(); <-watched }()
 
-	prod, err := kafka.NewProducer(brokers, cfg.Kafka)
+	prod, err := kafka.NewProducer(conn)
 	if err != nil {
 		return err
 	}
@@ -76,7 +76,7 @@ func Demo(ctx context.Context, args []string, io IO) error {
 	if waitErr != nil {
 		return waitErr
 	}
-	env := "ORDERFLOW_KAFKA_BROKERS=" + strings.Join(brokers, ",")
+	env := "ORDERFLOW_KAFKA_BROKERS=" + strings.Join(conn.Brokers, ",")
 	if !*keep {
 		fmt.Fprintln(io.Out, "\nThe broker and its dead letters are gone when the demo exits. To inspect and replay them,")
 		fmt.Fprintln(io.Out, "run it with --keep and, in another terminal, the commands it prints.")

@@ -59,11 +59,11 @@ func dlqList(ctx context.Context, args []string, io IO) error {
 	if err != nil {
 		return err
 	}
-	brokers, err := reach(ctx, cfg, io)
+	conn, err := reach(ctx, cfg, io)
 	if err != nil {
 		return err
 	}
-	letters, err := deadletter.Read(ctx, brokers, cfg.Kafka, cfg.Topics.DeadLetter)
+	letters, err := deadletter.Read(ctx, conn, cfg.Topics.DeadLetter)
 	if err != nil {
 		return err
 	}
@@ -120,11 +120,11 @@ func dlqReplay(ctx context.Context, args []string, io IO) error {
 		return errors.New("choose what to replay: --id UUID… or --all (with optional filters)")
 	}
 	f.IDs = chosen
-	brokers, err := reach(ctx, cfg, io)
+	conn, err := reach(ctx, cfg, io)
 	if err != nil {
 		return err
 	}
-	results, err := deadletter.Replay(ctx, brokers, cfg, *f, *dryRun)
+	results, err := deadletter.Replay(ctx, conn, cfg, *f, *dryRun)
 	if err != nil && len(results) == 0 {
 		return err // nothing was read or chosen: no tally to print
 	}

@@ -25,11 +25,11 @@ func Seed(ctx context.Context, args []string, io IO) error {
 	if err != nil {
 		return err
 	}
-	brokers, err := reach(ctx, cfg, io)
+	conn, err := reach(ctx, cfg, io)
 	if err != nil {
 		return err
 	}
-	prod, err := kafka.NewProducer(brokers, cfg.Kafka)
+	prod, err := kafka.NewProducer(conn)
 	if err != nil {
 		return err
 	}

@@ -15,11 +15,11 @@ func Topics(ctx context.Context, args []string, io IO) error {
 	if err != nil {
 		return err
 	}
-	brokers, err := reach(ctx, cfg, io)
+	conn, err := reach(ctx, cfg, io)
 	if err != nil {
 		return err
 	}
-	created, err := kafka.EnsureTopics(brokers, cfg.Kafka, cfg.Topics)
+	created, err := kafka.EnsureTopics(conn, cfg.Topics)
 	if err != nil {
 		return err
 	}

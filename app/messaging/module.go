@@ -7,12 +7,11 @@ import (
 	"github.com/ThreeDotsLabs/watermill/message"
 	"go.uber.org/fx"
 
-	"github.com/orderflow/orderflow/app/config"
 	"github.com/orderflow/orderflow/app/messaging/kafka"
 )
 
-// Module provides the publisher, the router and its readiness. It needs
-// kafka.Brokers, the routes, a logger and its config sections from other modules.
+// Module provides the publisher, the router and its readiness. It needs the
+// kafka.Conn, the routes, a logger and its config sections from other modules.
 var Module = fx.Module("messaging",
 	fx.Provide(
 		newPublisher,
@@ -22,8 +21,8 @@ var Module = fx.Module("messaging",
 )
 
 // newPublisher is kafka.NewPublisher with its closing tied to the app's lifecycle.
-func newPublisher(lc fx.Lifecycle, brokers kafka.Brokers, cfg config.Kafka, log *slog.Logger) (message.Publisher, error) {
-	pub, err := kafka.NewPublisher(brokers, cfg, kafka.WatermillLogger(log))
+func newPublisher(lc fx.Lifecycle, c kafka.Conn, log *slog.Logger) (message.Publisher, error) {
+	pub, err := kafka.NewPublisher(c, kafka.WatermillLogger(log))
 	if err != nil {
 		return nil, err
 	}

@@ -8,7 +8,6 @@ import (
 
 	"github.com/ThreeDotsLabs/watermill/message"
 
-	"github.com/orderflow/orderflow/app/config"
 	"github.com/orderflow/orderflow/app/messaging/kafka"
 	"github.com/orderflow/orderflow/app/messaging/subscriber"
 )
@@ -24,9 +23,9 @@ type Readiness struct {
 // probeTimeout bounds each broker's answer to a readiness probe.
 const probeTimeout = time.Second
 
-// NewReadiness watches router, its subscribers and brokers.
-func NewReadiness(router *message.Router, subs []*subscriber.Subscriber, brokers kafka.Brokers, cfg config.Kafka) *Readiness {
-	return &Readiness{router: router, subs: subs, brokersAnswer: kafka.Prober(brokers, cfg, probeTimeout)}
+// NewReadiness watches router, its subscribers and the brokers.
+func NewReadiness(router *message.Router, subs []*subscriber.Subscriber, c kafka.Conn) *Readiness {
+	return &Readiness{router: router, subs: subs, brokersAnswer: kafka.Prober(c, probeTimeout)}
 }
 
 // Ready returns nil when ready, else an error naming everything that is not.

@@ -22,12 +22,11 @@ import (
 type RouterParams struct {
 	fx.In
 
-	Kafka     config.Kafka
 	Topics    config.Topics
 	Retry     config.Retry
 	Handler   config.Handler
 	Faults    config.Faults
-	Brokers   kafka.Brokers
+	Conn      kafka.Conn
 	Routes    []Route
 	Publisher message.Publisher
 	Logger    *slog.Logger
@@ -49,10 +48,7 @@ func NewRouter(p RouterParams) (*message.Router, []*subscriber.Subscriber, error
 	if err != nil {
 		return nil, nil, fmt.Errorf("router: %w", err)
 	}
-	sarama, err := kafka.SaramaConfig(p.Kafka)
-	if err != nil {
-		return nil, nil, err
-	}
+	sarama := p.Conn.Sarama()
 	// Watermill closes a handler's publisher when the handler stops; the
 	// publisher is shared and outlives the router, so it is closed by its owner.
 	shared := keepOpen{p.Publisher}
@@ -69,7 +65,7 @@ func NewRouter(p RouterParams) (*message.Router, []*subscriber.Subscriber, error
 		wm := wmetrics.NewPrometheusMetricsBuilder(p.Metrics.Registry, metrics.Namespace, "")
 		router.AddPublisherDecorators(wm.DecoratePublisher)
 		chain.HandlerMetrics = wm.NewRouterMiddleware().Middleware
-		lag := kafka.NewLagCollector(p.Brokers, p.Kafka, groups(p.Routes), p.Logger)
+		lag := kafka.NewLagCollector(p.Conn, groups(p.Routes), p.Logger)
 		if err := p.Metrics.Registry.Register(lag); err != nil {
 			return nil, nil, fmt.Errorf("consumer lag metrics: %w", err)
 		}
@@ -86,11 +82,11 @@ func NewRouter(p RouterParams) (*message.Router, []*subscriber.Subscriber, error
 	subs := make([]*subscriber.Subscriber, 0, len(p.Routes))
 	for _, r := range p.Routes {
 		sub, err := subscriber.New(subscriber.Config{
-			Brokers: p.Brokers, Sarama: sarama, Group: r.Name,
+			Brokers: p.Conn.Brokers, Sarama: sarama, Group: r.Name,
 			MaxInFlight: p.Handler.MaxInFlight, DrainTimeout: p.Handler.CloseTimeout, Logger: p.Logger,
 			Settled: p.Metrics.Received(r.Name),
 			Refused: func(err error) {
-				p.Logger.Error("the brokers refuse this consumer group: stopping", "err", kafka.Refused(err, p.Kafka))
+				p.Logger.Error("the brokers refuse this consumer group: stopping", "err", kafka.Refused(err, p.Conn.Kafka))
 				if p.Shutdowner != nil {
 					_ = p.Shutdowner.Shutdown(fx.ExitCode(1))
 				}

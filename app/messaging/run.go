@@ -19,8 +19,7 @@ type RunParams struct {
 	Lifecycle  fx.Lifecycle
 	Shutdowner fx.Shutdowner
 	Router     *message.Router
-	Brokers    kafka.Brokers
-	Kafka      config.Kafka
+	Conn       kafka.Conn
 	Topics     config.Topics
 	Logger     *slog.Logger
 }
@@ -30,11 +29,11 @@ type RunParams struct {
 // taking messages and waits (up to handler.close_timeout) for those in flight.
 // If the router stops on its own, the process exits non-zero.
 func Run(p RunParams) {
-	lc, sd, router, brokers, log := p.Lifecycle, p.Shutdowner, p.Router, p.Brokers, p.Logger
+	lc, sd, router, log := p.Lifecycle, p.Shutdowner, p.Router, p.Logger
 	done := make(chan struct{})
 	lc.Append(fx.Hook{
 		OnStart: func(ctx context.Context) error {
-			created, err := kafka.EnsureTopics(brokers, p.Kafka, p.Topics)
+			created, err := kafka.EnsureTopics(p.Conn, p.Topics)
 			if err != nil {
 				return err
 			}
@@ -53,7 +52,7 @@ func Run(p RunParams) {
 			}()
 			select {
 			case <-router.Running():
-				log.Info("router running", "brokers", []string(brokers))
+				log.Info("router running", "brokers", []string(p.Conn.Brokers))
 				return nil
 			case <-done:
 				return fmt.Errorf("router stopped while starting")

@@ -53,9 +53,9 @@ func NewTracker(t config.Topics) *Tracker {
 
 // Run tails payments, shipments, notifications and the dead-letter topic from
 // the oldest record until ctx ends.
-func (t *Tracker) Run(ctx context.Context, brokers kafka.Brokers, cfg config.Kafka) error {
+func (t *Tracker) Run(ctx context.Context, c kafka.Conn) error {
 	topics := []string{t.topics.Payments, t.topics.Shipments, t.topics.Notifications, t.topics.DeadLetter}
-	return kafka.Tail(ctx, brokers, cfg, topics, t.Add)
+	return kafka.Tail(ctx, c, topics, t.Add)
 }
 
 // Add folds one record in. Records without a key are filed under their UUID;

@@ -161,13 +161,13 @@ func StartApp(t testing.TB, cfg config.Config, opts ...fx.Option) *fx.App {
 // Track tails the output topics until the test ends.
 func Track(t testing.TB, c Cluster) *settle.Tracker {
 	t.Helper()
-	if _, err := kafka.EnsureTopics(c.Brokers, c.Cfg.Kafka, c.Cfg.Topics); err != nil {
+	if _, err := kafka.EnsureTopics(c.Conn(t), c.Cfg.Topics); err != nil {
 		t.Fatal(err)
 	}
 	tr := settle.NewTracker(c.Cfg.Topics)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- tr.Run(ctx, c.Brokers, c.Cfg.Kafka) }()
+	go func() { done <- tr.Run(ctx, c.Conn(t)) }()
 	t.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil {
@@ -180,7 +180,7 @@ func Track(t testing.TB, c Cluster) *settle.Tracker {
 // Producer returns a producer closed when the test ends.
 func Producer(t testing.TB, c Cluster) *kafka.Producer {
 	t.Helper()
-	p, err := kafka.NewProducer(c.Brokers, c.Cfg.Kafka)
+	p, err := kafka.NewProducer(c.Conn(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -338,12 +338,22 @@ func PromQuery(t testing.TB, base, q, label string) map[string]float64 {
 	return out
 }
 
-// Sarama is kafka.SaramaConfig for a test's cluster.
+// Sarama is orderflow's Sarama configuration for a test's cluster.
 func Sarama(t testing.TB, cfg config.Kafka) *sarama.Config {
 	t.Helper()
-	sc, err := kafka.SaramaConfig(cfg)
+	c, err := kafka.Connect(cfg.Brokers, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return sc
+	return c.Sarama()
+}
+
+// Conn is how orderflow's clients reach c, with c's config as it is now.
+func (c Cluster) Conn(t testing.TB) kafka.Conn {
+	t.Helper()
+	conn, err := kafka.Connect(c.Brokers, c.Cfg.Kafka)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return conn
 }

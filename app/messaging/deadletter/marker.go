@@ -7,7 +7,6 @@ import (
 
 	"github.com/ThreeDotsLabs/watermill/message"
 
-	"github.com/orderflow/orderflow/app/config"
 	"github.com/orderflow/orderflow/app/messaging/kafka"
 )
 
@@ -60,10 +59,10 @@ func newReplayMarker(d Letter, when time.Time) *message.Message {
 // Read reads the dead-letter topic up to the end it sees when it
 // starts and returns its letters in the order read, each with ReplayedAt set
 // if a marker says it was replayed.
-func Read(ctx context.Context, brokers kafka.Brokers, cfg config.Kafka, topic string) ([]Letter, error) {
+func Read(ctx context.Context, c kafka.Conn, topic string) ([]Letter, error) {
 	var letters []Letter
 	replayed := map[dlqPosition]time.Time{}
-	err := kafka.ReadToEnd(ctx, brokers, cfg, topic, func(m kafka.Record) error {
+	err := kafka.ReadToEnd(ctx, c, topic, func(m kafka.Record) error {
 		if at, when, ok := replayMarker(m); ok {
 			replayed[at] = when
 			return nil

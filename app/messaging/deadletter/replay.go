@@ -29,8 +29,8 @@ type ReplayResult struct {
 // crash between a republish and its marker can replay that one letter twice.
 // It reads the dead-letter topic only up to the end it sees when it starts, so
 // it never chases its own output. dryRun reports without publishing.
-func Replay(ctx context.Context, brokers kafka.Brokers, cfg config.Config, f Filter, dryRun bool) ([]ReplayResult, error) {
-	letters, err := Read(ctx, brokers, cfg.Kafka, cfg.Topics.DeadLetter)
+func Replay(ctx context.Context, c kafka.Conn, cfg config.Config, f Filter, dryRun bool) ([]ReplayResult, error) {
+	letters, err := Read(ctx, c, cfg.Topics.DeadLetter)
 	if err != nil {
 		return nil, err
 	}
@@ -43,7 +43,7 @@ func Replay(ctx context.Context, brokers kafka.Brokers, cfg config.Config, f Fil
 	if len(chosen) == 0 || dryRun {
 		return results(chosen, cfg.Replay.MaxReplays), nil
 	}
-	prod, err := kafka.NewProducer(brokers, cfg.Kafka)
+	prod, err := kafka.NewProducer(c)
 	if err != nil {
 		return nil, err
 	}

@@ -9,8 +9,6 @@ import (
 
 	"github.com/IBM/sarama"
 	"github.com/prometheus/client_golang/prometheus"
-
-	"github.com/orderflow/orderflow/app/config"
 )
 
 // LagCollector reports, on each scrape, where every consumer group stands on
@@ -21,11 +19,10 @@ import (
 // within lagTimeout reports orderflow_consumer_lag_scrape_errors_total and no
 // lag, rather than stale figures.
 type LagCollector struct {
-	brokers   Brokers
-	sarama    *sarama.Config
-	saramaErr error             // the TLS files could not be read
-	groups    map[string]string // consumer group → the topic it consumes
-	log       *slog.Logger
+	brokers Brokers
+	sarama  *sarama.Config
+	groups  map[string]string // consumer group → the topic it consumes
+	log     *slog.Logger
 
 	mu     sync.Mutex // one scrape at a time; guards client
 	client sarama.Client
@@ -39,11 +36,10 @@ const lagTimeout = 2 * time.Second
 
 // NewLagCollector watches groups (consumer group → topic) on brokers. The
 // client is made on the first scrape and kept; Close ends it.
-func NewLagCollector(brokers Brokers, cfg config.Kafka, groups map[string]string, log *slog.Logger) *LagCollector {
+func NewLagCollector(c Conn, groups map[string]string, log *slog.Logger) *LagCollector {
 	labels := []string{"group", "topic", "partition"}
-	sc, err := probeConfig(cfg, lagTimeout)
 	return &LagCollector{
-		brokers: brokers, sarama: sc, saramaErr: err, groups: groups, log: log,
+		brokers: c.Brokers, sarama: probeConfig(c, lagTimeout), groups: groups, log: log,
 		lag: prometheus.NewDesc("orderflow_consumer_lag_messages",
 			"Messages of a partition not yet committed by a consumer group: end offset minus committed offset.", labels, nil),
 		committed: prometheus.NewDesc("orderflow_consumer_committed_offset",
@@ -79,9 +75,6 @@ func (c *LagCollector) Collect(ch chan<- prometheus.Metric) {
 }
 
 func (c *LagCollector) collect(ch chan<- prometheus.Metric) error {
-	if c.saramaErr != nil {
-		return c.saramaErr
-	}
 	if c.client == nil || c.client.Closed() {
 		client, err := sarama.NewClient(c.brokers, c.sarama)
 		if err != nil {

@@ -11,8 +11,6 @@ import (
 	"time"
 
 	"github.com/IBM/sarama"
-
-	"github.com/orderflow/orderflow/app/config"
 )
 
 // StartTimeout bounds each step of Probe: connecting to a broker, then its
@@ -25,38 +23,26 @@ const StartTimeout = 5 * time.Second
 // fails fast on brokers that are down, unreachable or silent (a port that
 // accepts connections and never answers), where Sarama alone would retry for
 // minutes.
-func Probe(ctx context.Context, brokers Brokers, cfg config.Kafka) error {
+func Probe(ctx context.Context, c Conn) error {
 	ctx, cancel := context.WithTimeoutCause(ctx, 2*StartTimeout, fmt.Errorf("no broker answered within %s", 2*StartTimeout))
 	defer cancel()
-	sc, err := probeConfig(cfg, StartTimeout)
-	if err != nil {
-		return err
-	}
-	return answering(ctx, brokers, sc)
+	return answering(ctx, c.Brokers, probeConfig(c, StartTimeout))
 }
 
 // probeConfig bounds connecting and each request by timeout, and leaves the
 // API versions request to the probe: Sarama would send its own first.
-func probeConfig(cfg config.Kafka, timeout time.Duration) (*sarama.Config, error) {
-	sc, err := SaramaConfig(cfg)
-	if err != nil {
-		return nil, err
-	}
+func probeConfig(c Conn, timeout time.Duration) *sarama.Config {
+	sc := c.Sarama()
 	sc.Net.DialTimeout, sc.Net.ReadTimeout, sc.Net.WriteTimeout = timeout, timeout, timeout
 	sc.ApiVersionsRequest = false
-	return sc, nil
+	return sc
 }
 
-// Prober returns a probe of brokers whose every step is bounded by timeout,
-// for repeated use (the readiness check).
-func Prober(brokers Brokers, cfg config.Kafka, timeout time.Duration) func(context.Context) error {
-	sc, err := probeConfig(cfg, timeout)
-	return func(ctx context.Context) error {
-		if err != nil {
-			return err
-		}
-		return answering(ctx, brokers, sc)
-	}
+// Prober returns a probe of the brokers whose every step is bounded by
+// timeout, for repeated use (the readiness check).
+func Prober(c Conn, timeout time.Duration) func(context.Context) error {
+	sc := probeConfig(c, timeout)
+	return func(ctx context.Context) error { return answering(ctx, c.Brokers, sc) }
 }
 
 // answering is Probe with a given configuration. Each broker's attempt ends by

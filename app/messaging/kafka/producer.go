@@ -7,8 +7,6 @@ import (
 
 	"github.com/IBM/sarama"
 	"github.com/ThreeDotsLabs/watermill/message"
-
-	"github.com/orderflow/orderflow/app/config"
 )
 
 // Producer sends batches of Watermill messages concurrently, with the same
@@ -18,19 +16,16 @@ type Producer struct {
 	p sarama.SyncProducer
 }
 
-// NewProducer connects a producer to brokers.
-func NewProducer(brokers Brokers, cfg config.Kafka) (*Producer, error) {
-	c, err := SaramaConfig(cfg)
-	if err != nil {
-		return nil, err
-	}
+// NewProducer connects a producer to the brokers.
+func NewProducer(conn Conn) (*Producer, error) {
+	c := conn.Sarama()
 	// A batch is sent at once: let Sarama gather it into few requests rather
 	// than one request per message behind the one request in flight.
 	c.Producer.Flush.Frequency = 5 * time.Millisecond
 	c.Producer.Flush.Messages = 500
-	p, err := sarama.NewSyncProducer(brokers, c)
+	p, err := sarama.NewSyncProducer(conn.Brokers, c)
 	if err != nil {
-		return nil, fmt.Errorf("kafka producer: %w", Refused(err, cfg))
+		return nil, fmt.Errorf("kafka producer: %w", Refused(err, conn.Kafka))
 	}
 	return &Producer{p: p}, nil
 }

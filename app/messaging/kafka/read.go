@@ -7,8 +7,6 @@ import (
 	"time"
 
 	"github.com/IBM/sarama"
-
-	"github.com/orderflow/orderflow/app/config"
 )
 
 // Record is one Kafka record as orderflow's readers hand it over.
@@ -34,8 +32,8 @@ func recordOf(m *sarama.ConsumerMessage) Record {
 // when it starts, partition by partition, and returns. It joins no consumer
 // group and commits nothing, so it disturbs no one; and it never chases records
 // written after it started (replay's own output, for one).
-func ReadToEnd(ctx context.Context, brokers Brokers, cfg config.Kafka, topic string, fn func(Record) error) error {
-	client, consumer, err := openConsumer(brokers, cfg)
+func ReadToEnd(ctx context.Context, c Conn, topic string, fn func(Record) error) error {
+	client, consumer, err := openConsumer(c)
 	if err != nil {
 		return err
 	}
@@ -97,8 +95,8 @@ func readPartition(ctx context.Context, client sarama.Client, c sarama.Consumer,
 // Tail calls fn for every record of topics, from the oldest on, until ctx
 // ends. Every partition has its own goroutine; Tail returns when all have
 // ended. fn is called from several goroutines at once.
-func Tail(ctx context.Context, brokers Brokers, cfg config.Kafka, topics []string, fn func(Record)) error {
-	client, consumer, err := openConsumer(brokers, cfg)
+func Tail(ctx context.Context, c Conn, topics []string, fn func(Record)) error {
+	client, consumer, err := openConsumer(c)
 	if err != nil {
 		return err
 	}
@@ -199,12 +197,8 @@ func consumePartitionAt(ctx context.Context, client sarama.Client, c sarama.Cons
 
 // openConsumer returns a client and a group-less consumer on it; the caller
 // closes both, the consumer first.
-func openConsumer(brokers Brokers, cfg config.Kafka) (sarama.Client, sarama.Consumer, error) {
-	sc, err := SaramaConfig(cfg)
-	if err != nil {
-		return nil, nil, err
-	}
-	client, err := sarama.NewClient(brokers, sc)
+func openConsumer(c Conn) (sarama.Client, sarama.Consumer, error) {
+	client, err := sarama.NewClient(c.Brokers, c.Sarama())
 	if err != nil {
 		return nil, nil, fmt.Errorf("kafka client: %w", err)
 	}

@@ -20,10 +20,10 @@ func TestReadersEndAndLeakNothing(t *testing.T) {
 	metrics := goleak.IgnoreTopFunction("github.com/rcrowley/go-metrics.(*meterArbiter).tick")
 	t.Cleanup(func() { goleak.VerifyNone(t, before, metrics) }) // after every other cleanup: the broker is closed by then
 	c := testkit.Embedded(t)
-	if _, err := kafka.EnsureTopics(c.Brokers, c.Cfg.Kafka, c.Cfg.Topics); err != nil {
+	if _, err := kafka.EnsureTopics(c.Conn(t), c.Cfg.Topics); err != nil {
 		t.Fatal(err)
 	}
-	prod, err := kafka.NewProducer(c.Brokers, c.Cfg.Kafka)
+	prod, err := kafka.NewProducer(c.Conn(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,7 +38,7 @@ func TestReadersEndAndLeakNothing(t *testing.T) {
 	send(10)
 
 	read := 0
-	err = kafka.ReadToEnd(context.Background(), c.Brokers, c.Cfg.Kafka, c.Cfg.Topics.Orders, func(kafka.Record) error {
+	err = kafka.ReadToEnd(context.Background(), c.Conn(t), c.Cfg.Topics.Orders, func(kafka.Record) error {
 		if read == 0 {
 			send(5) // written after the read began: not to be read
 		}
@@ -53,7 +53,7 @@ func TestReadersEndAndLeakNothing(t *testing.T) {
 	seen := make(chan struct{}, 100)
 	done := make(chan error, 1)
 	go func() {
-		done <- kafka.Tail(ctx, c.Brokers, c.Cfg.Kafka, []string{c.Cfg.Topics.Orders}, func(kafka.Record) { seen <- struct{}{} })
+		done <- kafka.Tail(ctx, c.Conn(t), []string{c.Cfg.Topics.Orders}, func(kafka.Record) { seen <- struct{}{} })
 	}()
 	for i := range 15 {
 		select {

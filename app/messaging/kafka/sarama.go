@@ -20,12 +20,11 @@ type Brokers []string
 // most the work acknowledged within it (plus what was in flight).
 const CommitInterval = 250 * time.Millisecond
 
-// SaramaConfig is the one Sarama configuration every client here starts from:
-// router, producer, topic creation, readers, probe and lag all reach the
-// brokers with the same TLS and SASL settings. Each setting that differs from
-// Sarama's or watermill-kafka's default says why. It fails only on TLS files
-// that cannot be read (config validation has read them once already).
-func SaramaConfig(cfg config.Kafka) (*sarama.Config, error) {
+// saramaConfig is the one Sarama configuration every client here starts from
+// (Conn keeps it): router, producer, topic creation, readers, probe and lag
+// all reach the brokers with the same TLS and SASL settings. Each setting that
+// differs from Sarama's or watermill-kafka's default says why.
+func saramaConfig(cfg config.Kafka) (*sarama.Config, error) {
 	c := sarama.NewConfig()
 	c.ClientID = cfg.ClientID
 	// watermill-kafka defaults to 1.0, which Kafka 4 no longer accepts.

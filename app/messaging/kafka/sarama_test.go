@@ -9,7 +9,7 @@ import (
 )
 
 // config checks kafka.version without importing Sarama; it must accept
-// exactly what Sarama parses, or SaramaConfig would fall back silently.
+// exactly what Sarama parses, or saramaConfig would fall back silently.
 func TestConfigAcceptsTheVersionsSaramaParses(t *testing.T) {
 	for _, v := range []string{"3.6.0", "4.1.0", "2.8.1", "0.10.2.0", "10.0.0", "x", "3.6", "03.6.0", "1.0.0.0", "0.11.0", "3.6.0-rc1", ""} {
 		_, saramaErr := sarama.ParseKafkaVersion(v)

@@ -13,12 +13,8 @@ import (
 // EnsureTopics creates every configured topic that is missing: the configured
 // partitions and replication factor, min.insync.replicas, and a retention for
 // the dead-letter topic. It returns the topics it created.
-func EnsureTopics(brokers Brokers, cfg config.Kafka, t config.Topics) ([]string, error) {
-	sc, err := SaramaConfig(cfg)
-	if err != nil {
-		return nil, err
-	}
-	admin, err := sarama.NewClusterAdmin(brokers, sc)
+func EnsureTopics(c Conn, t config.Topics) ([]string, error) {
+	admin, err := sarama.NewClusterAdmin(c.Brokers, c.Sarama())
 	if err != nil {
 		return nil, fmt.Errorf("cluster admin: %w", err)
 	}
@@ -26,7 +22,7 @@ func EnsureTopics(brokers Brokers, cfg config.Kafka, t config.Topics) ([]string,
 
 	existing, err := admin.ListTopics()
 	if err != nil {
-		return nil, fmt.Errorf("list topics: %w", Refused(err, cfg))
+		return nil, fmt.Errorf("list topics: %w", Refused(err, c.Kafka))
 	}
 	minISR := strconv.Itoa(t.MinInsyncReplicas)
 	var created []string
@@ -45,7 +41,7 @@ func EnsureTopics(brokers Brokers, cfg config.Kafka, t config.Topics) ([]string,
 			ConfigEntries:     entries,
 		}, false)
 		if err != nil && !errors.Is(err, sarama.ErrTopicAlreadyExists) {
-			return created, fmt.Errorf("create topic %s: %w", name, Refused(err, cfg))
+			return created, fmt.Errorf("create topic %s: %w", name, Refused(err, c.Kafka))
 		}
 		created = append(created, name)
 	}

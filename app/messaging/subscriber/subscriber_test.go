@@ -23,7 +23,7 @@ import (
 func TestKeyedSubscriberKeepsKeyOrder(t *testing.T) {
 	c := testkit.Embedded(t)
 	c.Cfg.Topics.Partitions = 2
-	if _, err := kafka.EnsureTopics(c.Brokers, c.Cfg.Kafka, c.Cfg.Topics); err != nil {
+	if _, err := kafka.EnsureTopics(c.Conn(t), c.Cfg.Topics); err != nil {
 		t.Fatal(err)
 	}
 	prod := testkit.Producer(t, c)
