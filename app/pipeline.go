@@ -15,7 +15,7 @@ func Pipeline(t config.Topics, gw handlers.PaymentGateway, ledger handlers.Payme
 	shipping := handlers.Shipping{Ledger: ledger}
 	notifications := handlers.Notifications{Ledger: ledger}
 	return []messaging.Route{
-		{Name: config.StepPayments, From: t.Orders, To: t.Payments, Assume: events.TypeOrderPlaced, Handle: handlers.Typed(payments.Handle)},
+		{Name: config.StepPayments, From: t.Orders, To: t.Payments, DefaultType: events.TypeOrderPlaced, Handle: handlers.Typed(payments.Handle)},
 		{Name: config.StepShipping, From: t.Payments, To: t.Shipments, Handle: handlers.Typed(shipping.Handle)},
 		{Name: config.StepNotifications, From: t.Payments, To: t.Notifications, Handle: handlers.Typed(notifications.Handle)},
 	}

@@ -76,12 +76,19 @@ func Demo(ctx context.Context, args []string, io IO) error {
 	if waitErr != nil {
 		return waitErr
 	}
-	env := "ORDERFLOW_KAFKA_BROKERS=" + strings.Join(conn.Brokers, ",")
-	if !*keep {
+	return keepRunning(ctx, io, conn, *keep)
+}
+
+// keepRunning, with keep, leaves the broker and pipeline running until ctx
+// ends and prints the commands that reach them from another terminal;
+// without, it says the dead letters are gone with the demo.
+func keepRunning(ctx context.Context, io IO, conn kafka.Conn, keep bool) error {
+	if !keep {
 		fmt.Fprintln(io.Out, "\nThe broker and its dead letters are gone when the demo exits. To inspect and replay them,")
 		fmt.Fprintln(io.Out, "run it with --keep and, in another terminal, the commands it prints.")
 		return nil
 	}
+	env := "ORDERFLOW_KAFKA_BROKERS=" + strings.Join(conn.Brokers, ",")
 	fmt.Fprintf(io.Out, "\nThe broker and pipeline keep running until Ctrl-C. In another terminal:\n")
 	fmt.Fprintf(io.Out, "  %s go run . dlq list\n", env)
 	fmt.Fprintf(io.Out, "  %s go run . dlq replay --kind retries_exhausted --all\n", env)

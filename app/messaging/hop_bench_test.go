@@ -42,7 +42,7 @@ func newHop(b *testing.B, n int) *hop {
 	if err != nil {
 		b.Fatal(err)
 	}
-	route := Route{Name: config.StepPayments, Assume: events.TypeOrderPlaced, Handle: handlers.Typed(handlers.Payments{Gateway: gw}.Handle)}
+	route := Route{Name: config.StepPayments, DefaultType: events.TypeOrderPlaced, Handle: handlers.Typed(handlers.Payments{Gateway: gw}.Handle)}
 	h := handlerFunc(route, cfg.Handler.MaxMessageBytes)
 	mw := middleware.Chain(middleware.ChainConfig{Retry: cfg.Retry, Timeout: cfg.Handler.Timeout, DeadLetter: dl, Logger: log, Metrics: metrics.New()})
 	for i := len(mw) - 1; i >= 0; i-- {

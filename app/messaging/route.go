@@ -19,11 +19,11 @@ type Route struct {
 	Name string
 	From string
 	To   string
-	// Assume is the event type of a message that carries no event_type header,
+	// DefaultType is the event type of a message that carries no event_type header,
 	// such as a plain JSON order from a client that is not orderflow. Empty
 	// means such a message is rejected.
-	Assume string
-	Handle func(ctx context.Context, in events.Event) (events.Event, error)
+	DefaultType string
+	Handle      func(ctx context.Context, in events.Event) (events.Event, error)
 }
 
 // handlerFunc adapts a route's step to Watermill: decode the message, call the
@@ -31,7 +31,7 @@ type Route struct {
 // a permanent error naming the problem.
 func handlerFunc(r Route, maxBytes int) message.HandlerFunc {
 	return func(msg *message.Message) ([]*message.Message, error) {
-		in, err := codec.Decode(msg, r.Assume, maxBytes)
+		in, err := codec.Decode(msg, r.DefaultType, maxBytes)
 		if err != nil {
 			return nil, err
 		}

@@ -48,60 +48,96 @@ func NewRouter(p RouterParams) (*message.Router, []*subscriber.Subscriber, error
 	if err != nil {
 		return nil, nil, fmt.Errorf("router: %w", err)
 	}
-	sarama := p.Conn.Sarama()
 	// Watermill closes a handler's publisher when the handler stops; the
 	// publisher is shared and outlives the router, so it is closed by its owner.
 	shared := keepOpen{p.Publisher}
-	dl, err := middleware.NewDeadLetter(middleware.DeadLetterConfig{
-		Publisher: shared, Topic: p.Topics.DeadLetter, MaxBytes: sarama.Producer.MaxMessageBytes, Logger: p.Logger, Metrics: p.Metrics,
-	})
+	chain, err := p.chain(router, shared, p.Conn.Sarama().Producer.MaxMessageBytes)
 	if err != nil {
 		return nil, nil, err
 	}
-	chain := middleware.ChainConfig{Retry: p.Retry, Timeout: p.Handler.Timeout, DeadLetter: dl, Logger: p.Logger, Metrics: p.Metrics, Tracer: p.Tracer, InjectFaults: p.Faults.Inject}
-	if p.Metrics != nil {
-		// Watermill's own: handler execution time and publish time. Messages
-		// received are counted by the subscriber (Settled below).
-		wm := wmetrics.NewPrometheusMetricsBuilder(p.Metrics.Registry, metrics.Namespace, "")
-		router.AddPublisherDecorators(wm.DecoratePublisher)
-		chain.HandlerMetrics = wm.NewRouterMiddleware().Middleware
-		lag := kafka.NewLagCollector(p.Conn, groups(p.Routes), p.Logger)
-		if err := p.Metrics.Registry.Register(lag); err != nil {
-			return nil, nil, fmt.Errorf("consumer lag metrics: %w", err)
-		}
-		if p.Lifecycle != nil {
-			p.Lifecycle.Append(fx.StopHook(lag.Close))
-		}
-	}
 	router.AddMiddleware(middleware.Chain(chain)...)
-
-	var kinds []string
-	for _, k := range deadletter.Kinds() {
-		kinds = append(kinds, string(k))
+	if err := p.watchLag(); err != nil {
+		return nil, nil, err
 	}
 	subs := make([]*subscriber.Subscriber, 0, len(p.Routes))
 	for _, r := range p.Routes {
-		sub, err := subscriber.New(subscriber.Config{
-			Brokers: p.Conn.Brokers, Sarama: sarama, Group: r.Name,
-			MaxInFlight: p.Handler.MaxInFlight, DrainTimeout: p.Handler.CloseTimeout, Logger: p.Logger,
-			Settled: p.Metrics.Received(r.Name),
-			Refused: func(err error) {
-				p.Logger.Error("the brokers refuse this consumer group: stopping", "err", kafka.Refused(err, p.Conn.Kafka))
-				if p.Shutdowner != nil {
-					_ = p.Shutdowner.Shutdown(fx.ExitCode(1))
-				}
-			},
-		})
+		sub, err := p.subscriber(r.Name)
 		if err != nil {
 			return nil, nil, err
 		}
-		p.Metrics.InitHandler(r.Name, kinds)
 		h := router.AddHandler(r.Name, r.From, sub, r.To, shared, handlerFunc(r, p.Handler.MaxMessageBytes))
 		h.AddMiddleware(middleware.Chaos(p.Faults.ErrorRate[r.Name])...)
 		subs = append(subs, sub)
 	}
 	return router, subs, nil
 }
+
+// chain configures the middleware every handler runs behind: its dead letters
+// published by the shared publisher, and with metrics Watermill's own handler
+// and publish timings (messages received are counted by the subscriber).
+func (p RouterParams) chain(router *message.Router, shared message.Publisher, maxBytes int) (middleware.ChainConfig, error) {
+	dl, err := middleware.NewDeadLetter(middleware.DeadLetterConfig{
+		Publisher: shared, Topic: p.Topics.DeadLetter, MaxBytes: maxBytes, Logger: p.Logger, Metrics: p.Metrics,
+	})
+	if err != nil {
+		return middleware.ChainConfig{}, err
+	}
+	c := middleware.ChainConfig{Retry: p.Retry, Timeout: p.Handler.Timeout, DeadLetter: dl, Logger: p.Logger,
+		Metrics: p.Metrics, Tracer: p.Tracer, InjectFaults: p.Faults.Inject}
+	if p.Metrics != nil {
+		wm := wmetrics.NewPrometheusMetricsBuilder(p.Metrics.Registry, metrics.Namespace, "")
+		router.AddPublisherDecorators(wm.DecoratePublisher)
+		c.HandlerMetrics = wm.NewRouterMiddleware().Middleware
+	}
+	return c, nil
+}
+
+// watchLag registers the consumer-lag collector of the routes' groups with
+// the metrics, closed when the app stops. Without metrics it does nothing.
+func (p RouterParams) watchLag() error {
+	if p.Metrics == nil {
+		return nil
+	}
+	lag := kafka.NewLagCollector(p.Conn, groups(p.Routes), p.Logger)
+	if err := p.Metrics.Registry.Register(lag); err != nil {
+		return fmt.Errorf("consumer lag metrics: %w", err)
+	}
+	if p.Lifecycle != nil {
+		p.Lifecycle.Append(fx.StopHook(lag.Close))
+	}
+	return nil
+}
+
+// subscriber is the keyed subscriber of one step's consumer group, its
+// metrics at 0 from the start. If the brokers refuse the group (ACLs), it
+// stops the process with exit 1.
+func (p RouterParams) subscriber(group string) (*subscriber.Subscriber, error) {
+	sub, err := subscriber.New(subscriber.Config{
+		Brokers: p.Conn.Brokers, Sarama: p.Conn.Sarama(), Group: group,
+		MaxInFlight: p.Handler.MaxInFlight, DrainTimeout: p.Handler.CloseTimeout, Logger: p.Logger,
+		Settled: p.Metrics.Received(group),
+		Refused: func(err error) {
+			p.Logger.Error("the brokers refuse this consumer group: stopping", "err", kafka.ExplainDenied(err, p.Conn.Kafka))
+			if p.Shutdowner != nil {
+				_ = p.Shutdowner.Shutdown(fx.ExitCode(1))
+			}
+		},
+	})
+	if err != nil {
+		return nil, err
+	}
+	p.Metrics.InitHandler(group, deadLetterKinds)
+	return sub, nil
+}
+
+// deadLetterKinds are the kinds every handler's dead-letter counter starts with.
+var deadLetterKinds = func() []string {
+	var kinds []string
+	for _, k := range deadletter.Kinds() {
+		kinds = append(kinds, string(k))
+	}
+	return kinds
+}()
 
 // groups maps each route's consumer group (named after the route) to the
 // topic it consumes.

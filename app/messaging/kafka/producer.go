@@ -25,7 +25,7 @@ func NewProducer(conn Conn) (*Producer, error) {
 	c.Producer.Flush.Messages = 500
 	p, err := sarama.NewSyncProducer(conn.Brokers, c)
 	if err != nil {
-		return nil, fmt.Errorf("kafka producer: %w", Refused(err, conn.Kafka))
+		return nil, fmt.Errorf("kafka producer: %w", ExplainDenied(err, conn.Kafka))
 	}
 	return &Producer{p: p}, nil
 }

@@ -15,7 +15,7 @@ func NewPublisher(c Conn, log watermill.LoggerAdapter) (*wkafka.Publisher, error
 		OverwriteSaramaConfig: c.Sarama(),
 	}, log)
 	if err != nil {
-		return nil, fmt.Errorf("kafka publisher: %w", Refused(err, c.Kafka))
+		return nil, fmt.Errorf("kafka publisher: %w", ExplainDenied(err, c.Kafka))
 	}
 	return pub, nil
 }

@@ -41,9 +41,9 @@ func secure(c *sarama.Config, cfg config.Kafka) error {
 	return nil
 }
 
-// Refused names the principal and the ACLs it lacks when the brokers refused
+// ExplainDenied names the principal and the ACLs it lacks when the brokers refused
 // an operation for want of authorization; other errors pass unchanged.
-func Refused(err error, cfg config.Kafka) error {
+func ExplainDenied(err error, cfg config.Kafka) error {
 	who := "this client"
 	if cfg.SASL.Mechanism != "" {
 		who = fmt.Sprintf("User:%s", cfg.SASL.Username)

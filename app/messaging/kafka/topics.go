@@ -22,7 +22,7 @@ func EnsureTopics(c Conn, t config.Topics) ([]string, error) {
 
 	existing, err := admin.ListTopics()
 	if err != nil {
-		return nil, fmt.Errorf("list topics: %w", Refused(err, c.Kafka))
+		return nil, fmt.Errorf("list topics: %w", ExplainDenied(err, c.Kafka))
 	}
 	minISR := strconv.Itoa(t.MinInsyncReplicas)
 	var created []string
@@ -41,7 +41,7 @@ func EnsureTopics(c Conn, t config.Topics) ([]string, error) {
 			ConfigEntries:     entries,
 		}, false)
 		if err != nil && !errors.Is(err, sarama.ErrTopicAlreadyExists) {
-			return created, fmt.Errorf("create topic %s: %w", name, Refused(err, c.Kafka))
+			return created, fmt.Errorf("create topic %s: %w", name, ExplainDenied(err, c.Kafka))
 		}
 		created = append(created, name)
 	}
