@@ -112,8 +112,10 @@ func orderIntake(t *testing.T, c testkit.Cluster) {
 			}
 		})
 	}
-	if resp, err := http.Get(url); err != nil || resp.StatusCode != 405 {
-		t.Errorf("GET /orders: %v %v, want 405", resp.StatusCode, err)
+	if resp, err := http.Get(url); err != nil {
+		t.Errorf("GET /orders: %v, want 405", err)
+	} else if resp.Body.Close(); resp.StatusCode != 405 {
+		t.Errorf("GET /orders: %d, want 405", resp.StatusCode)
 	}
 
 	// An Idempotency-Key: the retry gets the first answer and no second order;

@@ -205,6 +205,19 @@ func WaitFor(t testing.TB, within time.Duration, what string, cond func() (bool,
 	}
 }
 
+// Eventually polls cond until it holds or within has passed, and says which:
+// for a test that reports what is missing itself once time is up.
+func Eventually(within time.Duration, cond func() bool) bool {
+	deadline := time.Now().Add(within)
+	for !cond() {
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return true
+}
+
 // WaitSettled waits until every one of ids has settled.
 func WaitSettled(t testing.TB, tr *settle.Tracker, ids []string, within time.Duration) {
 	t.Helper()

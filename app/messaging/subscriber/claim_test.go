@@ -11,6 +11,7 @@ import (
 
 	"github.com/IBM/sarama"
 	"github.com/ThreeDotsLabs/watermill/message"
+	"go.uber.org/goleak"
 
 	"github.com/orderflow/orderflow/app/messaging/kafka"
 )
@@ -20,6 +21,7 @@ import (
 // order, never more than maxInFlight at once, and the partition marked to its
 // end once all are acked. No broker: milliseconds.
 func TestClaimKeepsKeyOrderAndBoundsInFlight(t *testing.T) {
+	defer goleak.VerifyNone(t) // every goroutine a claim starts ends with it
 	const n, keys, maxInFlight = 400, 7, 8
 	ctx, endSession := context.WithCancel(context.Background())
 	defer endSession()

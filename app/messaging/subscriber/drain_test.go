@@ -9,6 +9,7 @@ import (
 
 	"github.com/IBM/sarama"
 	"github.com/ThreeDotsLabs/watermill/message"
+	"go.uber.org/goleak"
 
 	"github.com/orderflow/orderflow/app/messaging/kafka"
 )
@@ -41,6 +42,7 @@ func (c fakeClaim) Messages() <-chan *sarama.ConsumerMessage { return c.msgs }
 // stop). Offsets 0 and 1 share key A, 2 is key B; the session ends while 0 is
 // in flight, so 1 has not started yet. All three must be marked (next offset 3).
 func TestDrainRunsMessagesWaitingBehindTheirKey(t *testing.T) {
+	defer goleak.VerifyNone(t) // every goroutine a claim starts ends with it
 	ctx, endSession := context.WithCancel(context.Background())
 	sess := &fakeSession{ctx: ctx}
 	claim := fakeClaim{msgs: make(chan *sarama.ConsumerMessage, 3)}
@@ -84,6 +86,7 @@ func TestDrainRunsMessagesWaitingBehindTheirKey(t *testing.T) {
 // and the message waiting behind it with its key must not run in the drain:
 // it would overtake it. Offsets 0 and 1 share key A, 2 is key B.
 func TestDrainLeavesWhatWaitsBehindAnAbandonedMessage(t *testing.T) {
+	defer goleak.VerifyNone(t) // every goroutine a claim starts ends with it
 	ctx, endSession := context.WithCancel(context.Background())
 	sess := &fakeSession{ctx: ctx, marked: -1}
 	claim := fakeClaim{msgs: make(chan *sarama.ConsumerMessage, 3)}

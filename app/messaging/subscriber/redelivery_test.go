@@ -8,6 +8,7 @@ import (
 
 	"github.com/IBM/sarama"
 	"github.com/ThreeDotsLabs/watermill/message"
+	"go.uber.org/goleak"
 )
 
 func TestRedeliveryBacksOffToACap(t *testing.T) {
@@ -26,6 +27,7 @@ func TestRedeliveryBacksOffToACap(t *testing.T) {
 // deliver waits longer after each nack: the gaps between deliveries are at
 // least the policy's (timers never fire early), so a constant delay fails.
 func TestDeliverBacksOffAfterEachNack(t *testing.T) {
+	defer goleak.VerifyNone(t) // every goroutine a claim starts ends with it
 	out := make(chan *message.Message)
 	h := &groupHandler{out: out, settled: func(bool) {}, redeliver: Redelivery{First: 20 * time.Millisecond, Most: time.Second},
 		log: slog.New(slog.DiscardHandler)}
