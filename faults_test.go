@@ -633,37 +633,58 @@ func TestUnwritableOutputTopicBacksOff(t *testing.T) {
 	deleteTopic(t, s, s.Cfg.Topics.Shipments)
 	kcat(t, s, []byte(order("k-backoff")), "-P", "-t", s.Cfg.Topics.Orders, "-k", "k-backoff")
 
-	// The times of the shipping handler's nacks of k-backoff's payment, from its log.
-	nackTimes := func() []time.Time {
-		var times []time.Time
+	// The shipping handler's nacks of k-backoff's payment, from its log: when,
+	// and the how-manieth of its delivery loop (a rebalance under load starts
+	// a new loop at 1, and its backoff with it).
+	type nack struct {
+		at time.Time
+		n  int
+	}
+	nacksLogged := func() []nack {
+		var found []nack
 		for _, line := range strings.Split(out.String(), "\n") {
 			if !strings.Contains(line, "message nacked; redelivering") || !strings.Contains(line, "key=k-backoff") {
 				continue
 			}
-			f := strings.Fields(line)
-			if len(f) > 0 && strings.HasPrefix(f[0], "time=") {
-				if ts, err := time.Parse(time.RFC3339Nano, strings.TrimPrefix(f[0], "time=")); err == nil {
-					times = append(times, ts)
+			var k nack
+			for _, f := range strings.Fields(line) {
+				if v, ok := strings.CutPrefix(f, "time="); ok {
+					k.at, _ = time.Parse(time.RFC3339Nano, v)
+				}
+				if v, ok := strings.CutPrefix(f, "nacks="); ok {
+					k.n, _ = strconv.Atoi(v)
 				}
 			}
+			if !k.at.IsZero() && k.n > 0 {
+				found = append(found, k)
+			}
 		}
-		return times
+		return found
 	}
-	const nacks = 6
-	testkit.WaitFor(t, 2*time.Minute, fmt.Sprintf("%d nacks of k-backoff logged", nacks), func() (bool, string) {
-		n := len(nackTimes())
-		return n >= nacks, fmt.Sprintf("%d so far", n)
+	const deepest = 5
+	testkit.WaitFor(t, 2*time.Minute, fmt.Sprintf("a delivery loop of k-backoff reaching nack %d", deepest), func() (bool, string) {
+		got := nacksLogged()
+		for _, k := range got {
+			if k.n >= deepest {
+				return true, ""
+			}
+		}
+		return false, fmt.Sprintf("%d nacks logged so far", len(got))
 	})
 	// After the n-th nack the redelivery waits 100 ms × 2^(n-1): each gap
-	// between two logged nacks is at least that (a failed publish adds its own
-	// time). A fixed 100 ms delay fails from the third gap on.
-	times := nackTimes()
+	// from nack n to nack n+1 of one loop is at least that (a failed publish
+	// adds its own time). A fixed 100 ms delay fails from the third gap on.
 	var gaps []string
-	for n := 1; n < nacks; n++ {
-		gap, least := times[n].Sub(times[n-1]), 100*time.Millisecond<<(n-1)
+	got := nacksLogged()
+	for i := 1; i < len(got); i++ {
+		prev, next := got[i-1], got[i]
+		if next.n != prev.n+1 {
+			continue // a new delivery loop
+		}
+		gap, least := next.at.Sub(prev.at), 100*time.Millisecond<<(prev.n-1)
 		gaps = append(gaps, gap.Round(10*time.Millisecond).String())
 		if gap < least {
-			t.Errorf("nack %d: redelivered %s later, want at least %s", n, gap, least)
+			t.Errorf("nack %d: redelivered %s later, want at least %s", prev.n, gap, least)
 		}
 	}
 	if o, _ := s.tr.Order("k-backoff"); o.Shipped != 0 {
@@ -673,5 +694,5 @@ func TestUnwritableOutputTopicBacksOff(t *testing.T) {
 	run(t, s.env, "topics") // shipments is back
 	testkit.WaitSettled(t, s.tr, []string{"k-backoff"}, 2*time.Minute)
 	t.Logf("RESULT unwritable output topic: %d redeliveries logged, the first gaps %v (each a failed publish + 100 ms doubling), settled once the topic was back",
-		len(nackTimes()), gaps)
+		len(nacksLogged()), gaps)
 }
