@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"net"
@@ -11,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/orderflow/orderflow/app/testkit"
 )
 
 // serve with no config file and no ORDERFLOW_ variables reaches the default
@@ -58,18 +61,7 @@ func TestServeWithoutConfigFailsFast(t *testing.T) {
 // process; Ctrl-C ends it with 0.
 func TestDemoKeep(t *testing.T) {
 	demo, out := orderflow(t, []string{"ORDERFLOW_RETRY_INITIAL_INTERVAL=5ms"}, "demo", "--keep", "--count", "30", "--poison", "2", "--fail", "1", "--panic", "1")
-	brokersLine := regexp.MustCompile(`(ORDERFLOW_KAFKA_BROKERS=\S+) go run \. dlq list`)
-	var env string
-	deadline := time.Now().Add(2 * time.Minute)
-	for env == "" {
-		if m := brokersLine.FindStringSubmatch(out.String()); m != nil {
-			env = m[1]
-		} else if time.Now().After(deadline) {
-			t.Fatalf("demo --keep printed no dlq command within 2 minutes:\n%s", out)
-		} else {
-			time.Sleep(100 * time.Millisecond) // polling the process's output, with a deadline
-		}
-	}
+	env := awaitOutput(t, out, `(ORDERFLOW_KAFKA_BROKERS=\S+) go run \. dlq list`, 2*time.Minute)
 	var dead []string
 	for _, line := range strings.Split(out.String(), "\n") {
 		if f := strings.Fields(line); len(f) > 3 && strings.HasPrefix(f[0], "ord-") {
@@ -126,4 +118,22 @@ func exitCodeOf(err error) int {
 		return -1
 	}
 	return 0
+}
+
+// awaitOutput waits up to within for a process's output to match pattern and
+// returns the pattern's first group.
+func awaitOutput(t *testing.T, out *bytes.Buffer, pattern string, within time.Duration) string {
+	t.Helper()
+	re := regexp.MustCompile(pattern)
+	var got string
+	if !testkit.Eventually(within, func() bool {
+		m := re.FindStringSubmatch(out.String())
+		if m != nil {
+			got = m[1]
+		}
+		return m != nil
+	}) {
+		t.Fatalf("no %q in the output within %s:\n%s", pattern, within, out)
+	}
+	return got
 }

@@ -6,7 +6,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -27,18 +26,7 @@ func TestSlowHTTPClientsAreCutOff(t *testing.T) {
 		"ORDERFLOW_HTTP_ADDR=127.0.0.1:0", "ORDERFLOW_HTTP_READ_TIMEOUT=" + readTimeout.String(),
 		"ORDERFLOW_HTTP_MAX_IN_FLIGHT=30", "ORDERFLOW_HTTP_MAX_CONNECTIONS=60",
 	}, "serve")
-	addrLine := regexp.MustCompile(`msg="http endpoints" addr=(\S+)`)
-	var addr string
-	deadline := time.Now().Add(time.Minute)
-	for addr == "" {
-		if m := addrLine.FindStringSubmatch(out.String()); m != nil {
-			addr = m[1]
-		} else if time.Now().After(deadline) {
-			t.Fatalf("serve did not say where it listens within a minute:\n%s", out)
-		} else {
-			time.Sleep(50 * time.Millisecond) // polling the process's output, with a deadline
-		}
-	}
+	addr := awaitOutput(t, out, `msg="http endpoints" addr=(\S+)`, time.Minute)
 	rssBefore := rss(t, serve.Process.Pid)
 
 	// Health, on a fresh connection every 200 ms, until stopped.
