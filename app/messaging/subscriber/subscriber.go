@@ -130,8 +130,7 @@ func (s *Subscriber) Subscribe(ctx context.Context, topic string) (<-chan *messa
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	out := make(chan *message.Message)
-	h := &groupHandler{maxInFlight: s.cfg.MaxInFlight, drain: s.cfg.DrainTimeout, out: out, sessions: &s.sessions,
-		redeliver: s.cfg.Redelivery, settled: s.cfg.Settled, log: s.cfg.Logger.With("group", s.cfg.Group)}
+	h := s.Handler(out)
 	log := s.cfg.Logger.With("group", s.cfg.Group, "topic", topic)
 
 	s.wg.Add(3)
@@ -170,6 +169,14 @@ func (s *Subscriber) Subscribe(ctx context.Context, topic string) (<-chan *messa
 		}
 	}()
 	return out, nil
+}
+
+// Handler is the consumer-group handler Subscribe runs: each claimed
+// partition's messages go to out, keyed and windowed as the Subscriber
+// describes. Exported for benchmarks that drive it without a broker.
+func (s *Subscriber) Handler(out chan<- *message.Message) sarama.ConsumerGroupHandler {
+	return &groupHandler{maxInFlight: s.cfg.MaxInFlight, drain: s.cfg.DrainTimeout, out: out, sessions: &s.sessions,
+		redeliver: s.cfg.Redelivery, settled: s.cfg.Settled, log: s.cfg.Logger.With("group", s.cfg.Group)}
 }
 
 // Group is the consumer group's name.

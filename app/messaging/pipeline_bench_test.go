@@ -1,0 +1,184 @@
+package messaging
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/IBM/sarama"
+	"github.com/ThreeDotsLabs/watermill"
+	"github.com/ThreeDotsLabs/watermill/message"
+
+	"github.com/orderflow/orderflow/app/config"
+	"github.com/orderflow/orderflow/app/gateway"
+	"github.com/orderflow/orderflow/app/messaging/codec"
+	"github.com/orderflow/orderflow/app/messaging/kafka"
+	"github.com/orderflow/orderflow/app/messaging/middleware"
+	"github.com/orderflow/orderflow/app/messaging/subscriber"
+	"github.com/orderflow/orderflow/app/metrics"
+	"github.com/orderflow/orderflow/app/seed"
+	"github.com/orderflow/orderflow/app/tracing"
+	"github.com/orderflow/orderflow/events"
+	"github.com/orderflow/orderflow/handlers"
+)
+
+// BenchmarkPipeline is one step as the service runs it, minus the network:
+// records of the orders topic, as the producer writes them, dealt by the
+// subscriber's claim handler (keyed lanes, offset window, one goroutine per
+// message) to a Watermill router running the payments step behind the
+// middleware chain NewRouter builds (metrics on), its outputs marshalled to
+// records by a publisher that stops there. An op is one message-hop, from the
+// record to its offset marked. BenchmarkHop is the handler and chain alone.
+//
+//	go test ./app/messaging -run '^$' -bench Pipeline -benchmem
+func BenchmarkPipeline(b *testing.B) {
+	const partitions = 4
+	cfg := config.Default()
+	log := slog.New(slog.DiscardHandler)
+	m := metrics.New()
+	pub := &marshalOnly{}
+
+	records := make([][]*sarama.ConsumerMessage, partitions)
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := range b.N {
+		p := i % partitions
+		records[p] = append(records[p], consumed(b, "orders", int32(p), int64(len(records[p])), fmt.Sprintf("order-%d", i), rng))
+	}
+
+	router, err := message.NewRouter(message.RouterConfig{}, watermill.NopLogger{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	rp := RouterParams{Topics: cfg.Topics, Retry: cfg.Retry, Handler: cfg.Handler, Faults: cfg.Faults, Logger: log, Metrics: m}
+	chain, err := rp.chain(router, pub, 1<<20)
+	if err != nil {
+		b.Fatal(err)
+	}
+	router.AddMiddleware(middleware.Chain(chain)...)
+	sub, err := subscriber.New(subscriber.Config{
+		Brokers: []string{"in-memory"}, Sarama: sarama.NewConfig(), Group: config.StepPayments,
+		MaxInFlight: cfg.Handler.MaxInFlight, Logger: log, Settled: m.Received(config.StepPayments),
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	out := make(chan *message.Message)
+	gw := gateway.NewSimulator(cfg.Gateway, gateway.NewMemoryStore(b.N+1))
+	route := Route{Name: config.StepPayments, DefaultType: events.TypeOrderPlaced, Handle: handlers.Typed(handlers.Payments{Gateway: gw}.Handle)}
+	router.AddHandler(route.Name, "orders", fixedSubscriber{out}, "payments", pub, handlerFunc(route, cfg.Handler.MaxMessageBytes))
+	go func() { _ = router.Run(context.Background()) }()
+	<-router.Running()
+	defer router.Close()
+
+	claims := sub.Handler(out)
+	ctx, endSession := context.WithCancel(context.Background())
+	defer endSession()
+	sessions := make([]*markSession, partitions)
+	for p := range partitions {
+		sessions[p] = &markSession{ctx: ctx, want: int64(len(records[p])), done: make(chan struct{})}
+		if len(records[p]) == 0 {
+			close(sessions[p].done)
+		}
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	cpu := cpuTime()
+	var wg sync.WaitGroup
+	for p := range partitions {
+		msgs := make(chan *sarama.ConsumerMessage, len(records[p]))
+		for _, r := range records[p] {
+			msgs <- r
+		}
+		wg.Go(func() { _ = claims.ConsumeClaim(sessions[p], fixedClaim{msgs: msgs}) })
+	}
+	for _, s := range sessions {
+		<-s.done
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(cpuTime()-cpu)/float64(b.N), "cpu-ns/op") // both cores' work
+	endSession()
+	wg.Wait()
+	close(out) // the router's handler ends with its subscription
+	if got := pub.published.Load(); got != int64(b.N) {
+		b.Fatalf("%d outputs for %d inputs", got, b.N)
+	}
+}
+
+// cpuTime is the CPU time this process has used, user and system.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// consumed is an order as the consumer reads it: the record the producer
+// wrote for seed's message, at offset on partition.
+func consumed(b *testing.B, topic string, partition int32, offset int64, id string, rng *rand.Rand) *sarama.ConsumerMessage {
+	msg, err := codec.NewEventMessage(seed.Order(id, rng), "corr-"+id)
+	if err != nil {
+		b.Fatal(err)
+	}
+	tracing.Inject(tracing.Start(context.Background()), msg)
+	pm, err := kafka.Marshaler{}.Marshal(topic, msg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	km := &sarama.ConsumerMessage{Topic: topic, Partition: partition, Offset: offset, Key: []byte(id), Value: msg.Payload}
+	for i := range pm.Headers {
+		km.Headers = append(km.Headers, &pm.Headers[i])
+	}
+	return km
+}
+
+// marshalOnly is a publisher that builds each record and stops there.
+type marshalOnly struct{ published atomic.Int64 }
+
+func (p *marshalOnly) Publish(topic string, msgs ...*message.Message) error {
+	for _, m := range msgs {
+		if _, err := (kafka.Marshaler{}).Marshal(topic, m); err != nil {
+			return err
+		}
+	}
+	p.published.Add(int64(len(msgs)))
+	return nil
+}
+
+func (*marshalOnly) Close() error { return nil }
+
+// fixedSubscriber hands the router one channel, whatever the topic.
+type fixedSubscriber struct{ out chan *message.Message }
+
+func (s fixedSubscriber) Subscribe(context.Context, string) (<-chan *message.Message, error) {
+	return s.out, nil
+}
+func (fixedSubscriber) Close() error { return nil }
+
+// markSession is the part of a group session a claim uses; done closes once
+// the offset after the want-th record is marked.
+type markSession struct {
+	sarama.ConsumerGroupSession
+	ctx  context.Context
+	want int64
+	once sync.Once
+	done chan struct{}
+}
+
+func (s *markSession) Context() context.Context { return s.ctx }
+func (s *markSession) MarkOffset(_ string, _ int32, next int64, _ string) {
+	if next == s.want {
+		s.once.Do(func() { close(s.done) })
+	}
+}
+
+type fixedClaim struct {
+	sarama.ConsumerGroupClaim
+	msgs chan *sarama.ConsumerMessage
+}
+
+func (c fixedClaim) Messages() <-chan *sarama.ConsumerMessage { return c.msgs }
