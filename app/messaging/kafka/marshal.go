@@ -80,11 +80,38 @@ var _ wkafka.MarshalerUnmarshaler = Marshaler{}
 // ToMessage reads a consumed record as a Watermill message: watermill-kafka's
 // header mapping, the record's key in KeyMetadata, and an ID derived from where
 // the record lies for records produced without Watermill's UUID header (by any
-// other Kafka client), so a redelivery keeps its ID.
+// other Kafka client), so a redelivery keeps its ID. It runs for every record
+// consumed, so it builds the message itself where watermill-kafka's
+// unmarshaler gives it a map to throw away and one that grows for the key,
+// and the header names every event carries are shared strings, not copies.
 func ToMessage(km *sarama.ConsumerMessage) *message.Message {
-	msg, _ := wkafka.DefaultMarshaler{}.Unmarshal(km) // it cannot fail
-	if msg.UUID == "" {
-		msg.UUID = fmt.Sprintf("kafka-%s-%d-%d", km.Topic, km.Partition, km.Offset)
+	md := make(message.Metadata, len(km.Headers)+1)
+	var id string
+	for _, h := range km.Headers {
+		if string(h.Key) == wkafka.UUIDHeaderKey {
+			id = string(h.Value)
+			continue
+		}
+		md[headerName(h.Key)] = string(h.Value)
 	}
-	return WithKey(msg, string(km.Key))
+	if id == "" {
+		id = fmt.Sprintf("kafka-%s-%d-%d", km.Topic, km.Partition, km.Offset)
+	}
+	msg := message.NewMessage(id, km.Value)
+	msg.Metadata = md
+	return WithKey(msg, string(km.Key)) // a header of that name from the wire is not the key
+}
+
+// commonHeaders are the header names on every event (events.Header*, W3C
+// trace context): read as these strings, a record's header names cost no
+// allocation.
+var commonHeaders = []string{"event_type", "event_version", "correlation_id", "traceparent", "tracestate"}
+
+func headerName(b []byte) string {
+	for _, name := range commonHeaders {
+		if string(b) == name {
+			return name
+		}
+	}
+	return string(b)
 }

@@ -76,6 +76,18 @@ func TestToMessageNamesForeignRecordsByPosition(t *testing.T) {
 	}
 }
 
+// The key is the record's: a header named like the key's metadata entry,
+// sent by a foreign producer, neither sets nor overrides it.
+func TestToMessageTakesTheKeyFromTheRecordOnly(t *testing.T) {
+	forged := []*sarama.RecordHeader{{Key: []byte(KeyMetadata), Value: []byte("order-2")}, {Key: []byte("traceparent"), Value: []byte("tp")}}
+	for _, key := range []string{"", "order-1"} {
+		m := ToMessage(&sarama.ConsumerMessage{Topic: "orders", Key: []byte(key), Headers: forged})
+		if KeyOf(m) != key || m.Metadata.Get("traceparent") != "tp" {
+			t.Errorf("record key %q: key %q, traceparent %q; want %q and tp", key, KeyOf(m), m.Metadata.Get("traceparent"), key)
+		}
+	}
+}
+
 func ptrs(hs []sarama.RecordHeader) []*sarama.RecordHeader {
 	out := make([]*sarama.RecordHeader, len(hs))
 	for i := range hs {
