@@ -40,6 +40,9 @@ func Decode(eventType string, version int, data []byte) (Event, error) {
 
 // Encode writes an event as JSON.
 func Encode(ev Event) ([]byte, error) {
+	if data, ok := encodeFast(ev); ok {
+		return data, nil
+	}
 	return json.Marshal(ev)
 }
 
@@ -62,6 +65,9 @@ func (e *InvalidError) Error() string {
 
 func decodeAs[T Event](data []byte) (Event, error) {
 	var ev T
+	if decodeFast(data, &ev) {
+		return validated(ev)
+	}
 	// encoding/json/v2 (the Go team's module, an alias of the standard
 	// library's from Go 1.27): one pass that checks the syntax as it decodes,
 	// where v1 scans the whole input first; stricter, too: duplicate names and
@@ -75,7 +81,11 @@ func decodeAs[T Event](data []byte) (Event, error) {
 		}
 		return nil, &MalformedError{fmt.Sprintf("payload does not fit %s: %v", ev.EventType(), err)}
 	}
-	if v, ok := any(ev).(validator); ok {
+	return validated(ev)
+}
+
+func validated(ev Event) (Event, error) {
+	if v, ok := ev.(validator); ok {
 		if err := v.Validate(); err != nil {
 			return nil, &InvalidError{EventType: ev.EventType(), Problems: err}
 		}
