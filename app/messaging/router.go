@@ -5,7 +5,6 @@ import (
 	"log/slog"
 	"time"
 
-	wmetrics "github.com/ThreeDotsLabs/watermill/components/metrics"
 	"github.com/ThreeDotsLabs/watermill/message"
 	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/fx"
@@ -85,9 +84,7 @@ func (p RouterParams) chain(router *message.Router, shared message.Publisher, ma
 	c := middleware.ChainConfig{Retry: p.Retry, Timeout: p.Handler.Timeout, DeadLetter: dl, Logger: p.Logger,
 		Metrics: p.Metrics, Tracer: p.Tracer, InjectFaults: p.Faults.Inject}
 	if p.Metrics != nil {
-		wm := wmetrics.NewPrometheusMetricsBuilder(p.Metrics.Registry, metrics.Namespace, "")
-		router.AddPublisherDecorators(wm.DecoratePublisher)
-		c.HandlerMetrics = wm.NewRouterMiddleware().Middleware
+		router.AddPublisherDecorators(middleware.TimePublishes(p.Metrics))
 	}
 	return c, nil
 }

@@ -1,17 +1,19 @@
 // Package metrics is orderflow's Prometheus registry: the Go runtime and
-// process collectors, the build, what Watermill's own router and publisher
-// metrics (added by the messaging package) lack — dead letters, retries,
-// messages in flight, replayed messages and gateway calls — and Watermill's
-// messages-received counter, counted by orderflow's subscriber. Consumer
-// lag is collected on each scrape by kafka.LagCollector.
+// process collectors, the build, Watermill's handler, publisher and
+// subscriber metrics (same names and labels; recorded by orderflow's
+// middleware and subscriber through series bound once per handler), and what
+// Watermill lacks — dead letters, retries, messages in flight, replayed
+// messages and gateway calls. Consumer lag is collected on each scrape by
+// kafka.LagCollector.
 //
-// Every method is safe on a nil *Metrics, which records nothing: components
-// built without metrics (tests, client commands) need no stand-in.
+// Every method is safe on a nil *Metrics or *Handler, which record nothing:
+// components built without metrics (tests, client commands) need no stand-in.
 package metrics
 
 import (
 	"runtime"
 	"runtime/debug"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -31,6 +33,10 @@ type Metrics struct {
 	replayed     *prometheus.CounterVec
 	gatewayCalls *prometheus.HistogramVec
 	received     *prometheus.CounterVec
+	handlerTime  *prometheus.HistogramVec
+	publishTime  *prometheus.HistogramVec
+
+	handlers sync.Map // handler name → *Handler
 }
 
 // New returns a registry with the runtime, process and build collectors and
@@ -66,6 +72,20 @@ func New() *Metrics {
 			Namespace: Namespace, Subsystem: "subscriber", Name: "messages_received_total",
 			Help: "The total number of messages received by the subscriber.",
 		}, []string{"handler_name", "subscriber_name", "acked"}),
+		// Watermill's handler and publisher metrics (components/metrics), same
+		// names, labels, buckets and help, observed through series bound once
+		// per handler: Watermill's build a label map per message, and its
+		// publisher decorator a context per output.
+		handlerTime: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Namespace: Namespace, Name: "handler_execution_time_seconds",
+			Help:    "The total time elapsed while executing the handler function in seconds",
+			Buckets: []float64{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1},
+		}, []string{"handler_name", "success"}),
+		publishTime: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Namespace: Namespace, Name: "publish_time_seconds",
+			Help:    "The time that a publishing attempt (success or not) took in seconds",
+			Buckets: prometheus.DefBuckets,
+		}, []string{"handler_name", "publisher_name", "success"}),
 	}
 	build := prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Namespace: Namespace, Name: "build_info",
@@ -76,7 +96,7 @@ func New() *Metrics {
 	m.Registry.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		build, m.deadLetters, m.retries, m.inFlight, m.replayed, m.gatewayCalls, m.received,
+		build, m.deadLetters, m.retries, m.inFlight, m.replayed, m.gatewayCalls, m.received, m.handlerTime, m.publishTime,
 	)
 	return m
 }
@@ -107,9 +127,85 @@ func (m *Metrics) InitHandler(handler string, kinds []string) {
 	for _, k := range kinds {
 		m.deadLetters.WithLabelValues(handler, k)
 	}
-	m.retries.WithLabelValues(handler)
-	m.replayed.WithLabelValues(handler)
-	m.inFlight.WithLabelValues(handler)
+	m.Handler(handler)
+}
+
+// Handler is one handler's series, bound once: counting a message costs no
+// label lookup. A nil *Handler records nothing.
+type Handler struct {
+	inFlight  prometheus.Gauge
+	replayed  prometheus.Counter
+	retries   prometheus.Counter
+	took      [2]prometheus.Observer // handler_execution_time_seconds by success: false, true
+	published [2]prometheus.Observer // publish_time_seconds by success
+}
+
+// publisherName is the publisher_name label Watermill's decorator gave the
+// router's publisher (its type's name).
+const publisherName = "messaging.keepOpen"
+
+// Handler returns handler's series, binding them on first use.
+func (m *Metrics) Handler(handler string) *Handler {
+	if m == nil {
+		return nil
+	}
+	if h, ok := m.handlers.Load(handler); ok {
+		return h.(*Handler)
+	}
+	h := &Handler{
+		inFlight: m.inFlight.WithLabelValues(handler),
+		replayed: m.replayed.WithLabelValues(handler),
+		retries:  m.retries.WithLabelValues(handler),
+		took:     [2]prometheus.Observer{m.handlerTime.WithLabelValues(handler, "false"), m.handlerTime.WithLabelValues(handler, "true")},
+		published: [2]prometheus.Observer{
+			m.publishTime.WithLabelValues(handler, publisherName, "false"),
+			m.publishTime.WithLabelValues(handler, publisherName, "true"),
+		},
+	}
+	actual, _ := m.handlers.LoadOrStore(handler, h)
+	return actual.(*Handler)
+}
+
+// Started counts a message the handler takes up; replayed says it came back
+// from the dead-letter topic. Done must follow with what Started returned.
+func (h *Handler) Started(replayed bool) time.Time {
+	if h == nil {
+		return time.Time{}
+	}
+	h.inFlight.Inc()
+	if replayed {
+		h.replayed.Inc()
+	}
+	return time.Now()
+}
+
+// Done counts the message started at start done, after every attempt.
+func (h *Handler) Done(start time.Time, err error) {
+	if h != nil {
+		h.inFlight.Dec()
+		h.took[ok(err)].Observe(time.Since(start).Seconds())
+	}
+}
+
+// Retried counts one attempt after a message's first.
+func (h *Handler) Retried() {
+	if h != nil {
+		h.retries.Inc()
+	}
+}
+
+// Published records one publish of the handler's outputs, started at start.
+func (h *Handler) Published(start time.Time, err error) {
+	if h != nil {
+		h.published[ok(err)].Observe(time.Since(start).Seconds())
+	}
+}
+
+func ok(err error) int {
+	if err != nil {
+		return 0
+	}
+	return 1
 }
 
 // DeadLettered counts a message dead-lettered by handler with kind.
@@ -117,27 +213,6 @@ func (m *Metrics) DeadLettered(handler, kind string) {
 	if m != nil {
 		m.deadLetters.WithLabelValues(handler, kind).Inc()
 	}
-}
-
-// Retried counts one attempt after a message's first.
-func (m *Metrics) Retried(handler string) {
-	if m != nil {
-		m.retries.WithLabelValues(handler).Inc()
-	}
-}
-
-// Started counts a message handler takes up, and returns the function that
-// counts it done. replayed says it came back from the dead-letter topic.
-func (m *Metrics) Started(handler string, replayed bool) (done func()) {
-	if m == nil {
-		return func() {}
-	}
-	g := m.inFlight.WithLabelValues(handler)
-	g.Inc()
-	if replayed {
-		m.replayed.WithLabelValues(handler).Inc()
-	}
-	return g.Dec
 }
 
 // subscriberName is the subscriber_name label Watermill's decorator gave

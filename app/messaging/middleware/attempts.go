@@ -29,7 +29,7 @@ func countAttempts(log *slog.Logger, m *metrics.Metrics) message.HandlerMiddlewa
 			if n != nil {
 				*n++
 				if *n > 1 {
-					m.Retried(message.HandlerNameFromCtx(msg.Context()))
+					m.Handler(message.HandlerNameFromCtx(msg.Context())).Retried()
 				}
 			}
 			produced, err := h(msg)

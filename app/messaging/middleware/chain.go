@@ -24,35 +24,34 @@ import (
 //     before every attempt); off, it is ignored and logged once.
 //  3. tracing: a span per message, child of its traceparent, whose context
 //     goes onto every output and the dead letter.
-//  4. metrics: Watermill's handler execution time (the whole budget, retries
-//     included), then orderflow's messages in flight and replayed messages.
-//  4. dead letter: sees only what retry gave up on; publishes it with its
+//  4. metrics: messages in flight, replayed messages, and the handler's
+//     execution time (Watermill's metric: the whole budget, retries included).
+//  5. dead letter: sees only what retry gave up on; publishes it with its
 //     reason, or leaves it unacknowledged if that publish fails.
-//  5. retry: exponential backoff with jitter for transient errors; permanent
+//  6. retry: exponential backoff with jitter for transient errors; permanent
 //     errors return at once. It restores the message's context before every
 //     attempt, so each attempt gets a fresh timeout. orderflow's own
 //     (retry.go): nothing is allocated unless an attempt fails.
-//  6. attempt counter: counts and logs each attempt for the dead letter, and
+//  7. attempt counter: counts and logs each attempt for the dead letter, and
 //     counts each retry.
-//  7. timeout: bounds one attempt (handler.timeout), not the whole retry budget.
-//  8. recoverer, innermost: a panic becomes an error that is retried like any
+//  8. timeout: bounds one attempt (handler.timeout), not the whole retry budget.
+//  9. recoverer, innermost: a panic becomes an error that is retried like any
 //     other transient one, then dead-lettered with its stack.
 func Chain(c ChainConfig) []message.HandlerMiddleware {
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
-	chain := []message.HandlerMiddleware{correlation, injectFaults(c.InjectFaults, c.Logger), traced(c.Tracer)}
-	if c.HandlerMetrics != nil {
-		chain = append(chain, c.HandlerMetrics)
-	}
-	return append(chain,
+	return []message.HandlerMiddleware{
+		correlation,
+		injectFaults(c.InjectFaults, c.Logger),
+		traced(c.Tracer),
 		instrument(c.Metrics),
 		c.DeadLetter.Middleware,
 		retry(c.Retry),
 		countAttempts(c.Logger, c.Metrics),
 		middleware.Timeout(c.Timeout),
 		middleware.Recoverer,
-	)
+	}
 }
 
 // ChainConfig is what Chain builds the middleware from.
@@ -63,9 +62,6 @@ type ChainConfig struct {
 	Logger     *slog.Logger         // default: discarded
 	Metrics    *metrics.Metrics     // nil: none
 	Tracer     trace.TracerProvider // nil: no spans; trace context still carried
-	// HandlerMetrics is Watermill's handler execution-time middleware
-	// (components/metrics); nil: none.
-	HandlerMetrics message.HandlerMiddleware
 	// InjectFaults honours seed's fault header (faults.inject); off, the
 	// header is ignored.
 	InjectFaults bool
