@@ -37,7 +37,7 @@ M = [
   "\t\tmiddleware.Recoverer,\n\t\tinstrument(c.Metrics),\n\t\tc.DeadLetter.Middleware,\n\t\tretry(c.Retry),\n\t\tcountAttempts(c.Logger, c.Metrics),\n\t\tmiddleware.Timeout(c.Timeout),\n",
   "./app/messaging/middleware", "Chain"),
  ("no retry counted", "app/messaging/middleware/attempts.go",
-  "m.Retried(message.HandlerNameFromCtx(msg.Context()))", "_ = m",
+  "m.Handler(message.HandlerNameFromCtx(msg.Context())).Retried()", "_ = m",
   "./app/messaging/middleware", "Chain"),
  ("dead letter not counted", "app/messaging/middleware/deadletter.go",
   "d.cfg.Metrics.DeadLettered(", "_ = fmt.Sprint(",
