@@ -93,19 +93,20 @@ type exitCode int
 func (e exitCode) Error() string { return fmt.Sprintf("exit %d", int(e)) }
 
 // flags returns a flag set with --config, and a function that parses args and
-// loads the config.
-func flags(name string, io IO) (*flag.FlagSet, func(args []string) (config.Config, error)) {
+// loads the config, the command's own settings (set, from its flags) applied
+// before it is validated.
+func flags(name string, io IO) (*flag.FlagSet, func(args []string, set ...func(*config.Config)) (config.Config, error)) {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(io.Err)
 	path := fs.String("config", "", "config `file` (default $"+config.PathEnv+", else "+config.DefaultPath+" if present)")
-	return fs, func(args []string) (config.Config, error) {
+	return fs, func(args []string, set ...func(*config.Config)) (config.Config, error) {
 		if err := fs.Parse(args); err != nil {
 			return config.Config{}, err
 		}
 		if fs.NArg() > 0 {
 			return config.Config{}, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
 		}
-		return config.Load(*path, os.Environ())
+		return config.Load(*path, os.Environ(), set...)
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"go.uber.org/fx"
 
 	"github.com/orderflow/orderflow/app"
+	"github.com/orderflow/orderflow/app/config"
 	"github.com/orderflow/orderflow/app/messaging/deadletter"
 	"github.com/orderflow/orderflow/app/messaging/kafka"
 	"github.com/orderflow/orderflow/app/seed"
@@ -31,18 +32,21 @@ func Demo(ctx context.Context, args []string, io IO) error {
 	timeout := fs.Duration("timeout", 2*time.Minute, "give up if orders have not settled by then")
 	logs := fs.Bool("logs", false, "show the pipeline's log lines (at the configured level)")
 	keep := fs.Bool("keep", false, "after the summary, keep the broker and pipeline running for orderflow dlq list/replay in another terminal, until Ctrl-C")
-	cfg, err := load(args)
+	// The demo's broker and pipeline live in this process alone: free ports,
+	// so it runs beside the local cluster or the Docker stack, and no
+	// endpoints. Validated with these: a file's TLS settings do not go with
+	// the embedded broker.
+	cfg, err := load(args, func(c *config.Config) {
+		c.Kafka.Embedded = true
+		c.Kafka.Brokers = []string{"127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0"}
+		c.Faults.Inject = true // the demo shows the error paths
+		c.HTTP.Addr = ""
+		if !*logs {
+			c.Logging.Level = "error"
+		}
+	})
 	if err != nil {
 		return err
-	}
-	// The demo's broker and pipeline live in this process alone: free ports,
-	// so it runs beside the local cluster or the Docker stack, and no endpoints.
-	cfg.Kafka.Embedded = true
-	cfg.Kafka.Brokers = []string{"127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0"}
-	cfg.Faults.Inject = true // the demo shows the error paths
-	cfg.HTTP.Addr = ""
-	if !*logs {
-		cfg.Logging.Level = "error"
 	}
 
 	var conn kafka.Conn

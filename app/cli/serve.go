@@ -8,6 +8,7 @@ import (
 	"go.uber.org/fx"
 
 	"github.com/orderflow/orderflow/app"
+	"github.com/orderflow/orderflow/app/config"
 )
 
 // Serve runs the pipeline until the first SIGINT or SIGTERM, then stops taking
@@ -23,13 +24,11 @@ func Serve(ctx context.Context, args []string, io IO) error {
 	}
 	embedded := fs.Bool("embedded", false, "host an in-memory broker on kafka.brokers (kafka.embedded): its data is gone at exit")
 	inject := fs.Bool("inject-faults", false, "honour the faults seed asks for (faults.inject): test machinery")
-	cfg, err := load(args)
+	cfg, err := load(args, func(c *config.Config) { // validated with them: --embedded and TLS do not go together
+		c.Kafka.Embedded = c.Kafka.Embedded || *embedded
+		c.Faults.Inject = c.Faults.Inject || *inject
+	})
 	if err != nil {
-		return err
-	}
-	cfg.Kafka.Embedded = cfg.Kafka.Embedded || *embedded
-	cfg.Faults.Inject = cfg.Faults.Inject || *inject
-	if err := cfg.Validate(); err != nil { // the flags can make a valid file invalid (embedded with TLS)
 		return err
 	}
 	if !cfg.Kafka.Embedded {

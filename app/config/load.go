@@ -25,15 +25,17 @@ const DefaultPath = "config.yaml"
 // Load reads the config file over the defaults, applies environment overrides
 // from environ (os.Environ() in production) and validates the result. The
 // file is path, else ORDERFLOW_CONFIG, else config.yaml if present; a file
-// named by path or ORDERFLOW_CONFIG must exist. The error lists every problem
-// found, not only the first.
-func Load(path string, environ []string) (Config, error) {
+// named by path or ORDERFLOW_CONFIG must exist. flags, a command's own
+// options, apply last, over file and environment, so the one validation sees
+// what the command will run with. The error lists every problem found, not
+// only the first.
+func Load(path string, environ []string, flags ...func(*Config)) (Config, error) {
 	if path == "" {
 		path = lookup(environ, PathEnv)
 	}
 	if path == "" {
 		if _, err := os.Stat(DefaultPath); errors.Is(err, fs.ErrNotExist) {
-			return Parse(nil, environ)
+			return Parse(nil, environ, flags...)
 		}
 		path = DefaultPath
 	}
@@ -41,7 +43,7 @@ func Load(path string, environ []string) (Config, error) {
 	if err != nil {
 		return Config{}, fmt.Errorf("read config: %w", err)
 	}
-	return Parse(data, environ)
+	return Parse(data, environ, flags...)
 }
 
 // lookup returns the value of name in environ, or "".
@@ -55,7 +57,7 @@ func lookup(environ []string, name string) string {
 }
 
 // Parse is Load for config already in memory.
-func Parse(data []byte, environ []string) (Config, error) {
+func Parse(data []byte, environ []string, flags ...func(*Config)) (Config, error) {
 	cfg := Default()
 	var errs []error
 	if err := decodeStrict(data, &cfg); err != nil {
@@ -66,6 +68,9 @@ func Parse(data []byte, environ []string) (Config, error) {
 	errs = append(errs, applyEnv(&cfg, environ)...)
 	if err := resolveSecrets(&cfg, fromFile); err != nil {
 		errs = append(errs, err)
+	}
+	for _, f := range flags {
+		f(&cfg)
 	}
 	if err := cfg.Validate(); err != nil {
 		errs = append(errs, err)
