@@ -59,28 +59,17 @@ func tracesURL(endpoint string) string {
 	return endpoint
 }
 
-// carrier reads and writes trace context in a message's metadata.
-type carrier message.Metadata
-
-func (c carrier) Get(key string) string { return message.Metadata(c).Get(key) }
-func (c carrier) Set(key, value string) { message.Metadata(c).Set(key, value) }
-func (c carrier) Keys() []string {
-	keys := make([]string, 0, len(c))
-	for k := range c {
-		keys = append(keys, k)
-	}
-	return keys
-}
-
-// Extract returns ctx with the remote span context msg carries, if any.
+// Extract returns ctx with the remote span context msg carries, if any. A
+// message's metadata is a map[string]string: OTel's MapCarrier reads and
+// writes it as it is.
 func Extract(ctx context.Context, msg *message.Message) context.Context {
-	return propagation.TraceContext{}.Extract(ctx, carrier(msg.Metadata))
+	return propagation.TraceContext{}.Extract(ctx, propagation.MapCarrier(msg.Metadata))
 }
 
 // Inject writes the span context of ctx into msg's metadata. A ctx without a
 // valid span context writes nothing.
 func Inject(ctx context.Context, msg *message.Message) {
-	propagation.TraceContext{}.Inject(ctx, carrier(msg.Metadata))
+	propagation.TraceContext{}.Inject(ctx, propagation.MapCarrier(msg.Metadata))
 }
 
 // ExtractHTTP returns ctx with the remote span context an HTTP request's
