@@ -21,6 +21,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kgo"
+
 	"github.com/orderflow/orderflow/app/broker"
 	"github.com/orderflow/orderflow/app/cli"
 	"github.com/orderflow/orderflow/app/config"
@@ -45,6 +47,7 @@ type options struct {
 	MaxTime    time.Duration `json:"max_time"`
 	Warmup     int           `json:"warmup_orders"`
 	WarmupFor  time.Duration `json:"warmup_max_time"`
+	Repeats    int           `json:"repeats"`
 	LatencyFor time.Duration `json:"latency_for"`
 	Rates      []string      `json:"rates"`
 	Contenders []string      `json:"contenders"`
@@ -58,8 +61,9 @@ func run() error {
 	flag.IntVar(&o.Orders, "orders", 200_000, "orders pre-filled for the throughput run")
 	flag.IntVar(&o.Partitions, "partitions", 12, "partitions of every topic, for every contender")
 	flag.DurationVar(&o.MaxTime, "max-time", 3*time.Minute, "stop a throughput run after this long and report the rate so far")
-	flag.IntVar(&o.Warmup, "warmup", 100_000, "orders each contender first drains, not measured, so the brokers have compiled its requests' paths; 0: none")
-	flag.DurationVar(&o.WarmupFor, "warmup-for", time.Minute, "longest a warm-up runs")
+	flag.IntVar(&o.Warmup, "warmup", 300_000, "most orders each contender first drains, not measured, in windows until the brokers' CPU per order holds (their JIT has compiled its requests' paths); 0: none")
+	flag.DurationVar(&o.WarmupFor, "warmup-for", 3*time.Minute, "longest a warm-up runs")
+	flag.IntVar(&o.Repeats, "repeats", 3, "measured drains per contender, interleaved with the other contenders'; the median is reported")
 	flag.DurationVar(&o.LatencyFor, "latency-for", time.Minute, "length of each latency run (the first fifth is warm-up)")
 	rates := flag.String("rates", "1000,25%", "latency runs: orders/s, or a percentage of the contender's max throughput; none skips them")
 	contenders := flag.String("contenders", strings.Join(contenderNames, ","), "contenders to run")
@@ -67,6 +71,9 @@ func run() error {
 	flag.Parse()
 	if *quick {
 		o.Orders, o.LatencyFor, o.MaxTime, o.Warmup, o.WarmupFor = 20_000, 15*time.Second, 45*time.Second, 10_000, 15*time.Second
+		if !flagSet("repeats") {
+			o.Repeats = 1
+		}
 	}
 	if o.Embedded && !flagSet("warmup") {
 		o.Warmup = 0 // no JIT in the embedded broker
@@ -111,17 +118,17 @@ func run() error {
 			return fmt.Errorf("the python contender needs Debian's python3-confluent-kafka (apt-get install python3-confluent-kafka), or leave it out with --contenders: %w", err)
 		}
 	}
-	var results []result
+	var cs []contender
 	for _, name := range o.Contenders {
 		c, ok := contenderByName(name)
 		if !ok {
 			return fmt.Errorf("unknown contender %q (have %s)", name, strings.Join(contenderNames, ", "))
 		}
-		r, err := measure(ctx, c, o)
-		if err != nil {
-			return fmt.Errorf("%s: %w", name, err)
-		}
-		results = append(results, r)
+		cs = append(cs, c)
+	}
+	results, err := measureAll(ctx, cs, o)
+	if err != nil {
+		return err
 	}
 	report(os.Stdout, results)
 	if *jsonOut != "" {
@@ -132,6 +139,49 @@ func run() error {
 		return os.WriteFile(*jsonOut, data, 0o644)
 	}
 	return nil
+}
+
+// measureAll warms every contender, then drains each o.Repeats times,
+// interleaved (a round is one drain of each, so a drift of the cluster
+// touches all alike), keeps the median, and runs the latency loads.
+func measureAll(ctx context.Context, cs []contender, o options) ([]result, error) {
+	cl, err := kgo.NewClient(kgo.SeedBrokers(o.Brokers...), kgo.RequiredAcks(kgo.AllISRAcks()),
+		kgo.ProducerBatchMaxBytes(1<<20), kgo.ProducerBatchCompression(kgo.NoCompression()))
+	if err != nil {
+		return nil, err
+	}
+	defer cl.Close()
+	for _, c := range cs {
+		fmt.Printf("== %s: warm-up\n", c)
+		if err := warm(ctx, cl, c, o); err != nil {
+			return nil, fmt.Errorf("%s: %w", c.name, err)
+		}
+	}
+	drains := make([][]result, len(cs))
+	for round := 1; round <= max(o.Repeats, 1); round++ {
+		for i, c := range cs {
+			fmt.Printf("== %s: drain %d of %d\n", c, round, max(o.Repeats, 1))
+			r, err := drain(ctx, cl, c, o, o.Orders, o.MaxTime, true)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", c.name, err)
+			}
+			r.Name, r.Title = c.name, c.title
+			drains[i] = append(drains[i], r)
+		}
+	}
+	results := make([]result, len(cs))
+	for i, c := range cs {
+		results[i] = median(drains[i])
+		if len(o.Rates) > 0 {
+			fmt.Printf("== %s: latency\n", c)
+		}
+		lr, err := latencies(ctx, cl, c, o, results[i].OrdersPerSecond)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", c.name, err)
+		}
+		results[i].Latency = lr
+	}
+	return results, nil
 }
 
 type environment struct {

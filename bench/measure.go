@@ -34,6 +34,9 @@ type result struct {
 	BrokerCPUPer1000 float64         `json:"broker_cpu_seconds_per_1000_orders"`
 	PeakRSSMiB       float64         `json:"peak_rss_mib"`
 	Latency          []latencyResult `json:"latency"`
+	// Drains are every measured drain (--repeats, interleaved with the other
+	// contenders'); the figures above are the median one's.
+	Drains []result `json:"drains,omitempty"`
 }
 
 type latencyResult struct {
@@ -49,41 +52,58 @@ type latencyResult struct {
 	SteadyRSS  float64 `json:"steady_rss_mib"`
 }
 
-func measure(ctx context.Context, c contender, o options) (result, error) {
-	r := result{Name: c.name, Title: c.title}
-	fmt.Printf("== %s\n", c)
-	cl, err := kgo.NewClient(kgo.SeedBrokers(o.Brokers...), kgo.RequiredAcks(kgo.AllISRAcks()), kgo.ProducerBatchMaxBytes(1<<20))
-	if err != nil {
-		return r, err
+// warm drains backlogs for c, not measured, until the brokers' CPU per
+// order stops falling: windows of a fifth of o.Warmup orders (at least
+// 10,000), until two in a row are within 10 % of each other, o.Warmup orders
+// are drained, or o.WarmupFor has passed. The brokers' JIT compiles the
+// request paths each client library uses (its own protocol versions, groups,
+// producer IDs) only once they run: measured on a fresh cluster, the first
+// contender paid for that compilation (broker CPU per order up to 3×).
+func warm(ctx context.Context, cl *kgo.Client, c contender, o options) error {
+	if o.Warmup <= 0 {
+		return nil
 	}
-	defer cl.Close()
-
-	// Warm-up, not measured: the brokers' JIT compiles the request paths
-	// each client library uses (its own protocol versions, groups, producer
-	// IDs) only once they run. Measured on a fresh cluster, the first
-	// contender paid for that compilation: broker CPU per order up to 3× and
-	// orders/s a third of the same build's on a warm cluster.
-	if o.Warmup > 0 {
-		w, err := drain(ctx, cl, c, o, o.Warmup, o.WarmupFor, false)
+	window := max(o.Warmup/5, 10_000)
+	deadline := time.Now().Add(o.WarmupFor)
+	var last float64
+	for done, n := 0, 1; done < o.Warmup && time.Until(deadline) > 0; n++ {
+		w, err := drain(ctx, cl, c, o, window, time.Until(deadline), false)
 		if err != nil {
-			return r, fmt.Errorf("warm-up: %w", err)
+			return fmt.Errorf("warm-up: %w", err)
 		}
-		fmt.Printf("   warm-up (not counted): %d orders at %.0f orders/s, broker CPU s / 1000 orders %.3f\n", w.Settled, w.OrdersPerSecond, w.BrokerCPUPer1000)
+		done += w.Settled
+		fmt.Printf("   warm-up %d (not counted): %d orders at %.0f orders/s, broker CPU s / 1000 orders %.3f\n", n, w.Settled, w.OrdersPerSecond, w.BrokerCPUPer1000)
+		if last > 0 && w.BrokerCPUPer1000 > 0.9*last && w.BrokerCPUPer1000 < 1.1*last {
+			fmt.Println("   warm: the brokers' CPU per order held within 10 % over two windows")
+			return nil
+		}
+		last = w.BrokerCPUPer1000
 	}
-	if r, err = drain(ctx, cl, c, o, o.Orders, o.MaxTime, true); err != nil {
-		return r, err
-	}
-	r.Name, r.Title = c.name, c.title
+	fmt.Println("   warm-up cap reached (--warmup, --warmup-for) before the brokers' CPU per order held")
+	return nil
+}
 
-	// Latency at fixed open-loop loads.
-	for _, rate := range latencyRates(o.Rates, r.OrdersPerSecond) {
+// median is the drain of rs with the median orders/s (the lower of two
+// middles), every drain kept in its Drains.
+func median(rs []result) result {
+	sorted := slices.Clone(rs)
+	slices.SortFunc(sorted, func(a, b result) int { return cmp.Compare(a.OrdersPerSecond, b.OrdersPerSecond) })
+	m := sorted[(len(sorted)-1)/2]
+	m.Drains = rs
+	return m
+}
+
+// latencies runs c at each of o.Rates, open loop.
+func latencies(ctx context.Context, cl *kgo.Client, c contender, o options, maxRate float64) ([]latencyResult, error) {
+	var out []latencyResult
+	for _, rate := range latencyRates(o.Rates, maxRate) {
 		lr, err := latency(ctx, cl, c, o, rate)
 		if err != nil {
-			return r, err
+			return out, err
 		}
-		r.Latency = append(r.Latency, lr)
+		out = append(out, lr)
 	}
-	return r, nil
+	return out, nil
 }
 
 // drain measures c's maximum throughput: a backlog of orders pre-filled on

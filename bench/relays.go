@@ -153,6 +153,7 @@ func runFranz(ctx context.Context, brokers []string, t topics) error {
 			kgo.BlockRebalanceOnPoll(),
 			kgo.RequiredAcks(kgo.AllISRAcks()),
 			kgo.ProducerLinger(0),
+			kgo.ProducerBatchCompression(kgo.NoCompression()), // as every other contender: its default is snappy
 		)
 		if err != nil {
 			return err

@@ -37,6 +37,16 @@ func report(w io.Writer, rs []result) {
 			r.Duplicates, r.CPUPer1000, brokerCPU(r.BrokerCPUPer1000), r.PeakRSSMiB)
 	}
 	tw.Flush()
+	if slices.ContainsFunc(rs, func(r result) bool { return len(r.Drains) > 1 }) {
+		fmt.Fprintln(w, "Each drain, in the order run (the table shows the median one's figures): orders/s, CPU s/1000, broker CPU s/1000")
+		for _, r := range rs {
+			fmt.Fprintf(w, "  %s:", r.Title)
+			for _, d := range r.Drains {
+				fmt.Fprintf(w, "  %.0f / %.3f / %s", d.OrdersPerSecond, d.CPUPer1000, brokerCPU(d.BrokerCPUPer1000))
+			}
+			fmt.Fprintln(w)
+		}
+	}
 
 	if !slices.ContainsFunc(rs, func(r result) bool { return len(r.Latency) > 0 }) {
 		return // --rates none
