@@ -44,6 +44,25 @@ func metricsTellWhatHappened(t *testing.T, c testkit.Cluster) {
 	if len(letters) != plan.Poison+plan.Fail+plan.Panic {
 		t.Fatalf("%d letters in the topic, want %d", len(letters), plan.Poison+plan.Fail+plan.Panic)
 	}
+	// Per order: each faulty order of the plan has one letter, from payments,
+	// of the kind its fault makes.
+	planned := map[string]string{} // order ID → handler/kind
+	for kind, ids := range map[deadletter.Kind][]string{
+		deadletter.KindPermanent: m.Poison, deadletter.KindRetriesExhausted: m.Fail, deadletter.KindPanic: m.Panic,
+	} {
+		for _, id := range ids {
+			planned[id] = "payments/" + string(kind)
+		}
+	}
+	for _, d := range letters {
+		if got := d.Handler + "/" + string(d.ErrorKind); planned[d.Key] != got {
+			t.Errorf("order %s dead-lettered as %s, its fault makes it %q", d.Key, got, planned[d.Key])
+		}
+		delete(planned, d.Key)
+	}
+	for id, want := range planned {
+		t.Errorf("order %s has no letter, want one %s", id, want)
+	}
 	// Each flaky order is retried faults.flaky_failures times; each fail and
 	// panic order retry.max_attempts-1 times; a poison order not at all.
 	f, budget := c.Cfg.Faults, c.Cfg.Retry.MaxAttempts

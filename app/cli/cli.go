@@ -95,7 +95,7 @@ func (e exitCode) Error() string { return fmt.Sprintf("exit %d", int(e)) }
 // flags returns a flag set with --config, and a function that parses args and
 // loads the config, the command's own settings (set, from its flags) applied
 // before it is validated.
-func flags(name string, io IO) (*flag.FlagSet, func(args []string, set ...func(*config.Config)) (config.Config, error)) {
+func flags(name string, io IO) (*flag.FlagSet, loader) {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(io.Err)
 	path := fs.String("config", "", "config `file` (default $"+config.PathEnv+", else "+config.DefaultPath+" if present)")
@@ -108,6 +108,21 @@ func flags(name string, io IO) (*flag.FlagSet, func(args []string, set ...func(*
 		}
 		return config.Load(*path, os.Environ(), set...)
 	}
+}
+
+// loader parses a command's arguments and loads the config with the
+// command's own settings applied.
+type loader func(args []string, set ...func(*config.Config)) (config.Config, error)
+
+// connect is how a client command starts: the config loaded, then the
+// brokers reached (reach).
+func connect(ctx context.Context, load loader, args []string, io IO) (config.Config, kafka.Conn, error) {
+	cfg, err := load(args)
+	if err != nil {
+		return config.Config{}, kafka.Conn{}, err
+	}
+	conn, err := reach(ctx, cfg, io)
+	return cfg, conn, err
 }
 
 // start starts a and reports a failure by its root cause, not fx's whole chain.

@@ -55,11 +55,7 @@ func dlqList(ctx context.Context, args []string, io IO) error {
 	f := filterFlags(fs)
 	asJSON := fs.Bool("json", false, "one JSON object per line")
 	limit := fs.Int("limit", 0, "show at most this many (0 = all)")
-	cfg, err := load(args)
-	if err != nil {
-		return err
-	}
-	conn, err := reach(ctx, cfg, io)
+	cfg, conn, err := connect(ctx, load, args, io)
 	if err != nil {
 		return err
 	}

@@ -21,11 +21,7 @@ func Seed(ctx context.Context, args []string, io IO) error {
 	fs.IntVar(&p.Fail, "fail", 0, "orders whose payment keeps failing past the retry budget")
 	fs.IntVar(&p.Panic, "panic", 0, "orders on which the payment handler panics")
 	asJSON := fs.Bool("json", false, "print one JSON object with the order IDs per fault")
-	cfg, err := load(args)
-	if err != nil {
-		return err
-	}
-	conn, err := reach(ctx, cfg, io)
+	cfg, conn, err := connect(ctx, load, args, io)
 	if err != nil {
 		return err
 	}

@@ -11,11 +11,7 @@ import (
 // Topics creates the configured topics that are missing.
 func Topics(ctx context.Context, args []string, io IO) error {
 	_, load := flags("topics", io)
-	cfg, err := load(args)
-	if err != nil {
-		return err
-	}
-	conn, err := reach(ctx, cfg, io)
+	cfg, conn, err := connect(ctx, load, args, io)
 	if err != nil {
 		return err
 	}
