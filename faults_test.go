@@ -23,6 +23,7 @@ import (
 
 	"github.com/IBM/sarama"
 
+	"github.com/orderflow/orderflow/app/config"
 	"github.com/orderflow/orderflow/app/messaging/deadletter"
 	"github.com/orderflow/orderflow/app/messaging/kafka"
 	"github.com/orderflow/orderflow/app/messaging/middleware"
@@ -49,27 +50,13 @@ func newStackOn(t *testing.T, c testkit.Cluster) stack {
 	c.Cfg.Topics.Partitions = 6
 	s := stack{Cluster: c, store: filepath.Join(t.TempDir(), "gateway.jsonl")}
 	s.tr = testkit.Track(t, c)
-	top := c.Cfg.Topics
-	s.env = []string{
-		"ORDERFLOW_KAFKA_BROKERS=" + strings.Join(c.Brokers, ","),
-		"ORDERFLOW_FAULTS_INJECT=true",
-		"ORDERFLOW_TOPICS_ORDERS=" + top.Orders,
-		"ORDERFLOW_TOPICS_PAYMENTS=" + top.Payments,
-		"ORDERFLOW_TOPICS_SHIPMENTS=" + top.Shipments,
-		"ORDERFLOW_TOPICS_NOTIFICATIONS=" + top.Notifications,
-		"ORDERFLOW_TOPICS_DEAD_LETTER=" + top.DeadLetter,
-		"ORDERFLOW_TOPICS_PARTITIONS=" + strconv.Itoa(top.Partitions),
-		"ORDERFLOW_RETRY_INITIAL_INTERVAL=5ms",
-		"ORDERFLOW_RETRY_MAX_INTERVAL=20ms",
-		"ORDERFLOW_GATEWAY_STORE_PATH=" + s.store,
-		"ORDERFLOW_LOGGING_LEVEL=warn",
-		"ORDERFLOW_HTTP_ADDR=127.0.0.1:0",
-	}
-	if k := c.Cfg.Kafka; k.TLS.Enabled || k.SASL.Mechanism != "" {
-		s.env = append(s.env, "ORDERFLOW_KAFKA_TLS_ENABLED="+strconv.FormatBool(k.TLS.Enabled), "ORDERFLOW_KAFKA_TLS_CA_FILE="+k.TLS.CAFile,
-			"ORDERFLOW_KAFKA_SASL_MECHANISM="+k.SASL.Mechanism, "ORDERFLOW_KAFKA_SASL_USERNAME="+k.SASL.Username,
-			"ORDERFLOW_KAFKA_SASL_PASSWORD="+k.SASL.Password.Reveal())
-	}
+	// serve runs with the cluster's config (its topics, fault injection on,
+	// short retry waits, TLS and SASL if any), a gateway file of its own.
+	cfg := c.Cfg
+	cfg.Kafka.Brokers = c.Brokers
+	cfg.Gateway.StorePath = s.store
+	cfg.Logging.Level = "warn"
+	s.env = config.Environ(cfg)
 	s.kcatX = testkit.KcatSecurity(c.Cfg.Kafka)
 	return s
 }

@@ -4,8 +4,9 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"strconv"
 	"strings"
+
+	"github.com/orderflow/orderflow/app/config"
 )
 
 type contender struct {
@@ -26,19 +27,14 @@ func contenderByName(name string) (contender, bool) {
 	case "orderflow":
 		return contender{name, "orderflow as shipped", func(b []string, prefix string, partitions int) []*exec.Cmd {
 			t := topicsFor(prefix)
+			cfg := config.Default() // as shipped, on the bench's brokers and topics
+			cfg.Kafka.Brokers = b
+			cfg.Topics.Orders, cfg.Topics.Payments, cfg.Topics.Shipments = t.orders, t.payments, t.shipments
+			cfg.Topics.Notifications, cfg.Topics.DeadLetter, cfg.Topics.Partitions = t.notifications, t.deadLetter, partitions
+			cfg.Gateway.DeclineOverCents = 1_000_000_000 // every order paid, shipped and notified
+			cfg.Logging.Level = "warn"
 			cmd := self("orderflow", "serve")
-			cmd.Env = append(os.Environ(),
-				"ORDERFLOW_KAFKA_EMBEDDED=false",
-				"ORDERFLOW_KAFKA_BROKERS="+strings.Join(b, ","),
-				"ORDERFLOW_TOPICS_ORDERS="+t.orders,
-				"ORDERFLOW_TOPICS_PAYMENTS="+t.payments,
-				"ORDERFLOW_TOPICS_SHIPMENTS="+t.shipments,
-				"ORDERFLOW_TOPICS_NOTIFICATIONS="+t.notifications,
-				"ORDERFLOW_TOPICS_DEAD_LETTER="+t.deadLetter,
-				"ORDERFLOW_TOPICS_PARTITIONS="+strconv.Itoa(partitions),
-				"ORDERFLOW_GATEWAY_DECLINE_OVER_CENTS=1000000000", // every order paid, shipped and notified
-				"ORDERFLOW_LOGGING_LEVEL=warn",
-			)
+			cmd.Env = append(os.Environ(), config.Environ(cfg)...)
 			return []*exec.Cmd{cmd}
 		}}, true
 	case "watermill", "sarama", "franz":

@@ -10,13 +10,15 @@ import (
 )
 
 // Config prints the configuration in effect (file, environment and defaults
-// merged, validated) as YAML, or with --defaults every key's default with
-// what it means.
+// merged, validated) as YAML; with --env as the ORDERFLOW_ variables that
+// make it from the defaults (for a container or another process); with
+// --defaults every key's default with what it means.
 func Config(_ context.Context, args []string, io IO) error {
 	fs, load := flags("config", io)
 	defaults := fs.Bool("defaults", false, "print every key's default, with comments, instead")
+	asEnv := fs.Bool("env", false, "print the ORDERFLOW_ variables that make this config from the defaults (a SASL password as it is)")
 	fs.Usage = func() {
-		fmt.Fprintln(io.Err, "Usage: orderflow config [--config FILE] [--defaults]")
+		fmt.Fprintln(io.Err, "Usage: orderflow config [--config FILE] [--defaults | --env]")
 		fs.PrintDefaults()
 	}
 	cfg, err := load(args)
@@ -26,6 +28,12 @@ func Config(_ context.Context, args []string, io IO) error {
 	if *defaults {
 		_, err := io.Out.Write(config.Defaults())
 		return err
+	}
+	if *asEnv {
+		for _, kv := range config.Environ(cfg) {
+			fmt.Fprintln(io.Out, kv)
+		}
+		return nil
 	}
 	enc := yaml.NewEncoder(io.Out)
 	enc.SetIndent(2)
