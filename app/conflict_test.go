@@ -168,12 +168,7 @@ func TestSeedFaultsNeedInjection(t *testing.T) { clusters(t, seedFaultsNeedInjec
 func seedFaultsNeedInjection(t *testing.T, c testkit.Cluster) {
 	c.Cfg.Faults.Inject = false
 	testkit.StartApp(t, c.Cfg)
-	tr := testkit.Track(t, c)
-	m, err := seed.Run(context.Background(), testkit.Producer(t, c), c.Cfg, seed.Plan{Count: 40, Poison: 2, Flaky: 4, Fail: 4, Panic: 4}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	testkit.WaitSettled(t, tr, m.Orders, time.Minute)
+	m, tr := testkit.SeedSettled(t, c, seed.Plan{Count: 40, Poison: 2, Flaky: 4, Fail: 4, Panic: 4}, time.Minute)
 	for _, id := range m.Orders {
 		o, _ := tr.Order(id)
 		poison := false

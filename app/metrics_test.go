@@ -25,13 +25,8 @@ func metricsTellWhatHappened(t *testing.T, c testkit.Cluster) {
 	var srv *httpserver.Server
 	testkit.StartApp(t, c.Cfg, fx.Populate(&srv))
 	url := "http://" + srv.Addr() + "/metrics"
-	tr := testkit.Track(t, c)
 	plan := seed.Plan{Count: 200, Poison: 4, Flaky: 3, Fail: 3, Panic: 2}
-	m, err := seed.Run(context.Background(), testkit.Producer(t, c), c.Cfg, plan, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	testkit.WaitSettled(t, tr, m.Orders, time.Minute)
+	m, _ := testkit.SeedSettled(t, c, plan, time.Minute)
 
 	letters, err := deadletter.Read(context.Background(), c.Conn(t), c.Cfg.Topics.DeadLetter)
 	if err != nil {

@@ -27,13 +27,8 @@ func TestPipelineSettlesEveryOrder(t *testing.T) { clusters(t, pipelineSettlesEv
 
 func pipelineSettlesEveryOrder(t *testing.T, c testkit.Cluster) {
 	testkit.StartApp(t, c.Cfg)
-	tr := testkit.Track(t, c)
 	plan := seed.Plan{Count: 400, Poison: 6, Flaky: 6, Fail: 6, Panic: 4}
-	m, err := seed.Run(context.Background(), testkit.Producer(t, c), c.Cfg, plan, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	testkit.WaitSettled(t, tr, m.Orders, time.Minute)
+	m, tr := testkit.SeedSettled(t, c, plan, time.Minute)
 
 	wantDead := testkit.ExpectedDeadLetters(m)
 	budget := c.Cfg.Retry.MaxAttempts

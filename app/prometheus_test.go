@@ -1,7 +1,6 @@
 package app_test
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -43,13 +42,8 @@ func prometheusScrapes(t *testing.T, c testkit.Cluster) {
 		return up[""] == 1, fmt.Sprintf("up %v", up)
 	})
 
-	tr := testkit.Track(t, c)
 	plan := seed.Plan{Count: 100, Poison: 4, Fail: 3, Panic: 2}
-	m, err := seed.Run(context.Background(), testkit.Producer(t, c), c.Cfg, plan, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	testkit.WaitSettled(t, tr, m.Orders, time.Minute)
+	testkit.SeedSettled(t, c, plan, time.Minute)
 	letters := testkit.KcatRead(t, c.Brokers, c.Cfg.Topics.DeadLetter) // found with kcat, not orderflow's reader
 	want := map[string]float64{}
 	for _, d := range letters {

@@ -218,6 +218,20 @@ func Eventually(within time.Duration, cond func() bool) bool {
 	return true
 }
 
+// SeedSettled publishes plan to c's orders topic, as seed does, and waits
+// within until every order of it has settled; the tracker (started before the
+// first order was sent) comes back for per-order checks.
+func SeedSettled(t testing.TB, c Cluster, plan seed.Plan, within time.Duration) (seed.Manifest, *settle.Tracker) {
+	t.Helper()
+	tr := Track(t, c)
+	m, err := seed.Run(context.Background(), Producer(t, c), c.Cfg, plan, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	WaitSettled(t, tr, m.Orders, within)
+	return m, tr
+}
+
 // WaitSettled waits until every one of ids has settled.
 func WaitSettled(t testing.TB, tr *settle.Tracker, ids []string, within time.Duration) {
 	t.Helper()
