@@ -28,8 +28,8 @@ import (
 	"github.com/orderflow/orderflow/app/messaging/kafka"
 	"github.com/orderflow/orderflow/app/messaging/middleware"
 	"github.com/orderflow/orderflow/app/seed"
-	"github.com/orderflow/orderflow/app/settle"
 	"github.com/orderflow/orderflow/app/testkit"
+	"github.com/orderflow/orderflow/app/track"
 	"github.com/orderflow/orderflow/events"
 )
 
@@ -37,7 +37,7 @@ import (
 // environment that points orderflow processes at both.
 type stack struct {
 	testkit.Cluster
-	tr    *settle.Tracker
+	tr    *track.Tracker
 	env   []string
 	kcatX []string // kcat's security settings
 	store string

@@ -15,7 +15,7 @@ import (
 	"github.com/orderflow/orderflow/app/messaging/deadletter"
 	"github.com/orderflow/orderflow/app/messaging/kafka"
 	"github.com/orderflow/orderflow/app/seed"
-	"github.com/orderflow/orderflow/app/settle"
+	"github.com/orderflow/orderflow/app/track"
 )
 
 // Demo starts the embedded broker and the pipeline in this process, seeds
@@ -57,7 +57,7 @@ func Demo(ctx context.Context, args []string, io IO) error {
 	defer a.Stop(context.Background()) //nolint:errcheck // best effort on the way out
 	fmt.Fprintf(io.Err, "embedded broker on %v (in memory: gone when the demo exits)\n", []string(conn.Brokers))
 
-	tracker := settle.NewTracker(cfg.Topics)
+	tracker := track.New(cfg.Topics)
 	watchCtx, stopWatch := context.WithCancel(ctx)
 	watched := make(chan error, 1)
 	go func() { watched <- tracker.Run(watchCtx, conn) }()
@@ -101,7 +101,7 @@ func keepRunning(ctx context.Context, io IO, conn kafka.Conn, keep bool) error {
 }
 
 // waitSettled prints progress until every order has settled or time is up.
-func waitSettled(ctx context.Context, t *settle.Tracker, ids []string, timeout time.Duration, io IO) error {
+func waitSettled(ctx context.Context, t *track.Tracker, ids []string, timeout time.Duration, io IO) error {
 	deadline := time.After(timeout)
 	tick := time.NewTicker(500 * time.Millisecond)
 	defer tick.Stop()
@@ -121,7 +121,7 @@ func waitSettled(ctx context.Context, t *settle.Tracker, ids []string, timeout t
 	}
 }
 
-func printSummary(io IO, dlqTopic string, t *settle.Tracker, m seed.Manifest) {
+func printSummary(io IO, dlqTopic string, t *track.Tracker, m seed.Manifest) {
 	var paid, declined, shipped, notified, dead, dups int
 	var letters []deadletter.Letter
 	for _, id := range m.Orders {

@@ -28,7 +28,7 @@ import (
 	"github.com/orderflow/orderflow/app/messaging/deadletter"
 	"github.com/orderflow/orderflow/app/messaging/kafka"
 	"github.com/orderflow/orderflow/app/seed"
-	"github.com/orderflow/orderflow/app/settle"
+	"github.com/orderflow/orderflow/app/track"
 )
 
 // Cluster is the Kafka a test runs on and the config that reaches it.
@@ -159,12 +159,12 @@ func StartApp(t testing.TB, cfg config.Config, opts ...fx.Option) *fx.App {
 }
 
 // Track tails the output topics until the test ends.
-func Track(t testing.TB, c Cluster) *settle.Tracker {
+func Track(t testing.TB, c Cluster) *track.Tracker {
 	t.Helper()
 	if _, err := kafka.EnsureTopics(c.Conn(t), c.Cfg.Topics); err != nil {
 		t.Fatal(err)
 	}
-	tr := settle.NewTracker(c.Cfg.Topics)
+	tr := track.New(c.Cfg.Topics)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- tr.Run(ctx, c.Conn(t)) }()
@@ -221,7 +221,7 @@ func Eventually(within time.Duration, cond func() bool) bool {
 // SeedSettled publishes plan to c's orders topic, as seed does, and waits
 // within until every order of it has settled; the tracker (started before the
 // first order was sent) comes back for per-order checks.
-func SeedSettled(t testing.TB, c Cluster, plan seed.Plan, within time.Duration) (seed.Manifest, *settle.Tracker) {
+func SeedSettled(t testing.TB, c Cluster, plan seed.Plan, within time.Duration) (seed.Manifest, *track.Tracker) {
 	t.Helper()
 	tr := Track(t, c)
 	m, err := seed.Run(context.Background(), Producer(t, c), c.Cfg, plan, nil)
@@ -233,7 +233,7 @@ func SeedSettled(t testing.TB, c Cluster, plan seed.Plan, within time.Duration) 
 }
 
 // WaitSettled waits until every one of ids has settled.
-func WaitSettled(t testing.TB, tr *settle.Tracker, ids []string, within time.Duration) {
+func WaitSettled(t testing.TB, tr *track.Tracker, ids []string, within time.Duration) {
 	t.Helper()
 	WaitFor(t, within, "every order settles", func() (bool, string) {
 		left := tr.Unsettled(ids)

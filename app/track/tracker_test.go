@@ -1,4 +1,4 @@
-package settle
+package track
 
 import (
 	"reflect"
@@ -25,7 +25,7 @@ func rec(topic, key, uuid, eventType string, extra ...string) kafka.Record {
 // record is a duplicate, a replay marker is not a dead letter.
 func TestTrackerSettlesOrderByOrder(t *testing.T) {
 	top := config.Topics{Payments: "payments", Shipments: "shipments", Notifications: "notifications", DeadLetter: "dlq"}
-	tr := NewTracker(top)
+	tr := New(top)
 	for _, r := range []kafka.Record{
 		rec("payments", "paid", "p1", events.TypePaymentSucceeded),
 		rec("shipments", "paid", "s1", events.TypeShipmentScheduled),

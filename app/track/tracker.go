@@ -1,7 +1,7 @@
-// Package settle watches the pipeline's output topics and tells, order by
+// Package track watches the pipeline's output topics and tells, order by
 // order, where each one ended: paid and shipped and notified, declined and
 // notified, or dead-lettered. demo and the tests wait on it.
-package settle
+package track
 
 import (
 	"context"
@@ -46,8 +46,8 @@ type Tracker struct {
 	orders map[string]*Order
 }
 
-// NewTracker returns an empty tracker for the configured topics.
-func NewTracker(t config.Topics) *Tracker {
+// New returns an empty tracker for the configured topics.
+func New(t config.Topics) *Tracker {
 	return &Tracker{topics: t, orders: map[string]*Order{}}
 }
 
