@@ -73,7 +73,7 @@ func BenchmarkPipeline(b *testing.B) {
 	router.AddMiddleware(middleware.Chain(chain)...)
 	sub, err := subscriber.New(subscriber.Config{
 		Brokers: []string{"in-memory"}, Sarama: sarama.NewConfig(), Group: config.StepPayments,
-		MaxInFlight: cfg.Handler.MaxInFlight, Logger: log, Settled: m.Received(config.StepPayments),
+		MaxInFlight: cfg.Handler.MaxInFlight, Logger: log, Settled: m.Handler(config.StepPayments).Settled,
 	})
 	if err != nil {
 		b.Fatal(err)

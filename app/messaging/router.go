@@ -112,7 +112,7 @@ func (p RouterParams) subscriber(group string) (*subscriber.Subscriber, error) {
 	sub, err := subscriber.New(subscriber.Config{
 		Brokers: p.Conn.Brokers, Sarama: p.Conn.Sarama(), Group: group,
 		MaxInFlight: p.Handler.MaxInFlight, DrainTimeout: p.Handler.CloseTimeout, Logger: p.Logger,
-		Settled: p.Metrics.Received(group),
+		Settled: p.Metrics.Handler(group).Settled,
 		Refused: func(err error) {
 			p.Logger.Error("the brokers refuse this consumer group: stopping", "err", kafka.ExplainDenied(err, p.Conn.Kafka))
 			if p.Shutdowner != nil {

@@ -138,6 +138,7 @@ type Handler struct {
 	retries   prometheus.Counter
 	took      [2]prometheus.Observer // handler_execution_time_seconds by success: false, true
 	published [2]prometheus.Observer // publish_time_seconds by success
+	received  [2]prometheus.Counter  // subscriber_messages_received_total: nacked, acked
 }
 
 // publisherName is the publisher_name label Watermill's decorator gave the
@@ -160,6 +161,10 @@ func (m *Metrics) Handler(handler string) *Handler {
 		published: [2]prometheus.Observer{
 			m.publishTime.WithLabelValues(handler, publisherName, "false"),
 			m.publishTime.WithLabelValues(handler, publisherName, "true"),
+		},
+		received: [2]prometheus.Counter{
+			m.received.WithLabelValues(handler, subscriberName, "nacked"),
+			m.received.WithLabelValues(handler, subscriberName, "acked"),
 		},
 	}
 	actual, _ := m.handlers.LoadOrStore(handler, h)
@@ -219,20 +224,16 @@ func (m *Metrics) DeadLettered(handler, kind string) {
 // orderflow's subscriber (its type's name).
 const subscriberName = "subscriber.Subscriber"
 
-// Received returns what counts handler's messages as the router acks or nacks
-// them: the function a subscriber calls per delivery.
-func (m *Metrics) Received(handler string) func(acked bool) {
-	if m == nil {
-		return func(bool) {}
-	}
-	acked := m.received.WithLabelValues(handler, subscriberName, "acked")
-	nacked := m.received.WithLabelValues(handler, subscriberName, "nacked")
-	return func(ok bool) {
-		if ok {
-			acked.Inc()
-		} else {
-			nacked.Inc()
-		}
+// Settled counts one delivery of handler's input as the router acked or
+// nacked it (Watermill's messages_received_total): what the subscriber calls
+// per delivery.
+func (h *Handler) Settled(acked bool) {
+	switch {
+	case h == nil:
+	case acked:
+		h.received[1].Inc()
+	default:
+		h.received[0].Inc()
 	}
 }
 

@@ -6,6 +6,8 @@ import (
 	"github.com/IBM/sarama"
 	wkafka "github.com/ThreeDotsLabs/watermill-kafka/v3/pkg/kafka"
 	"github.com/ThreeDotsLabs/watermill/message"
+
+	"github.com/orderflow/orderflow/events"
 )
 
 // KeyMetadata is the metadata entry that carries a message's Kafka key: the
@@ -102,10 +104,10 @@ func ToMessage(km *sarama.ConsumerMessage) *message.Message {
 	return WithKey(msg, string(km.Key)) // a header of that name from the wire is not the key
 }
 
-// commonHeaders are the header names on every event (events.Header*, W3C
-// trace context): read as these strings, a record's header names cost no
+// commonHeaders are the header names on every event (and W3C trace
+// context's): read as these strings, a record's header names cost no
 // allocation.
-var commonHeaders = []string{"event_type", "event_version", "correlation_id", "traceparent", "tracestate"}
+var commonHeaders = []string{events.HeaderType, events.HeaderVersion, events.HeaderCorrelationID, "traceparent", "tracestate"}
 
 func headerName(b []byte) string {
 	for _, name := range commonHeaders {
