@@ -2,7 +2,6 @@ package messaging
 
 import (
 	"context"
-	"log/slog"
 
 	"github.com/ThreeDotsLabs/watermill/message"
 	"go.uber.org/fx"
@@ -21,8 +20,8 @@ var Module = fx.Module("messaging",
 )
 
 // newPublisher is kafka.NewPublisher with its closing tied to the app's lifecycle.
-func newPublisher(lc fx.Lifecycle, c kafka.Conn, log *slog.Logger) (message.Publisher, error) {
-	pub, err := kafka.NewPublisher(c, kafka.WatermillLogger(log))
+func newPublisher(lc fx.Lifecycle, c kafka.Conn) (message.Publisher, error) {
+	pub, err := kafka.NewPublisher(c)
 	if err != nil {
 		return nil, err
 	}

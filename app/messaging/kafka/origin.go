@@ -20,11 +20,16 @@ type originCtx struct{}
 
 // WithOrigin returns ctx carrying where km lay.
 func WithOrigin(ctx context.Context, km *sarama.ConsumerMessage) context.Context {
-	return context.WithValue(ctx, originCtx{}, Origin{km.Partition, km.Offset, km.Timestamp})
+	// The record itself, not an Origin: a pointer goes into the context
+	// without an allocation of its own.
+	return context.WithValue(ctx, originCtx{}, km)
 }
 
 // OriginFrom returns where the message being handled with ctx came from.
 func OriginFrom(ctx context.Context) (Origin, bool) {
-	o, ok := ctx.Value(originCtx{}).(Origin)
-	return o, ok
+	km, ok := ctx.Value(originCtx{}).(*sarama.ConsumerMessage)
+	if !ok {
+		return Origin{}, false
+	}
+	return Origin{km.Partition, km.Offset, km.Timestamp}, true
 }
