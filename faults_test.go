@@ -25,8 +25,8 @@ import (
 
 	"github.com/orderflow/orderflow/app/config"
 	"github.com/orderflow/orderflow/app/messaging/deadletter"
-	"github.com/orderflow/orderflow/app/messaging/kafka"
-	"github.com/orderflow/orderflow/app/messaging/middleware"
+	"github.com/orderflow/orderflow/app/messaging/handling"
+	"github.com/orderflow/orderflow/app/messaging/kafkaclient"
 	"github.com/orderflow/orderflow/app/seed"
 	"github.com/orderflow/orderflow/app/testkit"
 	"github.com/orderflow/orderflow/app/track"
@@ -130,7 +130,7 @@ func (s stack) dupBound(orders int, wall time.Duration, crashed bool) int {
 	perHandler := s.Cfg.Topics.Partitions * s.Cfg.Handler.MaxInFlight
 	if crashed {
 		rate := float64(orders) / wall.Seconds()
-		perHandler += int(rate * 2 * kafka.CommitInterval.Seconds())
+		perHandler += int(rate * 2 * kafkaclient.CommitInterval.Seconds())
 	}
 	return 5 * perHandler
 }
@@ -599,7 +599,7 @@ func TestForgedPaymentIsNotShipped(t *testing.T) {
 		}
 	}
 	slices.Sort(handlers)
-	if fmt.Sprint(handlers) != "[notifications shipping]" || len(corrs) != 2 || corrs[0] != corrs[1] || !strings.HasPrefix(corrs[0], middleware.GeneratedCorrelationPrefix) {
+	if fmt.Sprint(handlers) != "[notifications shipping]" || len(corrs) != 2 || corrs[0] != corrs[1] || !strings.HasPrefix(corrs[0], handling.GeneratedCorrelationPrefix) {
 		t.Errorf("kcat reads letters from %v with correlation IDs %v; want shipping and notifications, one derived ID", handlers, corrs)
 	}
 	t.Logf("RESULT forged payment: dead-lettered by %v, shipped 0, notified 0, one correlation ID %s", handlers, corrs[0])

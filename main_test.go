@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/orderflow/orderflow/app/cli"
-	"github.com/orderflow/orderflow/app/messaging/kafka"
+	"github.com/orderflow/orderflow/app/messaging/kafkaclient"
 	"github.com/orderflow/orderflow/app/seed"
 	"github.com/orderflow/orderflow/app/testkit"
 )
@@ -192,12 +192,12 @@ func runWithin(t *testing.T, env []string, bound time.Duration, args ...string) 
 }
 
 // Every command that talks to Kafka fails within its bound (docs/operations.md: 2 ×
-// kafka.StartTimeout) against brokers that accept and never answer, and
+// kafkaclient.StartTimeout) against brokers that accept and never answer, and
 // names them.
 func TestSilentBrokerFailsFast(t *testing.T) {
 	addr, _ := silentBroker(t)
 	env := []string{"ORDERFLOW_KAFKA_EMBEDDED=false", "ORDERFLOW_KAFKA_BROKERS=" + addr, "ORDERFLOW_HTTP_ADDR=127.0.0.1:0"}
-	bound := 2*kafka.StartTimeout + 5*time.Second
+	bound := 2*kafkaclient.StartTimeout + 5*time.Second
 	for _, args := range [][]string{{"serve"}, {"seed", "--count", "1"}, {"dlq", "list"}, {"dlq", "replay", "--all"}, {"topics"}} {
 		t.Run(strings.Join(args, " "), func(t *testing.T) {
 			t.Parallel()
@@ -227,7 +227,7 @@ func TestSIGTERMDuringStart(t *testing.T) {
 	go func() { done <- cmd.Wait() }()
 	select { // serve is starting: it has reached the broker
 	case <-connected:
-	case <-time.After(kafka.StartTimeout):
+	case <-time.After(kafkaclient.StartTimeout):
 		t.Fatal("serve never reached the broker")
 	}
 	start := time.Now()
@@ -240,7 +240,7 @@ func TestSIGTERMDuringStart(t *testing.T) {
 			t.Errorf("serve took %s to end after SIGTERM during start", took)
 		}
 		t.Logf("RESULT SIGTERM during start: serve ended %s after it", time.Since(start).Round(10*time.Millisecond))
-	case <-time.After(kafka.StartTimeout):
+	case <-time.After(kafkaclient.StartTimeout):
 		_ = cmd.Process.Kill()
 		<-done
 		t.Fatal("serve ignored SIGTERM during start")

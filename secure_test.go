@@ -33,7 +33,7 @@ import (
 )
 
 // failBound is how soon a command must give up on brokers it may not use:
-// the bound docs/operations.md gives, 2 × kafka.StartTimeout, plus the process's own start.
+// the bound docs/operations.md gives, 2 × kafkaclient.StartTimeout, plus the process's own start.
 const failBound = 15 * time.Second
 
 func TestSecuredKafka(t *testing.T) {

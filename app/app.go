@@ -22,7 +22,7 @@ import (
 //
 //	config sections    supplied            (main loads and validates the Config; each module takes its sections)
 //	*slog.Logger       logging.Module      ← Logging
-//	kafka.Conn         broker.Module       ← Kafka, Logger (brokers + the one Sarama config; starts the embedded broker if configured)
+//	kafkaclient.Conn   broker.Module       ← Kafka, Logger (brokers + the one Sarama config; starts the embedded broker if configured)
 //	*metrics.Metrics   metrics.Module      (the Prometheus registry; GET /metrics into the "routes" group)
 //	TracerProvider     tracing.Module      ← Tracing (no-op without tracing.otlp_endpoint)
 //	PaymentGateway     gateway.Module      ← Gateway, Faults, Metrics (every call timed)

@@ -18,7 +18,7 @@ import (
 	"github.com/orderflow/orderflow/app/httpserver"
 	"github.com/orderflow/orderflow/app/messaging/codec"
 	"github.com/orderflow/orderflow/app/messaging/deadletter"
-	"github.com/orderflow/orderflow/app/messaging/kafka"
+	"github.com/orderflow/orderflow/app/messaging/kafkaclient"
 	"github.com/orderflow/orderflow/app/seed"
 	"github.com/orderflow/orderflow/app/testkit"
 	"github.com/orderflow/orderflow/events"
@@ -112,8 +112,8 @@ func orderIDReusedForAnotherOrder(t *testing.T, c testkit.Cluster) {
 	// Per topic: one payment of 300 EUR, one shipment, one notification; one charge.
 	var payments []events.PaymentSucceeded
 	shipments := 0
-	read := func(topic string, fn func(kafka.Record)) {
-		err := kafka.ReadToEnd(context.Background(), c.Conn(t), topic, func(r kafka.Record) error {
+	read := func(topic string, fn func(kafkaclient.Record)) {
+		err := kafkaclient.ReadToEnd(context.Background(), c.Conn(t), topic, func(r kafkaclient.Record) error {
 			if string(r.Key) == id {
 				fn(r)
 			}
@@ -123,7 +123,7 @@ func orderIDReusedForAnotherOrder(t *testing.T, c testkit.Cluster) {
 			t.Fatal(err)
 		}
 	}
-	read(c.Cfg.Topics.Payments, func(r kafka.Record) {
+	read(c.Cfg.Topics.Payments, func(r kafkaclient.Record) {
 		if r.Headers[events.HeaderCorrelationID] == "corr-forged" {
 			return
 		}
@@ -133,12 +133,12 @@ func orderIDReusedForAnotherOrder(t *testing.T, c testkit.Cluster) {
 		}
 		payments = append(payments, p)
 	})
-	read(c.Cfg.Topics.Shipments, func(kafka.Record) { shipments++ })
+	read(c.Cfg.Topics.Shipments, func(kafkaclient.Record) { shipments++ })
 	if len(payments) != 1 || payments[0].AmountCents != 30_000 {
 		t.Errorf("payments of %s: %+v; want one of 30000 cents", id, payments)
 	}
 	// The order came without placed_at: every event carries when it entered.
-	read(c.Cfg.Topics.Notifications, func(r kafka.Record) {
+	read(c.Cfg.Topics.Notifications, func(r kafkaclient.Record) {
 		var n events.CustomerNotified
 		if err := json.Unmarshal(r.Value, &n); err != nil {
 			t.Fatal(err)

@@ -14,7 +14,7 @@ import (
 	"go.uber.org/fx"
 
 	"github.com/orderflow/orderflow/app/httpserver"
-	"github.com/orderflow/orderflow/app/messaging/kafka"
+	"github.com/orderflow/orderflow/app/messaging/kafkaclient"
 	"github.com/orderflow/orderflow/app/testkit"
 )
 
@@ -81,7 +81,7 @@ func intakeUnderLoad(t *testing.T, c testkit.Cluster, d time.Duration) {
 	}
 	testkit.WaitSettled(t, tr, accepted, 3*time.Minute)
 	perKey := map[string]int{}
-	if err := kafka.ReadToEnd(context.Background(), c.Conn(t), c.Cfg.Topics.Orders, func(r kafka.Record) error {
+	if err := kafkaclient.ReadToEnd(context.Background(), c.Conn(t), c.Cfg.Topics.Orders, func(r kafkaclient.Record) error {
 		perKey[string(r.Key)]++
 		return nil
 	}); err != nil {

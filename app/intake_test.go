@@ -16,7 +16,7 @@ import (
 	"go.uber.org/fx"
 
 	"github.com/orderflow/orderflow/app/httpserver"
-	"github.com/orderflow/orderflow/app/messaging/kafka"
+	"github.com/orderflow/orderflow/app/messaging/kafkaclient"
 	"github.com/orderflow/orderflow/app/seed"
 	"github.com/orderflow/orderflow/app/testkit"
 )
@@ -166,7 +166,7 @@ func orderIntake(t *testing.T, c testkit.Cluster) {
 
 	// One order record for the idempotent key, one per concurrent order.
 	perKey := map[string]int{}
-	err := kafka.ReadToEnd(context.Background(), c.Conn(t), c.Cfg.Topics.Orders, func(r kafka.Record) error {
+	err := kafkaclient.ReadToEnd(context.Background(), c.Conn(t), c.Cfg.Topics.Orders, func(r kafkaclient.Record) error {
 		perKey[string(r.Key)]++
 		return nil
 	})

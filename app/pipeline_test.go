@@ -10,7 +10,7 @@ import (
 
 	"github.com/IBM/sarama"
 	"github.com/orderflow/orderflow/app/messaging/deadletter"
-	"github.com/orderflow/orderflow/app/messaging/middleware"
+	"github.com/orderflow/orderflow/app/messaging/handling"
 	"github.com/orderflow/orderflow/app/seed"
 	"github.com/orderflow/orderflow/app/testkit"
 	"github.com/orderflow/orderflow/events"
@@ -198,7 +198,7 @@ func foreignMessages(t *testing.T, c testkit.Cluster) {
 		if !strings.Contains(d.Reason, tt.wantReason) || d.ErrorKind != deadletter.KindPermanent || d.Attempts != 1 {
 			t.Errorf("%s: dead letter %s after %d attempts %q, want permanent after 1 naming %q", tt.key, d.ErrorKind, d.Attempts, d.Reason, tt.wantReason)
 		}
-		if !strings.HasPrefix(d.CorrelationID, middleware.GeneratedCorrelationPrefix) {
+		if !strings.HasPrefix(d.CorrelationID, handling.GeneratedCorrelationPrefix) {
 			t.Errorf("%s: correlation ID %q, want a generated one", tt.key, d.CorrelationID)
 		}
 		if !strings.HasPrefix(d.UUID, "kafka-orders-") || string(d.Payload) != tt.value {

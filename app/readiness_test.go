@@ -14,7 +14,7 @@ import (
 
 	"github.com/orderflow/orderflow/app/config"
 	"github.com/orderflow/orderflow/app/httpserver"
-	"github.com/orderflow/orderflow/app/messaging/kafka"
+	"github.com/orderflow/orderflow/app/messaging/kafkaclient"
 	"github.com/orderflow/orderflow/app/testkit"
 )
 
@@ -29,7 +29,7 @@ func TestReadinessFollowsGroupsAndBrokers(t *testing.T) {
 // so the app's payments consumer cannot join until it lets go: "not joined"
 // is a state the test holds, not a moment it hopes to catch.
 func readinessFollowsGroupsAndBrokers(t *testing.T, c testkit.Owned) {
-	if _, err := kafka.EnsureTopics(c.Conn(t), c.Cfg.Topics); err != nil {
+	if _, err := kafkaclient.EnsureTopics(c.Conn(t), c.Cfg.Topics); err != nil {
 		t.Fatal(err)
 	}
 	hold := holdGroup(t, c.Cluster, config.StepPayments, c.Cfg.Topics.Orders)

@@ -10,7 +10,7 @@ import (
 
 	"github.com/orderflow/orderflow/app/httpserver"
 	"github.com/orderflow/orderflow/app/messaging/codec"
-	"github.com/orderflow/orderflow/app/messaging/kafka"
+	"github.com/orderflow/orderflow/app/messaging/kafkaclient"
 	"github.com/orderflow/orderflow/app/testkit"
 	"github.com/orderflow/orderflow/events"
 )
@@ -74,7 +74,7 @@ func traceparentTravels(t *testing.T, c testkit.Cluster) {
 // sendTraced sends order id to topic as a Kafka client would, with a
 // traceparent of traceID whose parent span is 00f067aa0ba902b7; an invalid
 // order is dead-lettered by the payments step.
-func sendTraced(t *testing.T, prod *kafka.Producer, topic, id, traceID string, valid bool) {
+func sendTraced(t *testing.T, prod *kafkaclient.Producer, topic, id, traceID string, valid bool) {
 	t.Helper()
 	o := events.OrderPlaced{OrderID: id, CustomerID: "cus-1", Email: "ada@example.com", Currency: "EUR",
 		Items: []events.Item{{SKU: "A", Quantity: 2, PriceCents: 150}}, TotalCents: 300}

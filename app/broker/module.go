@@ -7,24 +7,24 @@ import (
 	"go.uber.org/fx"
 
 	"github.com/orderflow/orderflow/app/config"
-	"github.com/orderflow/orderflow/app/messaging/kafka"
+	"github.com/orderflow/orderflow/app/messaging/kafkaclient"
 )
 
-// Module provides the one kafka.Conn every client reaches the brokers with:
+// Module provides the one kafkaclient.Conn every client reaches the brokers with:
 // the embedded cluster's when kafka.embedded is on (started here, stopped
 // last), else the configured brokers.
 var Module = fx.Module("broker", fx.Provide(connect))
 
-func connect(lc fx.Lifecycle, cfg config.Kafka, log *slog.Logger) (kafka.Conn, error) {
+func connect(lc fx.Lifecycle, cfg config.Kafka, log *slog.Logger) (kafkaclient.Conn, error) {
 	if !cfg.Embedded {
-		return kafka.Connect(cfg.Brokers, cfg)
+		return kafkaclient.Connect(cfg.Brokers, cfg)
 	}
 	// Started here rather than in OnStart: the clients built next dial it at construction.
 	e, err := Start(cfg)
 	if err != nil {
-		return kafka.Conn{}, err
+		return kafkaclient.Conn{}, err
 	}
 	log.Info("embedded Kafka-protocol broker started; its data lives in memory only", "brokers", e.Addrs())
 	lc.Append(fx.StopHook(func(context.Context) { e.Close() }))
-	return kafka.Connect(e.Addrs(), cfg)
+	return kafkaclient.Connect(e.Addrs(), cfg)
 }

@@ -18,7 +18,7 @@ import (
 
 	"github.com/orderflow/orderflow/app/config"
 	"github.com/orderflow/orderflow/app/logging"
-	"github.com/orderflow/orderflow/app/messaging/kafka"
+	"github.com/orderflow/orderflow/app/messaging/kafkaclient"
 )
 
 const usage = `orderflow — an event-driven order pipeline on Kafka
@@ -116,10 +116,10 @@ type loader func(args []string, set ...func(*config.Config)) (config.Config, err
 
 // connect is how a client command starts: the config loaded, then the
 // brokers reached (reach).
-func connect(ctx context.Context, load loader, args []string, io IO) (config.Config, kafka.Conn, error) {
+func connect(ctx context.Context, load loader, args []string, io IO) (config.Config, kafkaclient.Conn, error) {
 	cfg, err := load(args)
 	if err != nil {
-		return config.Config{}, kafka.Conn{}, err
+		return config.Config{}, kafkaclient.Conn{}, err
 	}
 	conn, err := reach(ctx, cfg, io)
 	return cfg, conn, err
@@ -136,21 +136,21 @@ func start(ctx context.Context, a *fx.App) error {
 }
 
 // reach returns the brokers a client command dials, once one of them answers:
-// a command fails within 2 × kafka.StartTimeout, naming each address,
+// a command fails within 2 × kafkaclient.StartTimeout, naming each address,
 // rather than hang on brokers that are down or silent. With kafka.embedded the
 // broker runs inside serve or demo, on the configured addresses. A
 // configuration that does not check the brokers' certificates is warned about
 // (on io.Err, as a log line) before anything is sent.
-func reach(ctx context.Context, cfg config.Config, io IO) (kafka.Conn, error) {
+func reach(ctx context.Context, cfg config.Config, io IO) (kafkaclient.Conn, error) {
 	if cfg.Kafka.TLS.InsecureSkipVerify {
 		logging.New(cfg.Logging, io.Err).Warn("INSECURE: kafka.tls.insecure_skip_verify is set: the brokers' certificates are not checked, so anyone on the path can pose as a broker; for test clusters only")
 	}
-	conn, err := kafka.Connect(cfg.Kafka.Brokers, cfg.Kafka)
+	conn, err := kafkaclient.Connect(cfg.Kafka.Brokers, cfg.Kafka)
 	if err != nil {
-		return kafka.Conn{}, err
+		return kafkaclient.Conn{}, err
 	}
-	if err := kafka.Probe(ctx, conn); err != nil {
-		return kafka.Conn{}, err
+	if err := kafkaclient.Probe(ctx, conn); err != nil {
+		return kafkaclient.Conn{}, err
 	}
 	return conn, nil
 }

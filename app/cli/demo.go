@@ -13,7 +13,7 @@ import (
 	"github.com/orderflow/orderflow/app"
 	"github.com/orderflow/orderflow/app/config"
 	"github.com/orderflow/orderflow/app/messaging/deadletter"
-	"github.com/orderflow/orderflow/app/messaging/kafka"
+	"github.com/orderflow/orderflow/app/messaging/kafkaclient"
 	"github.com/orderflow/orderflow/app/seed"
 	"github.com/orderflow/orderflow/app/track"
 )
@@ -49,7 +49,7 @@ func Demo(ctx context.Context, args []string, io IO) error {
 		return err
 	}
 
-	var conn kafka.Conn
+	var conn kafkaclient.Conn
 	a := fx.New(app.Options(cfg), fx.Populate(&conn))
 	if err := start(ctx, a); err != nil {
 		return err
@@ -63,7 +63,7 @@ func Demo(ctx context.Context, args []string, io IO) error {
 	go func() { watched <- tracker.Run(watchCtx, conn) }()
 	defer func() { stopWatch(); <-watched }()
 
-	prod, err := kafka.NewProducer(conn)
+	prod, err := kafkaclient.NewProducer(conn)
 	if err != nil {
 		return err
 	}
@@ -86,7 +86,7 @@ func Demo(ctx context.Context, args []string, io IO) error {
 // keepRunning, with keep, leaves the broker and pipeline running until ctx
 // ends and prints the commands that reach them from another terminal;
 // without, it says the dead letters are gone with the demo.
-func keepRunning(ctx context.Context, io IO, conn kafka.Conn, keep bool) error {
+func keepRunning(ctx context.Context, io IO, conn kafkaclient.Conn, keep bool) error {
 	if !keep {
 		fmt.Fprintln(io.Out, "\nThe broker and its dead letters are gone when the demo exits. To inspect and replay them,")
 		fmt.Fprintln(io.Out, "run it with --keep and, in another terminal, the commands it prints.")

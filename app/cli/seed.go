@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/orderflow/orderflow/app/messaging/kafka"
+	"github.com/orderflow/orderflow/app/messaging/kafkaclient"
 	"github.com/orderflow/orderflow/app/seed"
 )
 
@@ -25,7 +25,7 @@ func Seed(ctx context.Context, args []string, io IO) error {
 	if err != nil {
 		return err
 	}
-	prod, err := kafka.NewProducer(conn)
+	prod, err := kafkaclient.NewProducer(conn)
 	if err != nil {
 		return err
 	}

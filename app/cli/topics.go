@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/orderflow/orderflow/app/messaging/kafka"
+	"github.com/orderflow/orderflow/app/messaging/kafkaclient"
 )
 
 // Topics creates the configured topics that are missing.
@@ -15,7 +15,7 @@ func Topics(ctx context.Context, args []string, io IO) error {
 	if err != nil {
 		return err
 	}
-	created, err := kafka.EnsureTopics(conn, cfg.Topics)
+	created, err := kafkaclient.EnsureTopics(conn, cfg.Topics)
 	if err != nil {
 		return err
 	}

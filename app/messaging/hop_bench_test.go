@@ -14,8 +14,8 @@ import (
 	"github.com/orderflow/orderflow/app/config"
 	"github.com/orderflow/orderflow/app/gateway"
 	"github.com/orderflow/orderflow/app/messaging/codec"
-	"github.com/orderflow/orderflow/app/messaging/kafka"
-	"github.com/orderflow/orderflow/app/messaging/middleware"
+	"github.com/orderflow/orderflow/app/messaging/handling"
+	"github.com/orderflow/orderflow/app/messaging/kafkaclient"
 	"github.com/orderflow/orderflow/app/metrics"
 	"github.com/orderflow/orderflow/app/seed"
 	"github.com/orderflow/orderflow/app/tracing"
@@ -38,13 +38,13 @@ func newHop(b *testing.B, n int) *hop {
 	log := slog.New(slog.DiscardHandler)
 	gw := gateway.NewSimulator(cfg.Gateway, gateway.NewMemoryStore(n+1))
 	pub := gochannel.NewGoChannel(gochannel.Config{}, watermill.NopLogger{}) // no subscriber: publishes go nowhere
-	dl, err := middleware.NewDeadLetter(middleware.DeadLetterConfig{Publisher: pub, Topic: "dlq", MaxBytes: 1 << 20, Logger: log})
+	dl, err := handling.NewDeadLetter(handling.DeadLetterConfig{Publisher: pub, Topic: "dlq", MaxBytes: 1 << 20, Logger: log})
 	if err != nil {
 		b.Fatal(err)
 	}
 	route := Route{Name: config.StepPayments, DefaultType: events.TypeOrderPlaced, Handle: handlers.Typed(handlers.Payments{Gateway: gw}.Handle)}
 	h := handlerFunc(route, cfg.Handler.MaxMessageBytes)
-	mw := middleware.Chain(middleware.ChainConfig{Retry: cfg.Retry, Timeout: cfg.Handler.Timeout, DeadLetter: dl, Logger: log, Metrics: metrics.New()})
+	mw := handling.Chain(handling.ChainConfig{Retry: cfg.Retry, Timeout: cfg.Handler.Timeout, DeadLetter: dl, Logger: log, Metrics: metrics.New()})
 	for i := len(mw) - 1; i >= 0; i-- {
 		h = mw[i](h)
 	}
@@ -73,7 +73,7 @@ func BenchmarkHop(b *testing.B) {
 		if err != nil || len(out) != 1 {
 			b.Fatalf("hop: %v, %d outputs", err, len(out))
 		}
-		if _, err := (kafka.Marshaler{}).Marshal("payments", out[0]); err != nil {
+		if _, err := (kafkaclient.Marshaler{}).Marshal("payments", out[0]); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -6,11 +6,11 @@ import (
 	"github.com/ThreeDotsLabs/watermill/message"
 	"go.uber.org/fx"
 
-	"github.com/orderflow/orderflow/app/messaging/kafka"
+	"github.com/orderflow/orderflow/app/messaging/kafkaclient"
 )
 
 // Module provides the publisher, the router and its readiness. It needs the
-// kafka.Conn, the routes, a logger and its config sections from other modules.
+// kafkaclient.Conn, the routes, a logger and its config sections from other modules.
 var Module = fx.Module("messaging",
 	fx.Provide(
 		newPublisher,
@@ -19,9 +19,9 @@ var Module = fx.Module("messaging",
 	),
 )
 
-// newPublisher is kafka.NewPublisher with its closing tied to the app's lifecycle.
-func newPublisher(lc fx.Lifecycle, c kafka.Conn) (message.Publisher, error) {
-	pub, err := kafka.NewPublisher(c)
+// newPublisher is kafkaclient.NewPublisher with its closing tied to the app's lifecycle.
+func newPublisher(lc fx.Lifecycle, c kafkaclient.Conn) (message.Publisher, error) {
+	pub, err := kafkaclient.NewPublisher(c)
 	if err != nil {
 		return nil, err
 	}

@@ -18,8 +18,8 @@ import (
 	"github.com/orderflow/orderflow/app/config"
 	"github.com/orderflow/orderflow/app/gateway"
 	"github.com/orderflow/orderflow/app/messaging/codec"
-	"github.com/orderflow/orderflow/app/messaging/kafka"
-	"github.com/orderflow/orderflow/app/messaging/middleware"
+	"github.com/orderflow/orderflow/app/messaging/handling"
+	"github.com/orderflow/orderflow/app/messaging/kafkaclient"
 	"github.com/orderflow/orderflow/app/messaging/subscriber"
 	"github.com/orderflow/orderflow/app/metrics"
 	"github.com/orderflow/orderflow/app/seed"
@@ -70,7 +70,7 @@ func BenchmarkPipeline(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	router.AddMiddleware(middleware.Chain(chain)...)
+	router.AddMiddleware(handling.Chain(chain)...)
 	sub, err := subscriber.New(subscriber.Config{
 		Brokers: []string{"in-memory"}, Sarama: sarama.NewConfig(), Group: config.StepPayments,
 		MaxInFlight: cfg.Handler.MaxInFlight, Logger: log, Settled: m.Handler(config.StepPayments).Settled,
@@ -135,7 +135,7 @@ func consumed(b *testing.B, topic string, id string, rng *rand.Rand) *sarama.Con
 		b.Fatal(err)
 	}
 	tracing.Inject(tracing.Start(context.Background()), msg)
-	pm, err := kafka.Marshaler{}.Marshal(topic, msg)
+	pm, err := kafkaclient.Marshaler{}.Marshal(topic, msg)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -151,7 +151,7 @@ type marshalOnly struct{ published atomic.Int64 }
 
 func (p *marshalOnly) Publish(topic string, msgs ...*message.Message) error {
 	for _, m := range msgs {
-		if _, err := (kafka.Marshaler{}).Marshal(topic, m); err != nil {
+		if _, err := (kafkaclient.Marshaler{}).Marshal(topic, m); err != nil {
 			return err
 		}
 	}

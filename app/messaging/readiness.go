@@ -8,7 +8,7 @@ import (
 
 	"github.com/ThreeDotsLabs/watermill/message"
 
-	"github.com/orderflow/orderflow/app/messaging/kafka"
+	"github.com/orderflow/orderflow/app/messaging/kafkaclient"
 	"github.com/orderflow/orderflow/app/messaging/subscriber"
 )
 
@@ -24,8 +24,8 @@ type Readiness struct {
 const probeTimeout = time.Second
 
 // NewReadiness watches router, its subscribers and the brokers.
-func NewReadiness(router *message.Router, subs []*subscriber.Subscriber, c kafka.Conn) *Readiness {
-	return &Readiness{router: router, subs: subs, brokersAnswer: kafka.Prober(c, probeTimeout)}
+func NewReadiness(router *message.Router, subs []*subscriber.Subscriber, c kafkaclient.Conn) *Readiness {
+	return &Readiness{router: router, subs: subs, brokersAnswer: kafkaclient.Prober(c, probeTimeout)}
 }
 
 // Ready returns nil when ready, else an error naming everything that is not.

@@ -1,7 +1,7 @@
 // Package messaging wires the pipeline onto Kafka: one Watermill handler per
 // route, with its keyed subscriber, the middleware chain and the shared
 // publisher; it runs the router and says whether it is ready. The parts live
-// in its subpackages: kafka (clients), subscriber, middleware, deadletter.
+// in its subpackages: kafkaclient, subscriber, handling (the middleware), deadletter, codec.
 package messaging
 
 import (

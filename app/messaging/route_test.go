@@ -8,7 +8,7 @@ import (
 	"github.com/ThreeDotsLabs/watermill/message"
 
 	"github.com/orderflow/orderflow/app/messaging/codec"
-	"github.com/orderflow/orderflow/app/messaging/kafka"
+	"github.com/orderflow/orderflow/app/messaging/kafkaclient"
 	"github.com/orderflow/orderflow/events"
 )
 
@@ -62,8 +62,8 @@ func TestHandlerFunc(t *testing.T) {
 			if err != nil || len(out) != 1 {
 				t.Fatalf("%v, %v; want one output", out, err)
 			}
-			if o := out[0]; kafka.KeyOf(o) != "o-1" || o.Metadata.Get(events.HeaderType) != events.TypeShipmentScheduled {
-				t.Errorf("output key %q type %q, want o-1 and %s", kafka.KeyOf(o), o.Metadata.Get(events.HeaderType), events.TypeShipmentScheduled)
+			if o := out[0]; kafkaclient.KeyOf(o) != "o-1" || o.Metadata.Get(events.HeaderType) != events.TypeShipmentScheduled {
+				t.Errorf("output key %q type %q, want o-1 and %s", kafkaclient.KeyOf(o), o.Metadata.Get(events.HeaderType), events.TypeShipmentScheduled)
 			}
 			again, _ := handlerFunc(Route{Name: "shipping", DefaultType: tt.assume, Handle: step}, 1024)(tt.give)
 			if again[0].UUID != out[0].UUID {

@@ -11,8 +11,8 @@ import (
 
 	"github.com/orderflow/orderflow/app/config"
 	"github.com/orderflow/orderflow/app/messaging/deadletter"
-	"github.com/orderflow/orderflow/app/messaging/kafka"
-	"github.com/orderflow/orderflow/app/messaging/middleware"
+	"github.com/orderflow/orderflow/app/messaging/handling"
+	"github.com/orderflow/orderflow/app/messaging/kafkaclient"
 	"github.com/orderflow/orderflow/app/messaging/subscriber"
 	"github.com/orderflow/orderflow/app/metrics"
 )
@@ -25,7 +25,7 @@ type RouterParams struct {
 	Retry     config.Retry
 	Handler   config.Handler
 	Faults    config.Faults
-	Conn      kafka.Conn
+	Conn      kafkaclient.Conn
 	Routes    []Route
 	Publisher message.Publisher
 	Logger    *slog.Logger
@@ -43,7 +43,7 @@ func NewRouter(p RouterParams) (*message.Router, []*subscriber.Subscriber, error
 	// The router waits a little longer than the subscribers drain (both bounded
 	// by handler.close_timeout), so a drain that takes all its time still ends
 	// cleanly rather than as the router's close timeout.
-	router, err := message.NewRouter(message.RouterConfig{CloseTimeout: p.Handler.CloseTimeout + routerCloseMargin}, kafka.WatermillLogger(p.Logger))
+	router, err := message.NewRouter(message.RouterConfig{CloseTimeout: p.Handler.CloseTimeout + routerCloseMargin}, kafkaclient.WatermillLogger(p.Logger))
 	if err != nil {
 		return nil, nil, fmt.Errorf("router: %w", err)
 	}
@@ -54,7 +54,7 @@ func NewRouter(p RouterParams) (*message.Router, []*subscriber.Subscriber, error
 	if err != nil {
 		return nil, nil, err
 	}
-	router.AddMiddleware(middleware.Chain(chain)...)
+	router.AddMiddleware(handling.Chain(chain)...)
 	if err := p.watchLag(); err != nil {
 		return nil, nil, err
 	}
@@ -65,7 +65,7 @@ func NewRouter(p RouterParams) (*message.Router, []*subscriber.Subscriber, error
 			return nil, nil, err
 		}
 		h := router.AddHandler(r.Name, r.From, sub, r.To, shared, handlerFunc(r, p.Handler.MaxMessageBytes))
-		h.AddMiddleware(middleware.Chaos(p.Faults.ErrorRate[r.Name])...)
+		h.AddMiddleware(handling.Chaos(p.Faults.ErrorRate[r.Name])...)
 		subs = append(subs, sub)
 	}
 	return router, subs, nil
@@ -74,17 +74,17 @@ func NewRouter(p RouterParams) (*message.Router, []*subscriber.Subscriber, error
 // chain configures the middleware every handler runs behind: its dead letters
 // published by the shared publisher, and with metrics Watermill's own handler
 // and publish timings (messages received are counted by the subscriber).
-func (p RouterParams) chain(router *message.Router, shared message.Publisher, maxBytes int) (middleware.ChainConfig, error) {
-	dl, err := middleware.NewDeadLetter(middleware.DeadLetterConfig{
+func (p RouterParams) chain(router *message.Router, shared message.Publisher, maxBytes int) (handling.ChainConfig, error) {
+	dl, err := handling.NewDeadLetter(handling.DeadLetterConfig{
 		Publisher: shared, Topic: p.Topics.DeadLetter, MaxBytes: maxBytes, Logger: p.Logger, Metrics: p.Metrics,
 	})
 	if err != nil {
-		return middleware.ChainConfig{}, err
+		return handling.ChainConfig{}, err
 	}
-	c := middleware.ChainConfig{Retry: p.Retry, Timeout: p.Handler.Timeout, DeadLetter: dl, Logger: p.Logger,
+	c := handling.ChainConfig{Retry: p.Retry, Timeout: p.Handler.Timeout, DeadLetter: dl, Logger: p.Logger,
 		Metrics: p.Metrics, Tracer: p.Tracer, InjectFaults: p.Faults.Inject}
 	if p.Metrics != nil {
-		router.AddPublisherDecorators(middleware.TimePublishes(p.Metrics))
+		router.AddPublisherDecorators(handling.TimePublishes(p.Metrics))
 	}
 	return c, nil
 }
@@ -95,7 +95,7 @@ func (p RouterParams) watchLag() error {
 	if p.Metrics == nil {
 		return nil
 	}
-	lag := kafka.NewLagCollector(p.Conn, groups(p.Routes), p.Logger)
+	lag := kafkaclient.NewLagCollector(p.Conn, groups(p.Routes), p.Logger)
 	if err := p.Metrics.Registry.Register(lag); err != nil {
 		return fmt.Errorf("consumer lag metrics: %w", err)
 	}
@@ -114,7 +114,7 @@ func (p RouterParams) subscriber(group string) (*subscriber.Subscriber, error) {
 		MaxInFlight: p.Handler.MaxInFlight, DrainTimeout: p.Handler.CloseTimeout, Logger: p.Logger,
 		Settled: p.Metrics.Handler(group).Settled,
 		Refused: func(err error) {
-			p.Logger.Error("the brokers refuse this consumer group: stopping", "err", kafka.ExplainDenied(err, p.Conn.Kafka))
+			p.Logger.Error("the brokers refuse this consumer group: stopping", "err", kafkaclient.ExplainDenied(err, p.Conn.Kafka))
 			if p.Shutdowner != nil {
 				_ = p.Shutdowner.Shutdown(fx.ExitCode(1))
 			}

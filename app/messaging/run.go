@@ -9,7 +9,7 @@ import (
 	"go.uber.org/fx"
 
 	"github.com/orderflow/orderflow/app/config"
-	"github.com/orderflow/orderflow/app/messaging/kafka"
+	"github.com/orderflow/orderflow/app/messaging/kafkaclient"
 )
 
 // RunParams is what Run needs.
@@ -19,7 +19,7 @@ type RunParams struct {
 	Lifecycle  fx.Lifecycle
 	Shutdowner fx.Shutdowner
 	Router     *message.Router
-	Conn       kafka.Conn
+	Conn       kafkaclient.Conn
 	Topics     config.Topics
 	Logger     *slog.Logger
 }
@@ -33,7 +33,7 @@ func Run(p RunParams) {
 	done := make(chan struct{})
 	lc.Append(fx.Hook{
 		OnStart: func(ctx context.Context) error {
-			created, err := kafka.EnsureTopics(p.Conn, p.Topics)
+			created, err := kafkaclient.EnsureTopics(p.Conn, p.Topics)
 			if err != nil {
 				return err
 			}

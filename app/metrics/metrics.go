@@ -4,7 +4,7 @@
 // middleware and subscriber through series bound once per handler), and what
 // Watermill lacks — dead letters, retries, messages in flight, replayed
 // messages and gateway calls. Consumer lag is collected on each scrape by
-// kafka.LagCollector.
+// kafkaclient.LagCollector.
 //
 // Every method is safe on a nil *Metrics or *Handler, which record nothing:
 // components built without metrics (tests, client commands) need no stand-in.

@@ -19,7 +19,7 @@ import (
 	"github.com/orderflow/orderflow/app/config"
 	"github.com/orderflow/orderflow/app/faults"
 	"github.com/orderflow/orderflow/app/messaging/codec"
-	"github.com/orderflow/orderflow/app/messaging/kafka"
+	"github.com/orderflow/orderflow/app/messaging/kafkaclient"
 	"github.com/orderflow/orderflow/app/tracing"
 	"github.com/orderflow/orderflow/events"
 )
@@ -63,7 +63,7 @@ const batchSize = 500
 
 // Run publishes the plan's orders, printing progress to progress (may be nil)
 // on runs longer than a second.
-func Run(ctx context.Context, prod *kafka.Producer, cfg config.Config, p Plan, progress io.Writer) (Manifest, error) {
+func Run(ctx context.Context, prod *kafkaclient.Producer, cfg config.Config, p Plan, progress io.Writer) (Manifest, error) {
 	if err := p.Validate(); err != nil {
 		return Manifest{}, err
 	}

@@ -26,14 +26,14 @@ import (
 	"github.com/orderflow/orderflow/app/broker"
 	"github.com/orderflow/orderflow/app/config"
 	"github.com/orderflow/orderflow/app/messaging/deadletter"
-	"github.com/orderflow/orderflow/app/messaging/kafka"
+	"github.com/orderflow/orderflow/app/messaging/kafkaclient"
 	"github.com/orderflow/orderflow/app/seed"
 	"github.com/orderflow/orderflow/app/track"
 )
 
 // Cluster is the Kafka a test runs on and the config that reaches it.
 type Cluster struct {
-	Brokers kafka.Brokers
+	Brokers kafkaclient.Brokers
 	Cfg     config.Config
 }
 
@@ -161,7 +161,7 @@ func StartApp(t testing.TB, cfg config.Config, opts ...fx.Option) *fx.App {
 // Track tails the output topics until the test ends.
 func Track(t testing.TB, c Cluster) *track.Tracker {
 	t.Helper()
-	if _, err := kafka.EnsureTopics(c.Conn(t), c.Cfg.Topics); err != nil {
+	if _, err := kafkaclient.EnsureTopics(c.Conn(t), c.Cfg.Topics); err != nil {
 		t.Fatal(err)
 	}
 	tr := track.New(c.Cfg.Topics)
@@ -178,9 +178,9 @@ func Track(t testing.TB, c Cluster) *track.Tracker {
 }
 
 // Producer returns a producer closed when the test ends.
-func Producer(t testing.TB, c Cluster) *kafka.Producer {
+func Producer(t testing.TB, c Cluster) *kafkaclient.Producer {
 	t.Helper()
-	p, err := kafka.NewProducer(c.Conn(t))
+	p, err := kafkaclient.NewProducer(c.Conn(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -368,7 +368,7 @@ func PromQuery(t testing.TB, base, q, label string) map[string]float64 {
 // Sarama is orderflow's Sarama configuration for a test's cluster.
 func Sarama(t testing.TB, cfg config.Kafka) *sarama.Config {
 	t.Helper()
-	c, err := kafka.Connect(cfg.Brokers, cfg)
+	c, err := kafkaclient.Connect(cfg.Brokers, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -376,9 +376,9 @@ func Sarama(t testing.TB, cfg config.Kafka) *sarama.Config {
 }
 
 // Conn is how orderflow's clients reach c, with c's config as it is now.
-func (c Cluster) Conn(t testing.TB) kafka.Conn {
+func (c Cluster) Conn(t testing.TB) kafkaclient.Conn {
 	t.Helper()
-	conn, err := kafka.Connect(c.Brokers, c.Cfg.Kafka)
+	conn, err := kafkaclient.Connect(c.Brokers, c.Cfg.Kafka)
 	if err != nil {
 		t.Fatal(err)
 	}

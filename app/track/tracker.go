@@ -8,11 +8,11 @@ import (
 	"slices"
 	"sync"
 
-	wkafka "github.com/ThreeDotsLabs/watermill-kafka/v3/pkg/kafka"
+	"github.com/ThreeDotsLabs/watermill-kafka/v3/pkg/kafka"
 
 	"github.com/orderflow/orderflow/app/config"
 	"github.com/orderflow/orderflow/app/messaging/deadletter"
-	"github.com/orderflow/orderflow/app/messaging/kafka"
+	"github.com/orderflow/orderflow/app/messaging/kafkaclient"
 	"github.com/orderflow/orderflow/events"
 )
 
@@ -53,18 +53,18 @@ func New(t config.Topics) *Tracker {
 
 // Run tails payments, shipments, notifications and the dead-letter topic from
 // the oldest record until ctx ends.
-func (t *Tracker) Run(ctx context.Context, c kafka.Conn) error {
+func (t *Tracker) Run(ctx context.Context, c kafkaclient.Conn) error {
 	topics := []string{t.topics.Payments, t.topics.Shipments, t.topics.Notifications, t.topics.DeadLetter}
-	return kafka.Tail(ctx, c, topics, t.Add)
+	return kafkaclient.Tail(ctx, c, topics, t.Add)
 }
 
 // Add folds one record in. Records without a key are filed under their UUID;
 // replay markers in the dead-letter topic are not dead letters and are skipped.
-func (t *Tracker) Add(m kafka.Record) {
+func (t *Tracker) Add(m kafkaclient.Record) {
 	if m.Topic == t.topics.DeadLetter && deadletter.IsReplayMarker(m) {
 		return
 	}
-	uuid, corr, eventType := m.Headers[wkafka.UUIDHeaderKey], m.Headers[events.HeaderCorrelationID], m.Headers[events.HeaderType]
+	uuid, corr, eventType := m.Headers[kafka.UUIDHeaderKey], m.Headers[events.HeaderCorrelationID], m.Headers[events.HeaderType]
 	id := string(m.Key)
 	if id == "" {
 		id = uuid

@@ -4,20 +4,20 @@ import (
 	"reflect"
 	"testing"
 
-	wkafka "github.com/ThreeDotsLabs/watermill-kafka/v3/pkg/kafka"
+	"github.com/ThreeDotsLabs/watermill-kafka/v3/pkg/kafka"
 
 	"github.com/orderflow/orderflow/app/config"
 	"github.com/orderflow/orderflow/app/messaging/deadletter"
-	"github.com/orderflow/orderflow/app/messaging/kafka"
+	"github.com/orderflow/orderflow/app/messaging/kafkaclient"
 	"github.com/orderflow/orderflow/events"
 )
 
-func rec(topic, key, uuid, eventType string, extra ...string) kafka.Record {
-	h := map[string]string{wkafka.UUIDHeaderKey: uuid, events.HeaderCorrelationID: "corr-" + key, events.HeaderType: eventType}
+func rec(topic, key, uuid, eventType string, extra ...string) kafkaclient.Record {
+	h := map[string]string{kafka.UUIDHeaderKey: uuid, events.HeaderCorrelationID: "corr-" + key, events.HeaderType: eventType}
 	for i := 0; i+1 < len(extra); i += 2 {
 		h[extra[i]] = extra[i+1]
 	}
-	return kafka.Record{Topic: topic, Key: []byte(key), Headers: h}
+	return kafkaclient.Record{Topic: topic, Key: []byte(key), Headers: h}
 }
 
 // Each order settles by its own records only: paid needs shipped and
@@ -26,7 +26,7 @@ func rec(topic, key, uuid, eventType string, extra ...string) kafka.Record {
 func TestTrackerSettlesOrderByOrder(t *testing.T) {
 	top := config.Topics{Payments: "payments", Shipments: "shipments", Notifications: "notifications", DeadLetter: "dlq"}
 	tr := New(top)
-	for _, r := range []kafka.Record{
+	for _, r := range []kafkaclient.Record{
 		rec("payments", "paid", "p1", events.TypePaymentSucceeded),
 		rec("shipments", "paid", "s1", events.TypeShipmentScheduled),
 		rec("notifications", "paid", "n1", events.TypeCustomerNotified),

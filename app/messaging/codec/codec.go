@@ -13,7 +13,7 @@ import (
 	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/google/uuid"
 
-	"github.com/orderflow/orderflow/app/messaging/kafka"
+	"github.com/orderflow/orderflow/app/messaging/kafkaclient"
 	"github.com/orderflow/orderflow/events"
 )
 
@@ -51,7 +51,7 @@ func Decode(msg *message.Message, assume string, maxBytes int) (events.Event, er
 // entered is when an order without placed_at entered the pipeline: its
 // record's timestamp, or now for a message that did not come from Kafka.
 func entered(msg *message.Message) time.Time {
-	if origin, ok := kafka.OriginFrom(msg.Context()); ok && !origin.Timestamp.IsZero() {
+	if origin, ok := kafkaclient.OriginFrom(msg.Context()); ok && !origin.Timestamp.IsZero() {
 		return origin.Timestamp.UTC()
 	}
 	return time.Now().UTC()
@@ -68,7 +68,7 @@ func Encode(ev events.Event, seed string) (*message.Message, error) {
 	msg := message.NewMessage(derivedID(seed), payload)
 	msg.Metadata.Set(events.HeaderType, ev.EventType())
 	msg.Metadata.Set(events.HeaderVersion, strconv.Itoa(events.Version))
-	return kafka.WithKey(msg, ev.OrderKey()), nil
+	return kafkaclient.WithKey(msg, ev.OrderKey()), nil
 }
 
 // derivedID is uuid.NewSHA1(uuid.NameSpaceOID, seed).String(), a version 5

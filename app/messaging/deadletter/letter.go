@@ -5,9 +5,9 @@ import (
 	"strconv"
 	"time"
 
-	wkafka "github.com/ThreeDotsLabs/watermill-kafka/v3/pkg/kafka"
+	"github.com/ThreeDotsLabs/watermill-kafka/v3/pkg/kafka"
 
-	"github.com/orderflow/orderflow/app/messaging/kafka"
+	"github.com/orderflow/orderflow/app/messaging/kafkaclient"
 	"github.com/orderflow/orderflow/events"
 )
 
@@ -45,12 +45,12 @@ type Letter struct {
 }
 
 // Parse reads a record of the dead-letter topic as a letter.
-func Parse(m kafka.Record) Letter {
+func Parse(m kafkaclient.Record) Letter {
 	h := m.Headers
 	atoi := func(k string) int64 { n, _ := strconv.ParseInt(h[k], 10, 64); return n }
 	when := func(k string) time.Time { t, _ := time.Parse(time.RFC3339Nano, h[k]); return t }
 	d := Letter{
-		UUID:           h[wkafka.UUIDHeaderKey],
+		UUID:           h[kafka.UUIDHeaderKey],
 		OrderID:        string(m.Key),
 		CorrelationID:  h[events.HeaderCorrelationID],
 		Topic:          h[HeaderTopic],
@@ -76,7 +76,7 @@ func Parse(m kafka.Record) Letter {
 		PayloadSHA256:  h[HeaderPayloadSHA256],
 	}
 	for k, v := range h {
-		if k != wkafka.UUIDHeaderKey && !slices.Contains(Headers, k) {
+		if k != kafka.UUIDHeaderKey && !slices.Contains(Headers, k) {
 			d.Headers[k] = v
 		}
 	}

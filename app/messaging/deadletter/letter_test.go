@@ -6,16 +6,16 @@ import (
 	"testing"
 	"time"
 
-	wkafka "github.com/ThreeDotsLabs/watermill-kafka/v3/pkg/kafka"
+	"github.com/ThreeDotsLabs/watermill-kafka/v3/pkg/kafka"
 
-	"github.com/orderflow/orderflow/app/messaging/kafka"
+	"github.com/orderflow/orderflow/app/messaging/kafkaclient"
 )
 
-func letterRecord() kafka.Record {
-	return kafka.Record{
+func letterRecord() kafkaclient.Record {
+	return kafkaclient.Record{
 		Topic: "dlq", Partition: 4, Offset: 31, Key: []byte("order-9"), Value: []byte(`{"order_id":"order-9"}`),
 		Headers: map[string]string{
-			wkafka.UUIDHeaderKey: "uuid-9", "correlation_id": "corr-9", "event_type": "OrderPlaced",
+			kafka.UUIDHeaderKey: "uuid-9", "correlation_id": "corr-9", "event_type": "OrderPlaced",
 			HeaderReason: "charge order order-9: gateway unavailable", HeaderTopic: "orders", HeaderHandler: "payments",
 			HeaderSubscriber: "payments", HeaderPartition: "2", HeaderOffset: "77", HeaderTimestamp: "2026-11-23T01:02:03Z",
 			HeaderConsumerGroup: "payments", HeaderErrorKind: "retries_exhausted", HeaderErrorType: "*gateway.UnavailableError",
@@ -80,10 +80,10 @@ func TestReplayMarkerRoundTrip(t *testing.T) {
 	d := Parse(letterRecord())
 	when := time.Date(2026, 11, 23, 5, 0, 0, 0, time.UTC)
 	m := newReplayMarker(d, when)
-	if kafka.KeyOf(m) != d.Key {
-		t.Errorf("marker key %q, want the letter's %q", kafka.KeyOf(m), d.Key)
+	if kafkaclient.KeyOf(m) != d.Key {
+		t.Errorf("marker key %q, want the letter's %q", kafkaclient.KeyOf(m), d.Key)
 	}
-	rec := kafka.Record{Key: []byte(d.Key), Headers: m.Metadata}
+	rec := kafkaclient.Record{Key: []byte(d.Key), Headers: m.Metadata}
 	at, gotWhen, ok := replayMarker(rec)
 	if !ok || at != (dlqPosition{4, 31}) || !gotWhen.Equal(when) {
 		t.Errorf("marker read back as %+v at %s (%v), want 4/31 at %s", at, gotWhen, ok, when)

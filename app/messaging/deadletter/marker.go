@@ -7,7 +7,7 @@ import (
 
 	"github.com/ThreeDotsLabs/watermill/message"
 
-	"github.com/orderflow/orderflow/app/messaging/kafka"
+	"github.com/orderflow/orderflow/app/messaging/kafkaclient"
 )
 
 // A replay is recorded in the dead-letter topic itself, as a marker record
@@ -28,7 +28,7 @@ type dlqPosition struct {
 
 // replayMarker reads m as a replay marker: the position of the letter it
 // marks, and when. ok is false for a dead letter.
-func replayMarker(m kafka.Record) (at dlqPosition, when time.Time, ok bool) {
+func replayMarker(m kafkaclient.Record) (at dlqPosition, when time.Time, ok bool) {
 	p, o, w := m.Headers[HeaderReplayOfPartition], m.Headers[HeaderReplayOfOffset], m.Headers[HeaderReplayedAt]
 	if o == "" {
 		return dlqPosition{}, time.Time{}, false
@@ -41,7 +41,7 @@ func replayMarker(m kafka.Record) (at dlqPosition, when time.Time, ok bool) {
 
 // IsReplayMarker reports whether m, read from the dead-letter topic, records a
 // replay rather than being a dead letter.
-func IsReplayMarker(m kafka.Record) bool {
+func IsReplayMarker(m kafkaclient.Record) bool {
 	_, _, ok := replayMarker(m)
 	return ok
 }
@@ -53,16 +53,16 @@ func newReplayMarker(d Letter, when time.Time) *message.Message {
 	m.Metadata.Set(HeaderReplayOfPartition, strconv.Itoa(int(d.DLQPartition)))
 	m.Metadata.Set(HeaderReplayOfOffset, strconv.FormatInt(d.DLQOffset, 10))
 	m.Metadata.Set(HeaderReplayedAt, when.UTC().Format(time.RFC3339Nano))
-	return kafka.WithKey(m, d.Key)
+	return kafkaclient.WithKey(m, d.Key)
 }
 
 // Read reads the dead-letter topic up to the end it sees when it
 // starts and returns its letters in the order read, each with ReplayedAt set
 // if a marker says it was replayed.
-func Read(ctx context.Context, c kafka.Conn, topic string) ([]Letter, error) {
+func Read(ctx context.Context, c kafkaclient.Conn, topic string) ([]Letter, error) {
 	var letters []Letter
 	replayed := map[dlqPosition]time.Time{}
-	err := kafka.ReadToEnd(ctx, c, topic, func(m kafka.Record) error {
+	err := kafkaclient.ReadToEnd(ctx, c, topic, func(m kafkaclient.Record) error {
 		if at, when, ok := replayMarker(m); ok {
 			replayed[at] = when
 			return nil

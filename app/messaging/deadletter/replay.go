@@ -9,7 +9,7 @@ import (
 	"github.com/ThreeDotsLabs/watermill/message"
 
 	"github.com/orderflow/orderflow/app/config"
-	"github.com/orderflow/orderflow/app/messaging/kafka"
+	"github.com/orderflow/orderflow/app/messaging/kafkaclient"
 )
 
 // ReplayResult says what replay did with one dead letter.
@@ -29,7 +29,7 @@ type ReplayResult struct {
 // crash between a republish and its marker can replay that one letter twice.
 // It reads the dead-letter topic only up to the end it sees when it starts, so
 // it never chases its own output. dryRun reports without publishing.
-func Replay(ctx context.Context, c kafka.Conn, cfg config.Config, f Filter, dryRun bool) ([]ReplayResult, error) {
+func Replay(ctx context.Context, c kafkaclient.Conn, cfg config.Config, f Filter, dryRun bool) ([]ReplayResult, error) {
 	letters, err := Read(ctx, c, cfg.Topics.DeadLetter)
 	if err != nil {
 		return nil, err
@@ -43,7 +43,7 @@ func Replay(ctx context.Context, c kafka.Conn, cfg config.Config, f Filter, dryR
 	if len(chosen) == 0 || dryRun {
 		return results(chosen, cfg.Replay.MaxReplays), nil
 	}
-	prod, err := kafka.NewProducer(c)
+	prod, err := kafkaclient.NewProducer(c)
 	if err != nil {
 		return nil, err
 	}
@@ -61,7 +61,7 @@ func Replay(ctx context.Context, c kafka.Conn, cfg config.Config, f Filter, dryR
 			msg.Metadata.Set(k, v)
 		}
 		msg.Metadata.Set(HeaderReplayCount, strconv.Itoa(d.ReplayCount+1))
-		if err := prod.Send(d.Topic, kafka.WithKey(msg, d.Key)); err != nil {
+		if err := prod.Send(d.Topic, kafkaclient.WithKey(msg, d.Key)); err != nil {
 			return out, fmt.Errorf("replay %s: %w", d.UUID, err)
 		}
 		r.Replayed = true

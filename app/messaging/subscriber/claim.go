@@ -11,7 +11,7 @@ import (
 	"github.com/IBM/sarama"
 	"github.com/ThreeDotsLabs/watermill/message"
 
-	"github.com/orderflow/orderflow/app/messaging/kafka"
+	"github.com/orderflow/orderflow/app/messaging/kafkaclient"
 	"github.com/orderflow/orderflow/events"
 )
 
@@ -143,9 +143,9 @@ func orderKey(km *sarama.ConsumerMessage) string {
 // context cancels that itself, and a cancel per delivery cost a context, a
 // channel and a children map per message (a sixth of the subscriber's CPU).
 func (h *groupHandler) deliver(ctx, drainCtx context.Context, km *sarama.ConsumerMessage) bool {
-	msgCtx := kafka.WithOrigin(drainCtx, km)
+	msgCtx := kafkaclient.WithOrigin(drainCtx, km)
 	for nacks := 0; ; {
-		msg := kafka.ToMessage(km)
+		msg := kafkaclient.ToMessage(km)
 		msg.SetContext(msgCtx)
 		select {
 		case h.out <- msg:

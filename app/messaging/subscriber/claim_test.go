@@ -13,7 +13,7 @@ import (
 	"github.com/ThreeDotsLabs/watermill/message"
 	"go.uber.org/goleak"
 
-	"github.com/orderflow/orderflow/app/messaging/kafka"
+	"github.com/orderflow/orderflow/app/messaging/kafkaclient"
 )
 
 // One partition's messages, many keys, acked out of order by a concurrent
@@ -50,7 +50,7 @@ func TestClaimKeepsKeyOrderAndBoundsInFlight(t *testing.T) {
 	for stop := false; !stop; {
 		select {
 		case m := <-out:
-			key := kafka.KeyOf(m)
+			key := kafkaclient.KeyOf(m)
 			mu.Lock()
 			if busy[key] {
 				t.Errorf("key %s: two messages in flight at once", key)

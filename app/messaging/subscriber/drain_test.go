@@ -11,7 +11,7 @@ import (
 	"github.com/ThreeDotsLabs/watermill/message"
 	"go.uber.org/goleak"
 
-	"github.com/orderflow/orderflow/app/messaging/kafka"
+	"github.com/orderflow/orderflow/app/messaging/kafkaclient"
 )
 
 // fakeSession is the part of a Sarama group session ConsumeClaim uses.
@@ -60,7 +60,7 @@ func TestDrainRunsMessagesWaitingBehindTheirKey(t *testing.T) {
 	var first *message.Message
 	for first == nil || len(claim.msgs) > 0 {
 		m := <-out
-		if kafka.KeyOf(m) == "A" && first == nil {
+		if kafkaclient.KeyOf(m) == "A" && first == nil {
 			first = m
 			continue
 		}
@@ -102,7 +102,7 @@ func TestDrainLeavesWhatWaitsBehindAnAbandonedMessage(t *testing.T) {
 	var first *message.Message
 	for gotB := false; first == nil || !gotB; {
 		m := <-out
-		if kafka.KeyOf(m) == "A" {
+		if kafkaclient.KeyOf(m) == "A" {
 			first = m
 			continue
 		}
@@ -115,7 +115,7 @@ func TestDrainLeavesWhatWaitsBehindAnAbandonedMessage(t *testing.T) {
 	go func() { // whatever is delivered now is acked, and noted
 		var offsets []int64
 		for m := range out {
-			o, _ := kafka.OriginFrom(m.Context())
+			o, _ := kafkaclient.OriginFrom(m.Context())
 			offsets = append(offsets, o.Offset)
 			m.Ack()
 		}

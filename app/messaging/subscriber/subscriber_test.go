@@ -12,7 +12,7 @@ import (
 	"github.com/IBM/sarama"
 	"github.com/ThreeDotsLabs/watermill/message"
 
-	"github.com/orderflow/orderflow/app/messaging/kafka"
+	"github.com/orderflow/orderflow/app/messaging/kafkaclient"
 	"github.com/orderflow/orderflow/app/messaging/subscriber"
 	"github.com/orderflow/orderflow/app/testkit"
 )
@@ -23,7 +23,7 @@ import (
 func TestKeyedSubscriberKeepsKeyOrder(t *testing.T) {
 	c := testkit.Embedded(t)
 	c.Cfg.Topics.Partitions = 2
-	if _, err := kafka.EnsureTopics(c.Conn(t), c.Cfg.Topics); err != nil {
+	if _, err := kafkaclient.EnsureTopics(c.Conn(t), c.Cfg.Topics); err != nil {
 		t.Fatal(err)
 	}
 	prod := testkit.Producer(t, c)
@@ -35,7 +35,7 @@ func TestKeyedSubscriberKeepsKeyOrder(t *testing.T) {
 		}
 	}
 	for i, m := range batch {
-		if err := prod.Send(c.Cfg.Topics.Orders, kafka.WithKey(m, fmt.Sprint(i%keys))); err != nil {
+		if err := prod.Send(c.Cfg.Topics.Orders, kafkaclient.WithKey(m, fmt.Sprint(i%keys))); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -69,7 +69,7 @@ func TestKeyedSubscriberKeepsKeyOrder(t *testing.T) {
 			m.Nack() // redelivered later; the order must hold all the same
 			return
 		}
-		key := kafka.KeyOf(m)
+		key := kafkaclient.KeyOf(m)
 		if key == "" {
 			t.Errorf("message %s carries no Kafka key", m.UUID)
 		}
