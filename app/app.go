@@ -23,12 +23,12 @@ import (
 //	config sections    supplied            (main loads and validates the Config; each module takes its sections)
 //	*slog.Logger       logging.Module      ← Logging
 //	kafkaclient.Conn   broker.Module       ← Kafka, Logger (brokers + the one Sarama config; starts the embedded broker if configured)
-//	*metrics.Metrics   metrics.Module      (the Prometheus registry; GET /metrics into the "routes" group)
+//	*metrics.Metrics   metrics.Module      ← the "collectors" group (the Prometheus registry; GET /metrics into the "routes" group)
 //	TracerProvider     tracing.Module      ← Tracing (no-op without tracing.otlp_endpoint)
 //	PaymentGateway     gateway.Module      ← Gateway, Faults, Metrics (every call timed)
 //	[]messaging.Route  Pipeline            ← Topics, PaymentGateway, PaymentLedger
 //	Publisher, Router  messaging.Module    ← Topics, Retry, Handler, Faults, Conn, routes, Logger, Metrics, TracerProvider
-//	                                       (and registers Watermill's metrics and the consumer-lag collector)
+//	                                       (and the consumer-lag collector into the "collectors" group)
 //	Readiness          messaging.Module    ← Router, its subscribers, Conn
 //	*intake.Intake     intake.Module       ← Publisher, Topics, Handler, PaymentLedger (POST /orders into the "routes" group)
 //	httpserver.Server  httpserver.Module   ← HTTP, Readiness (as its Checker), Logger, the "routes" group

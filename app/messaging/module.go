@@ -2,18 +2,22 @@ package messaging
 
 import (
 	"context"
+	"log/slog"
 
 	"github.com/ThreeDotsLabs/watermill/message"
 	"go.uber.org/fx"
 
 	"github.com/orderflow/orderflow/app/messaging/kafkaclient"
+	"github.com/orderflow/orderflow/app/metrics"
 )
 
-// Module provides the publisher, the router and its readiness. It needs the
+// Module provides the publisher, the router and its readiness, and the
+// consumer-lag collector of the routes' groups to the metrics. It needs the
 // kafkaclient.Conn, the routes, a logger and its config sections from other modules.
 var Module = fx.Module("messaging",
 	fx.Provide(
 		newPublisher,
+		metrics.AsCollector(newLagCollector),
 		NewRouter,
 		NewReadiness,
 	),
@@ -27,4 +31,12 @@ func newPublisher(lc fx.Lifecycle, c kafkaclient.Conn) (message.Publisher, error
 	}
 	lc.Append(fx.StopHook(func(context.Context) error { return pub.Close() }))
 	return pub, nil
+}
+
+// newLagCollector collects, on each scrape, the consumer lag of the routes'
+// groups; it is closed when the app stops.
+func newLagCollector(lc fx.Lifecycle, c kafkaclient.Conn, routes []Route, log *slog.Logger) *kafkaclient.LagCollector {
+	lag := kafkaclient.NewLagCollector(c, groups(routes), log)
+	lc.Append(fx.StopHook(lag.Close))
+	return lag
 }

@@ -30,7 +30,6 @@ type RouterParams struct {
 	Publisher message.Publisher
 	Logger    *slog.Logger
 	Metrics   *metrics.Metrics     `optional:"true"` // nil: no metrics
-	Lifecycle fx.Lifecycle         `optional:"true"` // closes the lag collector
 	Tracer    trace.TracerProvider `optional:"true"` // nil: no spans; trace context still carried
 	// Shutdowner ends the process (exit 1) when the brokers refuse a group.
 	Shutdowner fx.Shutdowner `optional:"true"`
@@ -55,9 +54,6 @@ func NewRouter(p RouterParams) (*message.Router, []*subscriber.Subscriber, error
 		return nil, nil, err
 	}
 	router.AddMiddleware(handling.Chain(chain)...)
-	if err := p.watchLag(); err != nil {
-		return nil, nil, err
-	}
 	subs := make([]*subscriber.Subscriber, 0, len(p.Routes))
 	for _, r := range p.Routes {
 		sub, err := p.subscriber(r.Name)
@@ -87,22 +83,6 @@ func (p RouterParams) chain(router *message.Router, shared message.Publisher, ma
 		router.AddPublisherDecorators(handling.TimePublishes(p.Metrics))
 	}
 	return c, nil
-}
-
-// watchLag registers the consumer-lag collector of the routes' groups with
-// the metrics, closed when the app stops. Without metrics it does nothing.
-func (p RouterParams) watchLag() error {
-	if p.Metrics == nil {
-		return nil
-	}
-	lag := kafkaclient.NewLagCollector(p.Conn, groups(p.Routes), p.Logger)
-	if err := p.Metrics.Registry.Register(lag); err != nil {
-		return fmt.Errorf("consumer lag metrics: %w", err)
-	}
-	if p.Lifecycle != nil {
-		p.Lifecycle.Append(fx.StopHook(lag.Close))
-	}
-	return nil
 }
 
 // subscriber is the keyed subscriber of one step's consumer group, its
