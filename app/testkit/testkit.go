@@ -7,6 +7,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -20,6 +21,9 @@ import (
 	"time"
 
 	"github.com/IBM/sarama"
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
 	"go.uber.org/fx"
 
 	"github.com/orderflow/orderflow/app"
@@ -278,9 +282,11 @@ func Receipts(r io.Reader) map[string]int {
 	return counts
 }
 
-// Scrape reads the Prometheus text exposition at url into samples keyed by
-// the metric name and its labels as written, e.g.
-// `orderflow_dead_letters_total{handler="payments",kind="panic"}`.
+// Scrape reads the Prometheus exposition at url, decoded by Prometheus's own
+// expfmt (a malformed exposition fails the test), into samples keyed by the
+// metric name and its sorted labels, e.g.
+// `orderflow_dead_letters_total{handler="payments", kind="panic"}`; a
+// histogram gives its _bucket, _sum and _count samples.
 func Scrape(t testing.TB, url string) map[string]float64 {
 	t.Helper()
 	resp, err := http.Get(url)
@@ -291,23 +297,24 @@ func Scrape(t testing.TB, url string) map[string]float64 {
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("GET %s: %s", url, resp.Status)
 	}
-	samples := map[string]float64{}
-	sc := bufio.NewScanner(resp.Body)
-	sc.Buffer(nil, 1<<20)
-	for sc.Scan() {
-		line := sc.Text()
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
+	dec := expfmt.NewDecoder(resp.Body, expfmt.ResponseFormat(resp.Header))
+	var families []*dto.MetricFamily
+	for {
+		var f dto.MetricFamily
+		if err := dec.Decode(&f); errors.Is(err, io.EOF) {
+			break
+		} else if err != nil {
+			t.Fatalf("%s: %v", url, err)
 		}
-		i := strings.LastIndexByte(line, ' ')
-		v, err := strconv.ParseFloat(line[i+1:], 64)
-		if err != nil {
-			t.Fatalf("%s: sample %q: %v", url, line, err)
-		}
-		samples[line[:i]] = v
+		families = append(families, &f)
 	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
+	vec, err := expfmt.ExtractSamples(&expfmt.DecodeOptions{Timestamp: model.Now()}, families...)
+	if err != nil {
+		t.Fatalf("%s: %v", url, err)
+	}
+	samples := make(map[string]float64, len(vec))
+	for _, s := range vec {
+		samples[s.Metric.String()] = float64(s.Value)
 	}
 	return samples
 }
