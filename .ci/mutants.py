@@ -5,6 +5,18 @@
 # Each mutant: (name, file, old, new, package, test regex). Apply, run, expect FAIL, revert.
 import subprocess, sys
 M = [
+ ("subscriber marks an input before its outputs are acknowledged", "app/messaging/subscriber/claim.go",
+  "failed = d.Wait(drainCtx)", "failed = nil",
+  "./app/messaging/subscriber", "OffsetWaitsForItsOutputs|FailedOutputIsRedelivered"),
+ ("a failed output counts as acknowledged", "app/messaging/kafkaclient/origin.go",
+  "if err != nil && d.err == nil {", "if err != nil && d.err == nil && false {",
+  "./app/messaging/kafkaclient", "DeliveryWait"),
+ ("the producer hands on a failure as an acknowledgement", "app/messaging/kafkaclient/producer.go",
+  "e.Msg.Metadata.(*Delivery).Answered(fmt.Errorf(\"send to %s: %w\", e.Msg.Topic, e.Err))", "e.Msg.Metadata.(*Delivery).Answered(nil)",
+  "./app/messaging/kafkaclient", "PublishAnswersThroughTheDelivery"),
+ ("outputs leave their input's delivery behind", "app/messaging/route.go",
+  "produced.SetContext(msg.Context())", "_ = msg.Context()",
+  "./app/messaging", "OutputCarriesItsInputsDelivery"),
  ("window commits past a gap", "app/messaging/subscriber/window.go",
   "for len(w.pending) > 0 && w.finished[w.pending[0]] {",
   "if offset+1 > next { next, advanced = offset+1, true }\n\tfor len(w.pending) > 0 && w.finished[w.pending[0]] {",

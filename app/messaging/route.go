@@ -43,6 +43,10 @@ func handlerFunc(r Route, maxBytes int) message.HandlerFunc {
 		if err != nil {
 			return nil, err
 		}
+		// The input's context goes with its output: the publisher counts the
+		// output in the input's delivery (kafkaclient.Delivery), so the
+		// input's offset waits for the brokers to acknowledge it.
+		produced.SetContext(msg.Context())
 		return []*message.Message{produced}, nil
 	}
 }

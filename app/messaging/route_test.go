@@ -72,3 +72,27 @@ func TestHandlerFunc(t *testing.T) {
 		})
 	}
 }
+
+// A handler's output carries its input's delivery, so the publisher counts it
+// there and the input's offset waits for the brokers to acknowledge it.
+func TestOutputCarriesItsInputsDelivery(t *testing.T) {
+	in, err := codec.NewEventMessage(events.OrderPlaced{
+		OrderID: "o-1", CustomerID: "c-1", Email: "c-1@example.com", Currency: "EUR",
+		Items: []events.Item{{SKU: "A", Quantity: 1, PriceCents: 100}}, TotalCents: 100,
+	}, "corr-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := &kafkaclient.Delivery{}
+	in.SetContext(kafkaclient.WithDelivery(context.Background(), d))
+	step := func(context.Context, events.Event) (events.Event, error) {
+		return events.ShipmentScheduled{OrderID: "o-1", ShipmentID: "shp-o-1", Carrier: "dhl"}, nil
+	}
+	out, err := handlerFunc(Route{Name: "shipping", Handle: step}, 1024)(in)
+	if err != nil || len(out) != 1 {
+		t.Fatalf("%v, %v; want one output", out, err)
+	}
+	if got := kafkaclient.DeliveryFrom(out[0].Context()); got != d {
+		t.Errorf("the output's delivery is %p, want its input's %p", got, d)
+	}
+}

@@ -2,6 +2,7 @@ package kafkaclient
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"github.com/IBM/sarama"
@@ -16,20 +17,93 @@ type Origin struct {
 	Timestamp time.Time
 }
 
-type originCtx struct{}
+// Delivery is one delivery of a consumed record to the router: the record,
+// and the outputs published for it that the brokers have not answered yet.
+// The subscriber puts it in the message's context (WithDelivery); the router
+// gives a handler's outputs the input's context, so the Producer counts each
+// output here and returns from Publish without waiting for the brokers; the
+// subscriber marks the record's offset only once the router acked it and Wait
+// says every output is acknowledged. This is the completion token of a
+// consume → produce cycle: an output that fails is a nack, never a drop.
+type Delivery struct {
+	Record *sarama.ConsumerMessage
 
-// WithOrigin returns ctx carrying where km lay.
+	mu      sync.Mutex
+	pending int           // outputs sent and not yet answered
+	err     error         // the first output that failed
+	done    chan struct{} // made by Wait while outputs are pending; closed by the last answer
+}
+
+// Sent counts one more output of the delivery on its way to the brokers.
+func (d *Delivery) Sent() {
+	d.mu.Lock()
+	d.pending++
+	d.mu.Unlock()
+}
+
+// Answered records the brokers' answer to one output: nil once acknowledged.
+func (d *Delivery) Answered(err error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if err != nil && d.err == nil {
+		d.err = err
+	}
+	if d.pending--; d.pending == 0 && d.done != nil {
+		close(d.done)
+		d.done = nil
+	}
+}
+
+// Wait returns once every output sent so far is answered: nil if all were
+// acknowledged, the first failure otherwise, or ctx's error if ctx ends first.
+// The subscriber calls it once the router acked the input, when every output
+// has been sent (the router publishes a handler's outputs before its ack).
+func (d *Delivery) Wait(ctx context.Context) error {
+	d.mu.Lock()
+	if d.pending == 0 {
+		err := d.err
+		d.mu.Unlock()
+		return err
+	}
+	if d.done == nil {
+		d.done = make(chan struct{})
+	}
+	done := d.done
+	d.mu.Unlock()
+	select {
+	case <-done:
+		d.mu.Lock()
+		defer d.mu.Unlock()
+		return d.err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+type deliveryCtx struct{}
+
+// WithDelivery returns ctx carrying d.
+func WithDelivery(ctx context.Context, d *Delivery) context.Context {
+	return context.WithValue(ctx, deliveryCtx{}, d)
+}
+
+// DeliveryFrom returns the delivery being handled with ctx, or nil for a
+// message that was not consumed (the intake's, seed's, replay's).
+func DeliveryFrom(ctx context.Context) *Delivery {
+	d, _ := ctx.Value(deliveryCtx{}).(*Delivery)
+	return d
+}
+
+// WithOrigin returns ctx carrying where km lay, as a delivery of km.
 func WithOrigin(ctx context.Context, km *sarama.ConsumerMessage) context.Context {
-	// The record itself, not an Origin: a pointer goes into the context
-	// without an allocation of its own.
-	return context.WithValue(ctx, originCtx{}, km)
+	return WithDelivery(ctx, &Delivery{Record: km})
 }
 
 // OriginFrom returns where the message being handled with ctx came from.
 func OriginFrom(ctx context.Context) (Origin, bool) {
-	km, ok := ctx.Value(originCtx{}).(*sarama.ConsumerMessage)
-	if !ok {
+	d := DeliveryFrom(ctx)
+	if d == nil || d.Record == nil {
 		return Origin{}, false
 	}
-	return Origin{km.Partition, km.Offset, km.Timestamp}, true
+	return Origin{d.Record.Partition, d.Record.Offset, d.Record.Timestamp}, true
 }

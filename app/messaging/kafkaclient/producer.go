@@ -1,8 +1,10 @@
 package kafkaclient
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/IBM/sarama"
@@ -12,14 +14,24 @@ import (
 // Producer sends Watermill messages with acks=all, idempotence, the key carried
 // in metadata and the headers Marshaler writes. It is the router's publisher
 // (NewPublisher) and what seed and replay send batches with (NewProducer).
-// A send returns once every message in it is acknowledged by the brokers.
 //
-// It replaces watermill-kafka's publisher, which does the same through the
-// same Sarama producer but builds a map of log fields and boxes the partition
-// and offset into it for every message, logged or not (4 % of orderflow's CPU
-// on the cluster).
+// A message whose context carries a Delivery (a handler's output: the router
+// gives outputs their input's context) is counted there and handed to
+// Sarama's asynchronous producer: Publish returns at once, and the brokers'
+// answer reaches the Delivery, which the subscriber waits on before it marks
+// the input's offset. Any other message (the intake's, a dead letter, seed's,
+// replay's) is sent synchronously: Publish and Send return once every message
+// is acknowledged.
+//
+// It replaces watermill-kafka's publisher, which waited for every message
+// through a SyncProducer and built a map of log fields, boxing the partition
+// and offset into it, for every message, logged or not.
 type Producer struct {
-	p sarama.SyncProducer
+	p sarama.AsyncProducer
+
+	mu       sync.RWMutex // held to send; taken to close
+	closed   bool
+	answered chan struct{} // closed when every answer has been handed on
 }
 
 var _ message.Publisher = (*Producer)(nil)
@@ -42,50 +54,99 @@ func NewProducer(conn Conn) (*Producer, error) {
 }
 
 func newProducer(conn Conn, c *sarama.Config) (*Producer, error) {
-	p, err := sarama.NewSyncProducer(conn.Brokers, c)
+	c.Producer.Return.Successes = true
+	c.Producer.Return.Errors = true
+	ap, err := sarama.NewAsyncProducer(conn.Brokers, c)
 	if err != nil {
 		return nil, fmt.Errorf("kafka producer: %w", ExplainDenied(err, conn.Kafka))
 	}
-	return &Producer{p: p}, nil
+	p := &Producer{p: ap, answered: make(chan struct{})}
+	go p.handOn() // ends when Close has closed the producer's channels
+	return p, nil
 }
 
-// Publish sends msgs to topic and returns once all are acknowledged: the
-// router calls it with a handler's outputs, the dead-letter middleware with a
-// letter.
+// handOn gives each answer of the brokers to the Delivery its message counted
+// in, until the producer's channels close.
+func (p *Producer) handOn() {
+	defer close(p.answered)
+	successes, failures := p.p.Successes(), p.p.Errors()
+	for successes != nil || failures != nil {
+		select {
+		case m, ok := <-successes:
+			if !ok {
+				successes = nil
+				continue
+			}
+			m.Metadata.(*Delivery).Answered(nil)
+		case e, ok := <-failures:
+			if !ok {
+				failures = nil
+				continue
+			}
+			e.Msg.Metadata.(*Delivery).Answered(fmt.Errorf("send to %s: %w", e.Msg.Topic, e.Err))
+		}
+	}
+}
+
+// errClosed is what a send after Close returns.
+var errClosed = errors.New("kafka producer closed")
+
+// Publish sends msgs to topic. The router calls it with a handler's outputs,
+// which carry their input's Delivery: it returns once they are handed to
+// Sarama. Without a Delivery it returns once all are acknowledged.
 func (p *Producer) Publish(topic string, msgs ...*message.Message) error {
-	if len(msgs) != 1 {
-		return p.Send(topic, msgs...)
+	if len(msgs) == 0 {
+		return nil
 	}
-	pm, err := Marshaler{}.Marshal(topic, msgs[0])
-	if err != nil {
-		return fmt.Errorf("marshal %s: %w", msgs[0].UUID, err)
+	if d := DeliveryFrom(msgs[0].Context()); d != nil {
+		return p.send(topic, d, msgs)
 	}
-	if _, _, err := p.p.SendMessage(pm); err != nil {
-		return fmt.Errorf("send %s to %s: %w", msgs[0].UUID, topic, err)
-	}
-	return nil
+	return p.Send(topic, msgs...)
 }
 
 // Send publishes msgs to topic, all at once, and returns once all are
 // acknowledged.
 func (p *Producer) Send(topic string, msgs ...*message.Message) error {
-	batch := make([]*sarama.ProducerMessage, len(msgs))
-	for i, m := range msgs {
-		pm, err := Marshaler{}.Marshal(topic, m)
-		if err != nil {
-			return fmt.Errorf("marshal %s: %w", m.UUID, err)
-		}
-		batch[i] = pm
+	batch := &Delivery{}
+	if err := p.send(topic, batch, msgs); err != nil {
+		return err
 	}
-	if err := p.p.SendMessages(batch); err != nil {
-		var perrs sarama.ProducerErrors
-		if errors.As(err, &perrs) && len(perrs) > 0 {
-			return fmt.Errorf("send to %s: %d of %d failed, first: %w", topic, len(perrs), len(batch), perrs[0].Err)
-		}
-		return fmt.Errorf("send to %s: %w", topic, err)
+	if err := batch.Wait(context.Background()); err != nil {
+		return fmt.Errorf("%d messages: %w", len(msgs), err)
 	}
 	return nil
 }
 
-// Close flushes and closes the producer.
-func (p *Producer) Close() error { return p.p.Close() }
+// send hands msgs to Sarama, each counted in d.
+func (p *Producer) send(topic string, d *Delivery, msgs []*message.Message) error {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	if p.closed {
+		return errClosed
+	}
+	for _, m := range msgs {
+		pm, err := Marshaler{}.Marshal(topic, m)
+		if err != nil {
+			return fmt.Errorf("marshal %s: %w", m.UUID, err)
+		}
+		pm.Metadata = d
+		d.Sent()
+		p.p.Input() <- pm
+	}
+	return nil
+}
+
+// Close sends what is on its way, waits for the brokers' answers, hands them
+// on and closes the producer. Publish and Send return an error after it.
+func (p *Producer) Close() error {
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return nil
+	}
+	p.closed = true
+	p.mu.Unlock()
+	p.p.AsyncClose()
+	<-p.answered
+	return nil
+}

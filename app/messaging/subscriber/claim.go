@@ -2,6 +2,7 @@ package subscriber
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -128,50 +129,67 @@ func orderKey(km *sarama.ConsumerMessage) string {
 	return string(km.Key)
 }
 
-// deliver hands km to the router and waits for its ack, redelivering it after
-// every nack, each time a little later (h.redeliver) and saying so. km was
-// dealt to this lane already (its offset is in the window), so it is handed
-// over until drainCtx ends, even after ctx (the session) has: a message that
-// waited behind its key must still run in the drain, or the offsets done after
-// it could not be committed and would be redone by the next owner. A nacked
-// message is not redelivered once the session has ended; it is left, unmarked,
-// to the next owner. It reports whether km was acknowledged.
+// deliver hands km to the router and waits until it is done: acked by the
+// router and every output it published for km acknowledged by the brokers. A
+// nack, or an output the brokers failed, is redelivered, each time a little
+// later (h.redeliver) and saying so. km was dealt to this lane already (its
+// offset is in the window), so it is handed over until drainCtx ends, even
+// after ctx (the session) has: a message that waited behind its key must still
+// run in the drain, or the offsets done after it could not be committed and
+// would be redone by the next owner. A nacked message is not redelivered once
+// the session has ended; it is left, unmarked, to the next owner. It reports
+// whether km is done.
 //
-// The message's context is drainCtx with km's origin: abandoning the drain
-// cancels what its handler still does. It gets no cancel of its own per
-// delivery (watermill-kafka's subscriber adds one): a handler that derives a
-// context cancels that itself, and a cancel per delivery cost a context, a
-// channel and a children map per message (a sixth of the subscriber's CPU).
+// Each delivery's context is drainCtx with a kafkaclient.Delivery of km: its
+// origin, and the count of outputs still on their way (the router gives a
+// handler's outputs the input's context; the Producer counts them there and
+// does not wait for the brokers). Abandoning the drain cancels what its
+// handler still does. It gets no cancel of its own per delivery
+// (watermill-kafka's subscriber adds one): a handler that derives a context
+// cancels that itself, and a cancel per delivery cost a context, a channel and
+// a children map per message (a sixth of the subscriber's CPU).
 func (h *groupHandler) deliver(ctx, drainCtx context.Context, km *sarama.ConsumerMessage) bool {
-	msgCtx := kafkaclient.WithOrigin(drainCtx, km)
 	for nacks := 0; ; {
+		d := &kafkaclient.Delivery{Record: km}
 		msg := kafkaclient.ToMessage(km)
-		msg.SetContext(msgCtx)
+		msg.SetContext(kafkaclient.WithDelivery(drainCtx, d))
 		select {
 		case h.out <- msg:
 		case <-drainCtx.Done():
 			return false
 		}
+		var failed error // why this delivery is not done
 		select {
 		case <-msg.Acked():
 			h.settled(true)
-			return true
-		case <-msg.Nacked():
-			h.settled(false)
-			nacks++
-			wait := h.redeliver.after(nacks)
-			h.log.Warn("message nacked; redelivering", "topic", km.Topic, "partition", km.Partition,
-				"offset", km.Offset, "key", string(km.Key), "nacks", nacks, "after", wait,
-				"correlation_id", msg.Metadata.Get(events.HeaderCorrelationID))
-			t := time.NewTimer(wait)
-			select {
-			case <-t.C:
-			case <-ctx.Done():
-				t.Stop()
+			failed = d.Wait(drainCtx)
+			if failed == nil {
+				return true
+			}
+			if drainCtx.Err() != nil {
 				return false
 			}
+			failed = fmt.Errorf("an output was not acknowledged: %w", failed)
+		case <-msg.Nacked():
+			h.settled(false)
+			failed = errNacked
 		case <-drainCtx.Done():
+			return false
+		}
+		nacks++
+		wait := h.redeliver.after(nacks)
+		h.log.Warn("message nacked; redelivering", "topic", km.Topic, "partition", km.Partition,
+			"offset", km.Offset, "key", string(km.Key), "nacks", nacks, "after", wait, "err", failed,
+			"correlation_id", msg.Metadata.Get(events.HeaderCorrelationID))
+		t := time.NewTimer(wait)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
 			return false
 		}
 	}
 }
+
+// errNacked is why a message the router nacked is redelivered.
+var errNacked = errors.New("the router nacked it")

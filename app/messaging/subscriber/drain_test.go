@@ -20,6 +20,7 @@ type fakeSession struct {
 	ctx    context.Context
 	mu     sync.Mutex
 	marked int64
+	marks  []int64 // every mark, in order
 }
 
 func (s *fakeSession) Context() context.Context { return s.ctx }
@@ -27,6 +28,7 @@ func (s *fakeSession) MarkOffset(_ string, _ int32, offset int64, _ string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.marked = max(s.marked, offset)
+	s.marks = append(s.marks, offset)
 }
 
 type fakeClaim struct {
