@@ -31,9 +31,16 @@ type result struct {
 	CPUPer1000 float64 `json:"cpu_seconds_per_1000_orders"`
 	// BrokerCPUPer1000 is the local cluster's CPU spent on the contender's
 	// traffic; 0 when the brokers are not local processes.
-	BrokerCPUPer1000 float64         `json:"broker_cpu_seconds_per_1000_orders"`
-	PeakRSSMiB       float64         `json:"peak_rss_mib"`
-	Latency          []latencyResult `json:"latency"`
+	BrokerCPUPer1000 float64 `json:"broker_cpu_seconds_per_1000_orders"`
+	// The brokers' requests during the drain, per 1,000 orders settled, and
+	// the bytes appended per record (JMX of the local cluster; 0 when not
+	// read): produce requests, consumers' fetches, followers' fetches.
+	ProducePer1000       float64         `json:"produce_requests_per_1000_orders,omitempty"`
+	FetchPer1000         float64         `json:"fetch_requests_per_1000_orders,omitempty"`
+	FollowerFetchPer1000 float64         `json:"replica_fetch_requests_per_1000_orders,omitempty"`
+	BytesPerRecord       float64         `json:"bytes_per_record,omitempty"`
+	PeakRSSMiB           float64         `json:"peak_rss_mib"`
+	Latency              []latencyResult `json:"latency"`
 	// Drains are every measured drain (--repeats, interleaved with the other
 	// contenders'); the figures above are the median one's.
 	Drains []result `json:"drains,omitempty"`
@@ -117,7 +124,10 @@ func drain(ctx context.Context, cl *kgo.Client, c contender, o options, orders i
 		return r, err
 	}
 	defer deleteTopics(cl, t)
+	var watch *brokerWatch // the brokers' request counters, for a measured drain
 	if report {
+		watch = watchBrokers(o.Brokers)
+		defer watch.stop()
 		fmt.Printf("   pre-filling %d orders\n", orders)
 	}
 	if err := prefill(ctx, cl, t.orders, orders); err != nil {
@@ -179,12 +189,29 @@ func drain(ctx context.Context, cl *kgo.Client, c contender, o options, orders i
 		r.CPUPer1000 = use.cpu / float64(settled) * 1000
 		r.BrokerCPUPer1000 = use.brokerCPU / float64(settled) * 1000
 	}
+	if watch != nil && settled > 0 {
+		// Counted to the moment every order was through, before the reads
+		// that tell duplicates apart fetch the output topics.
+		if bc, err := watch.between(first, elapsedAt); err != nil {
+			fmt.Printf("   no request counts: %v\n", err)
+		} else {
+			per := 1000 / float64(settled)
+			r.ProducePer1000, r.FetchPer1000, r.FollowerFetchPer1000 = bc.Produce*per, bc.Fetch*per, bc.Follower*per
+			if bc.Records > 0 {
+				r.BytesPerRecord = bc.Bytes / bc.Records
+			}
+		}
+	}
 	if !report {
 		return r, nil
 	}
 	fmt.Printf("   throughput: %.0f orders/s (%d settled in %s%s, %d duplicate records), peak RSS %.1f MiB, CPU s / 1000 orders: %.3f contender, %.3f brokers\n",
 		r.OrdersPerSecond, settled, elapsed.Round(100*time.Millisecond), map[bool]string{true: ", stopped at --max-time"}[r.Partial],
 		r.Duplicates, r.PeakRSSMiB, r.CPUPer1000, r.BrokerCPUPer1000)
+	if r.ProducePer1000 > 0 {
+		fmt.Printf("   brokers' requests per 1,000 orders: %.0f produce, %.0f fetch (%.0f replica fetches), %.0f bytes per record\n",
+			r.ProducePer1000, r.FetchPer1000, r.FollowerFetchPer1000, r.BytesPerRecord)
+	}
 	return r, nil
 }
 

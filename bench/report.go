@@ -23,7 +23,7 @@ func report(w io.Writer, rs []result) {
 	}
 	fmt.Fprintln(w, "\nMax throughput (pre-filled backlog, orders settled per second)")
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "contender\torders/s\tvs orderflow\tsettled\tduplicates\tCPU s/1000\tbroker CPU s/1000\tpeak RSS MiB\t")
+	fmt.Fprintln(tw, "contender\torders/s\tvs orderflow\tsettled\tduplicates\tCPU s/1000\tbroker CPU s/1000\tproduce req/1000\tfetch req/1000\tbytes/record\tpeak RSS MiB\t")
 	for _, r := range rs {
 		partial := ""
 		if r.Partial {
@@ -33,8 +33,8 @@ func report(w io.Writer, rs []result) {
 		if base != nil {
 			b = base.OrdersPerSecond
 		}
-		fmt.Fprintf(tw, "%s\t%.0f\t%s\t%d%s\t%d\t%.3f\t%s\t%.1f\t\n", r.Title, r.OrdersPerSecond, ratio(r.OrdersPerSecond, b), r.Settled, partial,
-			r.Duplicates, r.CPUPer1000, brokerCPU(r.BrokerCPUPer1000), r.PeakRSSMiB)
+		fmt.Fprintf(tw, "%s\t%.0f\t%s\t%d%s\t%d\t%.3f\t%s\t%s\t%s\t%s\t%.1f\t\n", r.Title, r.OrdersPerSecond, ratio(r.OrdersPerSecond, b), r.Settled, partial,
+			r.Duplicates, r.CPUPer1000, brokerCPU(r.BrokerCPUPer1000), count(r.ProducePer1000), count(r.FetchPer1000), count(r.BytesPerRecord), r.PeakRSSMiB)
 	}
 	tw.Flush()
 	if slices.ContainsFunc(rs, func(r result) bool { return len(r.Drains) > 1 }) {
@@ -75,4 +75,12 @@ func brokerCPU(v float64) string {
 		return "—"
 	}
 	return fmt.Sprintf("%.3f", v)
+}
+
+// count prints a request or byte count; 0 means it was not read.
+func count(v float64) string {
+	if v == 0 {
+		return "—"
+	}
+	return fmt.Sprintf("%.0f", v)
 }

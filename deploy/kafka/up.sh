@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Starts a local Apache Kafka cluster in KRaft mode, without Docker: NODES
 # (1 or 3, default 3) combined broker+controller nodes on 127.0.0.1, clients on
-# KAFKA_PORT.. (default 9092..9094), controllers 10000 above. Data, logs and
+# KAFKA_PORT.. (default 9092..9094), controllers 10000 above, JMX (for the
+# benchmark's request counts; 127.0.0.1 only, no authentication) 20000 above. Data, logs and
 # pids live in KAFKA_STATE (default .kafka/); the jars in .kafka/lib. With
 # three nodes: replication factor 3 and min.insync.replicas 2, as in
 # docker-compose.yaml.
@@ -88,7 +89,11 @@ start_node() {
     "${java_cmd[@]}" kafka.tools.StorageTool format --cluster-id "$cluster_id" \
       --config "$state/config/node$i.properties" --ignore-formatted "${format_args[@]}" >>"$state/logs/node$i.log" 2>&1
   fi
-  nohup "${java_cmd[@]}" kafka.Kafka "$state/config/node$i.properties" >>"$state/logs/node$i.log" 2>&1 &
+  local jmx=$((port0 + 20000 + i))
+  nohup "${java_cmd[@]}" -Dcom.sun.management.jmxremote -Dcom.sun.management.jmxremote.host=127.0.0.1 \
+    "-Dcom.sun.management.jmxremote.port=$jmx" "-Dcom.sun.management.jmxremote.rmi.port=$jmx" -Djava.rmi.server.hostname=127.0.0.1 \
+    -Dcom.sun.management.jmxremote.authenticate=false -Dcom.sun.management.jmxremote.ssl=false \
+    kafka.Kafka "$state/config/node$i.properties" >>"$state/logs/node$i.log" 2>&1 &
   echo $! > "$pidfile"
   echo "node $i starting (pid $!), client port $((port0 + i)), log $state/logs/node$i.log"
 }
