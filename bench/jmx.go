@@ -41,7 +41,7 @@ var jmxObjects = []string{
 
 // brokerWatch runs one JmxTool per local broker (deploy/kafka/up.sh opens JMX
 // on the client port + 20000, 127.0.0.1 only), each printing the counters every
-// 200 ms, and keeps the readings, so the counts at any moment of a drain are
+// 500 ms, and keeps the readings, so the counts at any moment of a drain are
 // interpolated between two of them.
 type brokerWatch struct {
 	cmds     []*exec.Cmd
@@ -78,7 +78,7 @@ func watchBrokers(brokers []string) *brokerWatch {
 			c.Close()
 		}
 		args := []string{"-cp", ".kafka/lib/*", "org.apache.kafka.tools.JmxTool",
-			"--jmx-url", "service:jmx:rmi:///jndi/rmi://" + jmx + "/jmxrmi", "--attributes", "Count", "--reporting-interval", "200"}
+			"--jmx-url", "service:jmx:rmi:///jndi/rmi://" + jmx + "/jmxrmi", "--attributes", "Count", "--reporting-interval", "500"}
 		for _, o := range jmxObjects {
 			args = append(args, "--object-name", o)
 		}
