@@ -338,13 +338,42 @@ func deadLetterReplayCLI(t *testing.T, s stack) {
 		t.Errorf("kcat reads %d dead letters, want %d", n, len(want))
 	}
 
-	dry := run(t, s.env, "dlq", "replay", "--all", "--kind", "retries_exhausted", "--dry-run")
+	// dlq triage: every letter in one cause of one kind, the kinds' counts
+	// as the plan made them, and the fail orders' letters one cause.
+	wantKinds, gotKinds := map[deadletter.Kind]int{}, map[deadletter.Kind]int{}
+	for _, k := range want {
+		wantKinds[k]++
+	}
+	var exhausted []deadletter.Cause
+	for _, line := range strings.Split(strings.TrimSpace(run(t, s.env, "dlq", "triage", "--json")), "\n") {
+		var c deadletter.Cause
+		if err := json.Unmarshal([]byte(line), &c); err != nil {
+			t.Fatalf("dlq triage --json line %q: %v", line, err)
+		}
+		if len(c.Kinds) != 1 || c.Pending != c.Count {
+			t.Errorf("cause %q: kinds %v, %d pending of %d; want one kind, all pending", c.Signature, c.Kinds, c.Pending, c.Count)
+			continue
+		}
+		gotKinds[c.Kinds[0]] += c.Count
+		if c.Kinds[0] == deadletter.KindRetriesExhausted {
+			exhausted = append(exhausted, c)
+		}
+	}
+	if fmt.Sprint(gotKinds) != fmt.Sprint(wantKinds) || len(exhausted) != 1 || exhausted[0].Count != len(m.Fail) {
+		t.Fatalf("dlq triage: letters per kind %v (want %v), retries_exhausted causes %+v (want one of %d)", gotKinds, wantKinds, exhausted, len(m.Fail))
+	}
+	cause := exhausted[0].Signature
+
+	dry := run(t, s.env, "dlq", "replay", "--all", "--cause", cause, "--dry-run")
 	if !strings.Contains(dry, "0 replayed, 0 refused, 4 selected") {
 		t.Errorf("dry run: %s", dry)
 	}
-	replayed := run(t, s.env, "dlq", "replay", "--all", "--kind", "retries_exhausted")
+	replayed := run(t, s.env, "dlq", "replay", "--all", "--cause", cause)
 	if !strings.Contains(replayed, "4 replayed, 0 refused, 4 selected") {
 		t.Fatalf("replay: %s", replayed)
+	}
+	if again := run(t, s.env, "dlq", "replay", "--all", "--cause", cause); !strings.Contains(again, "0 replayed, 4 refused, 4 selected") || strings.Count(again, "replayed already") != 4 {
+		t.Errorf("the cause replayed a second time: %s", again)
 	}
 	testkit.WaitFor(t, time.Minute, "replayed orders settle as charged", func() (bool, string) {
 		for _, id := range m.Fail {

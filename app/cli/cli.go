@@ -30,6 +30,7 @@ Commands:
   demo         embedded broker + pipeline + seeded orders, then a summary
   seed         publish orders, some built to fail
   dlq list     show dead letters without disturbing them
+  dlq triage   group dead letters by cause, the largest first
   dlq replay   send dead letters back to their original topics
   topics       create the configured topics if missing
   health       ask a running serve whether it is ready (the Docker healthcheck)

@@ -13,18 +13,20 @@ import (
 	"github.com/orderflow/orderflow/app/messaging/deadletter"
 )
 
-// DLQ runs "dlq list" or "dlq replay".
+// DLQ runs "dlq list", "dlq triage" or "dlq replay".
 func DLQ(ctx context.Context, args []string, io IO) error {
 	if len(args) == 0 {
-		return errors.New("want a subcommand: dlq list | dlq replay")
+		return errors.New("want a subcommand: dlq list | dlq triage | dlq replay")
 	}
 	switch args[0] {
 	case "list":
 		return dlqList(ctx, args[1:], io)
+	case "triage":
+		return dlqTriage(ctx, args[1:], io)
 	case "replay":
 		return dlqReplay(ctx, args[1:], io)
 	}
-	return fmt.Errorf("unknown subcommand dlq %s: want list or replay", args[0])
+	return fmt.Errorf("unknown subcommand dlq %s: want list, triage or replay", args[0])
 }
 
 // ids collects --id values, repeated or comma-separated.
@@ -46,6 +48,7 @@ func filterFlags(fs *flag.FlagSet) *deadletter.Filter {
 	fs.StringVar(&f.Topic, "topic", "", "only dead letters from this original topic")
 	fs.StringVar(&f.Kind, "kind", "", "only this error kind: permanent, retries_exhausted, panic, timeout")
 	fs.StringVar(&f.OrderID, "order", "", "only dead letters of this order ID")
+	fs.StringVar(&f.Cause, "cause", "", "only dead letters of this cause, as dlq triage shows it")
 	fs.BoolVar(&f.Pending, "pending", false, "only dead letters not replayed yet")
 	return f
 }
@@ -80,6 +83,55 @@ func dlqList(ctx context.Context, args []string, io IO) error {
 	}
 	printDeadLetters(io, shown)
 	fmt.Fprintf(io.Out, "%d dead letters in %s\n", len(shown), cfg.Topics.DeadLetter)
+	return nil
+}
+
+// dlqTriage groups the dead letters the filters select by cause: the error
+// type and the reason with order IDs, UUIDs, digests and numbers normalised
+// away (deadletter.Signature), the largest cause first.
+func dlqTriage(ctx context.Context, args []string, io IO) error {
+	fs, load := flags("dlq triage", io)
+	f := filterFlags(fs)
+	asJSON := fs.Bool("json", false, "one JSON object per cause, per line")
+	cfg, conn, err := connect(ctx, load, args, io)
+	if err != nil {
+		return err
+	}
+	letters, err := deadletter.Read(ctx, conn, cfg.Topics.DeadLetter)
+	if err != nil {
+		return err
+	}
+	var chosen []deadletter.Letter
+	for _, d := range letters {
+		if f.Match(d) {
+			chosen = append(chosen, d)
+		}
+	}
+	causes := deadletter.Triage(chosen)
+	if *asJSON {
+		enc := json.NewEncoder(io.Out)
+		for _, c := range causes {
+			if err := enc.Encode(c); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if len(causes) > 0 {
+		tw := tabwriter.NewWriter(io.Out, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "LETTERS\tPENDING\tKINDS\tHANDLERS\tFIRST\tLAST\tCAUSE")
+		for _, c := range causes {
+			kinds := make([]string, len(c.Kinds))
+			for i, k := range c.Kinds {
+				kinds[i] = string(k)
+			}
+			fmt.Fprintf(tw, "%d\t%d\t%s\t%s\t%s\t%s\t%s\n", c.Count, c.Pending, strings.Join(kinds, ","),
+				strings.Join(c.Handlers, ","), c.FirstSeen.Format(time.RFC3339), c.LastSeen.Format(time.RFC3339), c.Signature)
+		}
+		tw.Flush()
+	}
+	fmt.Fprintf(io.Out, "%d dead letters in %d causes in %s; dlq list --cause or dlq replay --all --cause with a cause's text selects its letters\n",
+		len(chosen), len(causes), cfg.Topics.DeadLetter)
 	return nil
 }
 

@@ -12,7 +12,8 @@ type Filter struct {
 	Topic   string
 	Kind    string
 	OrderID string
-	Pending bool // only letters not replayed yet
+	Cause   string // a Signature, as dlq triage shows it
+	Pending bool   // only letters not replayed yet
 }
 
 // Match reports whether d passes every set field.
@@ -24,5 +25,6 @@ func (f Filter) Match(d Letter) bool {
 		(f.Topic == "" || f.Topic == d.Topic) &&
 		(f.Kind == "" || strings.EqualFold(f.Kind, string(d.ErrorKind))) &&
 		(f.OrderID == "" || f.OrderID == d.OrderID) &&
+		(f.Cause == "" || f.Cause == Signature(d)) &&
 		(!f.Pending || d.ReplayedAt == nil)
 }
