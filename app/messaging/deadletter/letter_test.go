@@ -63,6 +63,12 @@ func TestFilter(t *testing.T) {
 		{name: "other order", give: Filter{OrderID: "order-8"}, on: d, want: false},
 		{name: "pending, not replayed", give: Filter{Pending: true}, on: d, want: true},
 		{name: "pending, replayed", give: Filter{Pending: true}, on: replayed, want: false},
+		{name: "reason text, any case", give: Filter{Reason: "Gateway UNAVAILABLE"}, on: d, want: true},
+		{name: "other reason text", give: Filter{Reason: "declined"}, on: d, want: false},
+		{name: "failed since", give: Filter{Since: d.FailedAt}, on: d, want: true},
+		{name: "failed before since", give: Filter{Since: d.FailedAt.Add(time.Millisecond)}, on: d, want: false},
+		{name: "failed before until", give: Filter{Until: d.FailedAt.Add(time.Millisecond)}, on: d, want: true},
+		{name: "failed at until", give: Filter{Until: d.FailedAt}, on: d, want: false},
 		{name: "every field must match", give: Filter{Handler: "payments", Kind: "panic"}, on: d, want: false},
 	}
 	for _, tt := range tests {
