@@ -66,7 +66,7 @@ M = [
  ("--cause selects every letter", "app/messaging/deadletter/filter.go",
   "(f.Cause == \"\" || f.Cause == Signature(d)) &&", "(f.Cause == \"\" || true) &&",
   "./app/messaging/deadletter", "Triage"),
- ("--since/--until ignored", "app/messaging/deadletter/filter.go",
+ ("--since ignored", "app/messaging/deadletter/filter.go",
   "(f.Since.IsZero() || !d.FailedAt.Before(f.Since)) &&", "(f.Since.IsZero() || true) &&",
   "./app/messaging/deadletter", "Filter"),
  ("filter ignores kind", "app/messaging/deadletter/filter.go",
