@@ -85,31 +85,47 @@ func dlqList(ctx context.Context, args []string, io IO) error {
 	f := filterFlags(fs)
 	asJSON := fs.Bool("json", false, "one JSON object per line")
 	limit := fs.Int("limit", 0, "show at most this many (0 = all)")
-	cfg, conn, err := connect(ctx, load, args, io)
+	topic, shown, err := selectLetters(ctx, load, args, io, f, limit)
 	if err != nil {
 		return err
+	}
+	if *asJSON {
+		return writeJSON(io, shown)
+	}
+	printDeadLetters(io, shown)
+	fmt.Fprintf(io.Out, "%d dead letters in %s\n", len(shown), topic)
+	return nil
+}
+
+// selectLetters parses args, reads the dead-letter topic to its end and
+// returns its name and the letters f selects, at most *limit of them (nil or
+// 0: all). f and limit are flags' targets, read once the flags are parsed.
+func selectLetters(ctx context.Context, load loader, args []string, io IO, f *deadletter.Filter, limit *int) (string, []deadletter.Letter, error) {
+	cfg, conn, err := connect(ctx, load, args, io)
+	if err != nil {
+		return "", nil, err
 	}
 	letters, err := deadletter.Read(ctx, conn, cfg.Topics.DeadLetter)
 	if err != nil {
-		return err
+		return "", nil, err
 	}
-	var shown []deadletter.Letter
+	var chosen []deadletter.Letter
 	for _, d := range letters {
-		if f.Match(d) && (*limit == 0 || len(shown) < *limit) {
-			shown = append(shown, d)
+		if f.Match(d) && (limit == nil || *limit == 0 || len(chosen) < *limit) {
+			chosen = append(chosen, d)
 		}
 	}
-	if *asJSON {
-		enc := json.NewEncoder(io.Out)
-		for _, d := range shown {
-			if err := enc.Encode(d); err != nil {
-				return err
-			}
+	return cfg.Topics.DeadLetter, chosen, nil
+}
+
+// writeJSON writes each value as a line of JSON.
+func writeJSON[T any](io IO, values []T) error {
+	enc := json.NewEncoder(io.Out)
+	for _, v := range values {
+		if err := enc.Encode(v); err != nil {
+			return err
 		}
-		return nil
 	}
-	printDeadLetters(io, shown)
-	fmt.Fprintf(io.Out, "%d dead letters in %s\n", len(shown), cfg.Topics.DeadLetter)
 	return nil
 }
 
@@ -120,29 +136,13 @@ func dlqTriage(ctx context.Context, args []string, io IO) error {
 	fs, load := flags("dlq triage", io)
 	f := filterFlags(fs)
 	asJSON := fs.Bool("json", false, "one JSON object per cause, per line")
-	cfg, conn, err := connect(ctx, load, args, io)
+	topic, chosen, err := selectLetters(ctx, load, args, io, f, nil)
 	if err != nil {
 		return err
-	}
-	letters, err := deadletter.Read(ctx, conn, cfg.Topics.DeadLetter)
-	if err != nil {
-		return err
-	}
-	var chosen []deadletter.Letter
-	for _, d := range letters {
-		if f.Match(d) {
-			chosen = append(chosen, d)
-		}
 	}
 	causes := deadletter.Triage(chosen)
 	if *asJSON {
-		enc := json.NewEncoder(io.Out)
-		for _, c := range causes {
-			if err := enc.Encode(c); err != nil {
-				return err
-			}
-		}
-		return nil
+		return writeJSON(io, causes)
 	}
 	if len(causes) > 0 {
 		tw := tabwriter.NewWriter(io.Out, 0, 0, 2, ' ', 0)
@@ -158,7 +158,7 @@ func dlqTriage(ctx context.Context, args []string, io IO) error {
 		tw.Flush()
 	}
 	fmt.Fprintf(io.Out, "%d dead letters in %d causes in %s; dlq list --cause or dlq replay --all --cause with a cause's text selects its letters\n",
-		len(chosen), len(causes), cfg.Topics.DeadLetter)
+		len(chosen), len(causes), topic)
 	return nil
 }
 
