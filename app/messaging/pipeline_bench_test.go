@@ -192,3 +192,5 @@ type fixedClaim struct {
 }
 
 func (c fixedClaim) Messages() <-chan *sarama.ConsumerMessage { return c.msgs }
+func (fixedClaim) Topic() string                              { return "orders" }
+func (fixedClaim) Partition() int32                           { return 0 }

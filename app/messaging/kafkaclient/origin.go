@@ -4,8 +4,6 @@ import (
 	"context"
 	"sync"
 	"time"
-
-	"github.com/IBM/sarama"
 )
 
 // Origin is where a consumed message lay in Kafka. The subscriber puts it in
@@ -17,8 +15,8 @@ type Origin struct {
 	Timestamp time.Time
 }
 
-// Delivery is one delivery of a consumed record to the router: the record,
-// and the outputs published for it that the brokers have not answered yet.
+// Delivery is one delivery of a consumed record to the router: where the
+// record lay, and the outputs published for it that the brokers have not answered yet.
 // The subscriber puts it in the message's context (WithDelivery); the router
 // gives a handler's outputs the input's context, so the Producer counts each
 // output here and returns from Publish without waiting for the brokers; the
@@ -26,13 +24,17 @@ type Origin struct {
 // says every output is acknowledged. This is the completion token of a
 // consume → produce cycle: an output that fails is a nack, never a drop.
 type Delivery struct {
-	Record *sarama.ConsumerMessage
+	origin   Origin
+	consumed bool // origin is set: a delivery of a consumed record
 
 	mu      sync.Mutex
 	pending int           // outputs sent and not yet answered
 	err     error         // the first output that failed
 	done    chan struct{} // made by Wait while outputs are pending; closed by the last answer
 }
+
+// NewDelivery returns the delivery of the record that lay at o.
+func NewDelivery(o Origin) *Delivery { return &Delivery{origin: o, consumed: true} }
 
 // Sent counts one more output of the delivery on its way to the brokers.
 func (d *Delivery) Sent() {
@@ -94,16 +96,16 @@ func DeliveryFrom(ctx context.Context) *Delivery {
 	return d
 }
 
-// WithOrigin returns ctx carrying where km lay, as a delivery of km.
-func WithOrigin(ctx context.Context, km *sarama.ConsumerMessage) context.Context {
-	return WithDelivery(ctx, &Delivery{Record: km})
+// WithOrigin returns ctx carrying a delivery of the record that lay at o.
+func WithOrigin(ctx context.Context, o Origin) context.Context {
+	return WithDelivery(ctx, NewDelivery(o))
 }
 
 // OriginFrom returns where the message being handled with ctx came from.
 func OriginFrom(ctx context.Context) (Origin, bool) {
 	d := DeliveryFrom(ctx)
-	if d == nil || d.Record == nil {
+	if d == nil || !d.consumed {
 		return Origin{}, false
 	}
-	return Origin{d.Record.Partition, d.Record.Offset, d.Record.Timestamp}, true
+	return d.origin, true
 }

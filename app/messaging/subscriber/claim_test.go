@@ -31,8 +31,8 @@ func TestClaimKeepsKeyOrderAndBoundsInFlight(t *testing.T) {
 		claim.msgs <- &sarama.ConsumerMessage{Topic: "orders", Offset: int64(i), Key: []byte(fmt.Sprint(i % keys)), Value: []byte(fmt.Sprint(i))}
 	}
 	out := make(chan *message.Message)
-	h := &groupHandler{maxInFlight: maxInFlight, drain: time.Second, out: out, settled: func(bool) {},
-		redeliver: Redelivery{First: time.Millisecond, Most: time.Millisecond}, log: slog.New(slog.DiscardHandler)}
+	h := &groupHandler{lanes: &lanes{maxInFlight: maxInFlight, drain: time.Second, out: out, settled: func(bool) {},
+		redeliver: Redelivery{First: time.Millisecond, Most: time.Millisecond}, log: slog.New(slog.DiscardHandler)}}
 	done := make(chan error, 1)
 	go func() { done <- h.ConsumeClaim(sess, claim) }()
 

@@ -37,6 +37,8 @@ type fakeClaim struct {
 }
 
 func (c fakeClaim) Messages() <-chan *sarama.ConsumerMessage { return c.msgs }
+func (fakeClaim) Topic() string                              { return "orders" }
+func (fakeClaim) Partition() int32                           { return 0 }
 
 // When the session ends, a message already dealt but waiting behind its key
 // still runs in the drain: otherwise the offsets done after it could not be
@@ -52,8 +54,8 @@ func TestDrainRunsMessagesWaitingBehindTheirKey(t *testing.T) {
 		claim.msgs <- &sarama.ConsumerMessage{Topic: "orders", Partition: 0, Offset: int64(i), Key: []byte(key)}
 	}
 	out := make(chan *message.Message)
-	h := &groupHandler{maxInFlight: 8, drain: 10 * time.Second, out: out, settled: func(bool) {},
-		redeliver: Redelivery{First: 100 * time.Millisecond, Most: 30 * time.Second}, log: slog.New(slog.DiscardHandler)}
+	h := &groupHandler{lanes: &lanes{maxInFlight: 8, drain: 10 * time.Second, out: out, settled: func(bool) {},
+		redeliver: Redelivery{First: 100 * time.Millisecond, Most: 30 * time.Second}, log: slog.New(slog.DiscardHandler)}}
 	done := make(chan error, 1)
 	go func() { done <- h.ConsumeClaim(sess, claim) }()
 
@@ -96,8 +98,8 @@ func TestDrainLeavesWhatWaitsBehindAnAbandonedMessage(t *testing.T) {
 		claim.msgs <- &sarama.ConsumerMessage{Topic: "orders", Partition: 0, Offset: int64(i), Key: []byte(key)}
 	}
 	out := make(chan *message.Message)
-	h := &groupHandler{maxInFlight: 8, drain: 10 * time.Second, out: out, settled: func(bool) {},
-		redeliver: Redelivery{First: time.Millisecond, Most: time.Millisecond}, log: slog.New(slog.DiscardHandler)}
+	h := &groupHandler{lanes: &lanes{maxInFlight: 8, drain: 10 * time.Second, out: out, settled: func(bool) {},
+		redeliver: Redelivery{First: time.Millisecond, Most: time.Millisecond}, log: slog.New(slog.DiscardHandler)}}
 	done := make(chan error, 1)
 	go func() { done <- h.ConsumeClaim(sess, claim) }()
 

@@ -32,8 +32,8 @@ func outputsClaim(t *testing.T, drain time.Duration, keys ...string) (sess *fake
 	}
 	out = make(chan *message.Message)
 	settled = make(chan bool, 16)
-	h := &groupHandler{maxInFlight: 8, drain: drain, out: out, settled: func(acked bool) { settled <- acked },
-		redeliver: Redelivery{First: time.Millisecond, Most: time.Millisecond}, log: slog.New(slog.DiscardHandler)}
+	h := &groupHandler{lanes: &lanes{maxInFlight: 8, drain: drain, out: out, settled: func(acked bool) { settled <- acked },
+		redeliver: Redelivery{First: time.Millisecond, Most: time.Millisecond}, log: slog.New(slog.DiscardHandler)}}
 	done = make(chan error, 1)
 	go func() { done <- h.ConsumeClaim(sess, claim) }()
 	return sess, out, settled, endSession, done

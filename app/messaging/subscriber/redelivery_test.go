@@ -29,11 +29,11 @@ func TestRedeliveryBacksOffToACap(t *testing.T) {
 func TestDeliverBacksOffAfterEachNack(t *testing.T) {
 	defer goleak.VerifyNone(t) // every goroutine a claim starts ends with it
 	out := make(chan *message.Message)
-	h := &groupHandler{out: out, settled: func(bool) {}, redeliver: Redelivery{First: 20 * time.Millisecond, Most: time.Second},
+	h := &lanes{out: out, settled: func(bool) {}, redeliver: Redelivery{First: 20 * time.Millisecond, Most: time.Second},
 		log: slog.New(slog.DiscardHandler)}
 	km := &sarama.ConsumerMessage{Topic: "orders", Partition: 1, Offset: 7, Key: []byte("k")}
 	acked := make(chan bool, 1)
-	go func() { acked <- h.deliver(context.Background(), context.Background(), km) }()
+	go func() { acked <- h.deliver(context.Background(), context.Background(), (*saramaRecord)(km)) }()
 
 	var times []time.Time
 	for i := range 4 {

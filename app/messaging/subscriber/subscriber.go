@@ -82,6 +82,12 @@ func (c *Config) setDefaults() {
 	}
 }
 
+// lanes are the lanes every partition this config's subscriber claims runs.
+func (c Config) lanes(out chan<- *message.Message) *lanes {
+	return &lanes{maxInFlight: c.MaxInFlight, drain: c.DrainTimeout, out: out,
+		redeliver: c.Redelivery, settled: c.Settled, log: c.Logger.With("group", c.Group)}
+}
+
 // Validate reports every problem with c at once.
 func (c Config) Validate() error {
 	var errs []error
@@ -175,8 +181,7 @@ func (s *Subscriber) Subscribe(ctx context.Context, topic string) (<-chan *messa
 // partition's messages go to out, keyed and windowed as the Subscriber
 // describes. Exported for benchmarks that drive it without a broker.
 func (s *Subscriber) Handler(out chan<- *message.Message) sarama.ConsumerGroupHandler {
-	return &groupHandler{maxInFlight: s.cfg.MaxInFlight, drain: s.cfg.DrainTimeout, out: out, sessions: &s.sessions,
-		redeliver: s.cfg.Redelivery, settled: s.cfg.Settled, log: s.cfg.Logger.With("group", s.cfg.Group)}
+	return &groupHandler{lanes: s.cfg.lanes(out), sessions: &s.sessions}
 }
 
 // Group is the consumer group's name.

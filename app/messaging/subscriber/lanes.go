@@ -6,39 +6,59 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
-	"sync/atomic"
 	"time"
 
-	"github.com/IBM/sarama"
 	"github.com/ThreeDotsLabs/watermill/message"
 
 	"github.com/orderflow/orderflow/app/messaging/kafkaclient"
 	"github.com/orderflow/orderflow/events"
 )
 
-type groupHandler struct {
+// inbound is one consumed record as the lanes need it, whichever client
+// fetched it: sarama.go and franz.go adapt their clients' records to it
+// without copying them.
+type inbound interface {
+	offset() int64
+	// key is what messages are ordered by (orderKey).
+	key() string
+	// message reads the record as a Watermill message.
+	message() *message.Message
+	origin() kafkaclient.Origin
+	// where names the record in a log line: topic, partition and Kafka key.
+	where() (string, int32, []byte)
+}
+
+// claimed is one partition while this member owns it, whichever client
+// fetched it.
+type claimed interface {
+	// next waits for the partition's next record; false once ctx ends or the
+	// partition is taken away.
+	next(ctx context.Context) (inbound, bool)
+	// mark records that every offset before next is done, to be committed.
+	mark(next int64)
+}
+
+// lanes deals one claimed partition's records to the router: up to
+// maxInFlight at once, one per key at a time. Both transports run it.
+type lanes struct {
 	maxInFlight int
 	drain       time.Duration
 	out         chan<- *message.Message
-	sessions    *atomic.Int32
 	redeliver   Redelivery
 	settled     func(acked bool)
 	log         *slog.Logger
 }
 
-func (h *groupHandler) Setup(sarama.ConsumerGroupSession) error   { h.sessions.Add(1); return nil }
-func (h *groupHandler) Cleanup(sarama.ConsumerGroupSession) error { h.sessions.Add(-1); return nil }
-
-// ConsumeClaim hands one partition's messages to the router, up to maxInFlight
-// at once, one per key at a time: a message whose key is busy waits behind
-// it. When the claim ends (a rebalance, or shutdown) it takes no new message
+// run hands one partition's messages to the router, up to maxInFlight at
+// once, one per key at a time: a message whose key is busy waits behind it.
+// When the claim ends (ctx: a rebalance, or shutdown) it takes no new message
 // from the partition, gives the messages already dealt — in flight, or
 // waiting behind their key — up to drain to be acknowledged (their offsets are
-// still committed as the session is released), and abandons the rest,
-// unmarked, to the partition's next owner.
-func (h *groupHandler) ConsumeClaim(sess sarama.ConsumerGroupSession, claim sarama.ConsumerGroupClaim) error {
-	ctx := sess.Context()
-	// Messages in flight live on drainCtx: past the session's end, until drained.
+// still marked, to be committed as the partition is released), and abandons
+// the rest, unmarked, to the partition's next owner. It returns once every
+// message it dealt is done or abandoned: no mark follows its return.
+func (h *lanes) run(ctx context.Context, p claimed) {
+	// Messages in flight live on drainCtx: past the claim's end, until drained.
 	drainCtx, abandon := context.WithCancel(context.WithoutCancel(ctx))
 	defer abandon()
 	stopDrainClock := context.AfterFunc(ctx, func() {
@@ -51,32 +71,32 @@ func (h *groupHandler) ConsumeClaim(sess sarama.ConsumerGroupSession, claim sara
 	var (
 		wg      sync.WaitGroup
 		mu      sync.Mutex
-		waiting = map[string][]*sarama.ConsumerMessage{} // a key is busy while it has an entry
+		waiting = map[string][]inbound{} // a key is busy while it has an entry
 	)
 	defer wg.Wait()
 
-	// start handles km, whose key k is now busy; when done it starts the
+	// start handles r, whose key k is now busy; when done it starts the
 	// next message waiting for k, or frees k.
-	var start func(km *sarama.ConsumerMessage, k string)
-	start = func(km *sarama.ConsumerMessage, k string) {
+	var start func(r inbound, k string)
+	start = func(r inbound, k string) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			// An abandoned message stays unmarked: the partition's next owner
-			// gets it again. A mark made after the session's end but before
-			// this claim returns is still committed when the session is released.
-			acked := h.deliver(ctx, drainCtx, km)
+			// gets it again. A mark made after the claim's end but before
+			// run returns is still committed as the partition is released.
+			acked := h.deliver(ctx, drainCtx, r)
 			if acked {
-				if next, ok := window.done(km.Offset); ok {
-					sess.MarkOffset(km.Topic, km.Partition, next, "")
+				if next, ok := window.done(r.offset()); ok {
+					p.mark(next)
 				}
 			}
 			<-slots
 			if !acked {
-				// km goes, unacknowledged, to the partition's next owner, and
+				// r goes, unacknowledged, to the partition's next owner, and
 				// so must every message waiting behind it with its key: one
 				// run now would overtake it. (deliver gives up only once the
-				// session has ended, so no new message joins k's queue.)
+				// claim has ended, so no new message joins k's queue.)
 				return
 			}
 			mu.Lock()
@@ -93,43 +113,39 @@ func (h *groupHandler) ConsumeClaim(sess sarama.ConsumerGroupSession, claim sara
 	}
 
 	for {
-		select {
-		case km, ok := <-claim.Messages():
-			if !ok {
-				return nil
-			}
-			select {
-			case slots <- struct{}{}:
-			case <-ctx.Done():
-				return nil
-			}
-			window.add(km.Offset)
-			k := orderKey(km)
-			mu.Lock()
-			if queue, busy := waiting[k]; busy {
-				waiting[k] = append(queue, km)
-				mu.Unlock()
-				continue
-			}
-			waiting[k] = nil
-			mu.Unlock()
-			start(km, k)
-		case <-ctx.Done():
-			return nil
+		r, ok := p.next(ctx)
+		if !ok {
+			return
 		}
+		select {
+		case slots <- struct{}{}:
+		case <-ctx.Done():
+			return
+		}
+		window.add(r.offset())
+		k := r.key()
+		mu.Lock()
+		if queue, busy := waiting[k]; busy {
+			waiting[k] = append(queue, r)
+			mu.Unlock()
+			continue
+		}
+		waiting[k] = nil
+		mu.Unlock()
+		start(r, k)
 	}
 }
 
 // orderKey is what messages are ordered by: the Kafka key. Messages without a
 // key promise no order, so each gets a key of its own.
-func orderKey(km *sarama.ConsumerMessage) string {
-	if len(km.Key) == 0 {
-		return fmt.Sprintf("\x00offset-%d", km.Offset)
+func orderKey(key []byte, offset int64) string {
+	if len(key) == 0 {
+		return fmt.Sprintf("\x00offset-%d", offset)
 	}
-	return string(km.Key)
+	return string(key)
 }
 
-// deliver hands km to the router and waits until it is done: acked by the
+// deliver hands r to the router and waits until it is done: acked by the
 // router and every output it published for km acknowledged by the brokers. A
 // nack, or an output the brokers failed, is redelivered, each time a little
 // later (h.redeliver) and saying so. km was dealt to this lane already (its
@@ -148,10 +164,10 @@ func orderKey(km *sarama.ConsumerMessage) string {
 // (watermill-kafka's subscriber adds one): a handler that derives a context
 // cancels that itself, and a cancel per delivery cost a context, a channel and
 // a children map per message (a sixth of the subscriber's CPU).
-func (h *groupHandler) deliver(ctx, drainCtx context.Context, km *sarama.ConsumerMessage) bool {
+func (h *lanes) deliver(ctx, drainCtx context.Context, r inbound) bool {
 	for nacks := 0; ; {
-		d := &kafkaclient.Delivery{Record: km}
-		msg := kafkaclient.ToMessage(km)
+		d := kafkaclient.NewDelivery(r.origin())
+		msg := r.message()
 		msg.SetContext(kafkaclient.WithDelivery(drainCtx, d))
 		select {
 		case h.out <- msg:
@@ -178,8 +194,9 @@ func (h *groupHandler) deliver(ctx, drainCtx context.Context, km *sarama.Consume
 		}
 		nacks++
 		wait := h.redeliver.after(nacks)
-		h.log.Warn("message nacked; redelivering", "topic", km.Topic, "partition", km.Partition,
-			"offset", km.Offset, "key", string(km.Key), "nacks", nacks, "after", wait, "err", failed,
+		topic, partition, key := r.where()
+		h.log.Warn("message nacked; redelivering", "topic", topic, "partition", partition,
+			"offset", r.offset(), "key", string(key), "nacks", nacks, "after", wait, "err", failed,
 			"correlation_id", msg.Metadata.Get(events.HeaderCorrelationID))
 		t := time.NewTimer(wait)
 		select {
