@@ -45,7 +45,9 @@ func (c saramaClaim) next(ctx context.Context) (inbound, bool) {
 	}
 }
 
-func (c saramaClaim) mark(next int64) { c.sess.MarkOffset(c.claim.Topic(), c.claim.Partition(), next, "") }
+func (c saramaClaim) mark(next int64) {
+	c.sess.MarkOffset(c.claim.Topic(), c.claim.Partition(), next, "")
+}
 
 // saramaRecord is a record Sarama fetched, as the lanes read it.
 type saramaRecord sarama.ConsumerMessage
