@@ -29,6 +29,11 @@ type Kafka struct {
 	ClientID string `yaml:"client_id"`
 	// Version is the Kafka protocol version Sarama speaks, e.g. "3.6.0".
 	Version string `yaml:"version"`
+	// Client is the Kafka client the pipeline's steps consume and publish
+	// with: "sarama" (watermill-kafka's, the default) or "franz" (franz-go,
+	// opt-in). Both run the same lanes, offset window and completion tokens;
+	// topic creation, readiness, lag, seed and dlq use Sarama either way.
+	Client string `yaml:"client"`
 	// TLS and SASL secure the connection to the brokers (security.go).
 	TLS  TLS  `yaml:"tls"`
 	SASL SASL `yaml:"sasl"`

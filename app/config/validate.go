@@ -44,12 +44,21 @@ func (k Kafka) validate() error {
 	if !kafkaVersion.MatchString(k.Version) {
 		errs = append(errs, fmt.Errorf("kafka.version %q is not a Kafka version such as 3.6.0", k.Version))
 	}
+	if k.Client != ClientSarama && k.Client != ClientFranz {
+		errs = append(errs, fmt.Errorf("kafka.client %q is not %s or %s", k.Client, ClientSarama, ClientFranz))
+	}
 	errs = append(errs, k.TLS.validate(), k.SASL.validate())
 	if k.Embedded && (k.TLS.Enabled || k.SASL.Mechanism != "") {
 		errs = append(errs, errors.New("kafka.embedded: the embedded broker speaks neither TLS nor SASL; turn kafka.tls and kafka.sasl off, or set kafka.embedded to false"))
 	}
 	return errors.Join(errs...)
 }
+
+// The Kafka clients kafka.client names.
+const (
+	ClientSarama = "sarama"
+	ClientFranz  = "franz"
+)
 
 // kafkaVersion is the form Sarama's ParseKafkaVersion accepts: 0.a.b.c for
 // releases before 1.0, a.b.c after.

@@ -7,6 +7,7 @@ import (
 	"github.com/ThreeDotsLabs/watermill/message"
 	"go.uber.org/fx"
 
+	"github.com/orderflow/orderflow/app/config"
 	"github.com/orderflow/orderflow/app/messaging/kafkaclient"
 	"github.com/orderflow/orderflow/app/metrics"
 )
@@ -23,9 +24,16 @@ var Module = fx.Module("messaging",
 	),
 )
 
-// newPublisher is kafkaclient.NewPublisher with its closing tied to the app's lifecycle.
-func newPublisher(lc fx.Lifecycle, c kafkaclient.Conn) (message.Publisher, error) {
-	pub, err := kafkaclient.NewPublisher(c)
+// newPublisher is the router's publisher on the client kafka.client names,
+// its closing tied to the app's lifecycle.
+func newPublisher(lc fx.Lifecycle, c kafkaclient.Conn, log *slog.Logger) (message.Publisher, error) {
+	var pub message.Publisher
+	var err error
+	if c.Kafka.Client == config.ClientFranz {
+		pub, err = kafkaclient.NewFranzPublisher(c, log)
+	} else {
+		pub, err = kafkaclient.NewPublisher(c)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -16,7 +16,7 @@ import (
 // handler's consumer group has a session, and a broker answers a request.
 type Readiness struct {
 	router        *message.Router
-	subs          []*subscriber.Subscriber
+	subs          []subscriber.Member
 	brokersAnswer func(context.Context) error
 }
 
@@ -24,7 +24,7 @@ type Readiness struct {
 const probeTimeout = time.Second
 
 // NewReadiness watches router, its subscribers and the brokers.
-func NewReadiness(router *message.Router, subs []*subscriber.Subscriber, c kafkaclient.Conn) *Readiness {
+func NewReadiness(router *message.Router, subs []subscriber.Member, c kafkaclient.Conn) *Readiness {
 	return &Readiness{router: router, subs: subs, brokersAnswer: kafkaclient.Prober(c, probeTimeout)}
 }
 

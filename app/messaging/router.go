@@ -38,7 +38,7 @@ type RouterParams struct {
 // NewRouter builds the router: one Watermill handler per route, each consuming
 // in a group named after it, all sharing the publisher and the middleware
 // chain. The subscribers come back too, for readiness.
-func NewRouter(p RouterParams) (*message.Router, []*subscriber.Subscriber, error) {
+func NewRouter(p RouterParams) (*message.Router, []subscriber.Member, error) {
 	// The router waits a little longer than the subscribers drain (both bounded
 	// by handler.close_timeout), so a drain that takes all its time still ends
 	// cleanly rather than as the router's close timeout.
@@ -54,7 +54,7 @@ func NewRouter(p RouterParams) (*message.Router, []*subscriber.Subscriber, error
 		return nil, nil, err
 	}
 	router.AddMiddleware(handling.Chain(chain)...)
-	subs := make([]*subscriber.Subscriber, 0, len(p.Routes))
+	subs := make([]subscriber.Member, 0, len(p.Routes))
 	for _, r := range p.Routes {
 		sub, err := p.subscriber(r.Name)
 		if err != nil {
@@ -85,11 +85,11 @@ func (p RouterParams) chain(router *message.Router, shared message.Publisher, ma
 	return c, nil
 }
 
-// subscriber is the keyed subscriber of one step's consumer group, its
-// metrics at 0 from the start. If the brokers refuse the group (ACLs), it
-// stops the process with exit 1.
-func (p RouterParams) subscriber(group string) (*subscriber.Subscriber, error) {
-	sub, err := subscriber.New(subscriber.Config{
+// subscriber is the keyed subscriber of one step's consumer group, on the
+// client kafka.client names, its metrics at 0 from the start. If the brokers
+// refuse the group (ACLs), it stops the process with exit 1.
+func (p RouterParams) subscriber(group string) (subscriber.Member, error) {
+	cfg := subscriber.Config{
 		Brokers: p.Conn.Brokers, Sarama: p.Conn.Sarama(), Group: group,
 		MaxInFlight: p.Handler.MaxInFlight, DrainTimeout: p.Handler.CloseTimeout, Logger: p.Logger,
 		Settled: p.Metrics.Handler(group).Settled,
@@ -99,12 +99,16 @@ func (p RouterParams) subscriber(group string) (*subscriber.Subscriber, error) {
 				_ = p.Shutdowner.Shutdown(fx.ExitCode(1))
 			}
 		},
-	})
+	}
+	p.Metrics.InitHandler(group, deadLetterKinds)
+	if p.Conn.Kafka.Client != config.ClientFranz {
+		return subscriber.New(cfg)
+	}
+	opts, err := p.Conn.Franz(p.Logger)
 	if err != nil {
 		return nil, err
 	}
-	p.Metrics.InitHandler(group, deadLetterKinds)
-	return sub, nil
+	return subscriber.NewFranz(cfg, opts)
 }
 
 // deadLetterKinds are the kinds every handler's dead-letter counter starts with.

@@ -33,7 +33,17 @@ type Subscriber struct {
 	sessions  atomic.Int32 // group sessions open now: joined while > 0
 }
 
-var _ message.Subscriber = (*Subscriber)(nil)
+// Member is a subscriber in a consumer group, on either client: what the
+// router consumes from and readiness watches.
+type Member interface {
+	message.Subscriber
+	// Group is the consumer group's name.
+	Group() string
+	// Joined reports whether the subscriber is a member of its group now.
+	Joined() bool
+}
+
+var _ Member = (*Subscriber)(nil)
 
 // Config configures a Subscriber. New fills in the defaults for what is left
 // zero, then validates it.
@@ -88,7 +98,7 @@ func (c Config) lanes(out chan<- *message.Message) *lanes {
 		redeliver: c.Redelivery, settled: c.Settled, log: c.Logger.With("group", c.Group)}
 }
 
-// Validate reports every problem with c at once.
+// Validate reports every problem with c, as New reads it, at once.
 func (c Config) Validate() error {
 	var errs []error
 	if len(c.Brokers) == 0 {
@@ -97,6 +107,12 @@ func (c Config) Validate() error {
 	if c.Sarama == nil {
 		errs = append(errs, errors.New("subscriber: no Sarama config"))
 	}
+	return errors.Join(append(errs, c.validate())...)
+}
+
+// validate reports every problem with what both clients' subscribers read.
+func (c Config) validate() error {
+	var errs []error
 	if c.Group == "" {
 		errs = append(errs, errors.New("subscriber: no consumer group"))
 	}

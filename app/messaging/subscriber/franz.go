@@ -1,0 +1,275 @@
+package subscriber
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"sync/atomic"
+
+	"github.com/ThreeDotsLabs/watermill/message"
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/orderflow/orderflow/app/messaging/kafkaclient"
+)
+
+// Franz is the Subscriber on franz-go (kafka.client: franz): the same lanes,
+// offset window and completion tokens; franz-go fetches, and commits what the
+// lanes mark. One goroutine polls and hands each partition's records to that
+// partition's lanes, which run from the partition's assignment to its
+// revocation; the revocation waits for their drain and commits what they
+// marked before the partition moves, as Sarama's session release does.
+type Franz struct {
+	cfg  Config
+	opts []kgo.Opt
+
+	closing   chan struct{}
+	closeOnce sync.Once
+	wg        sync.WaitGroup
+	mu        sync.Mutex
+	clients   []*kgo.Client // one per Subscribe, for Joined
+}
+
+var _ Member = (*Franz)(nil)
+
+// NewFranz returns a subscriber on franz-go with the client options opts
+// (kafkaclient.Conn.Franz); cfg.Brokers and cfg.Sarama are not used.
+func NewFranz(cfg Config, opts []kgo.Opt) (*Franz, error) {
+	cfg.setDefaults()
+	if err := errors.Join(cfg.validate(), nonEmpty(opts)); err != nil {
+		return nil, err
+	}
+	return &Franz{cfg: cfg, opts: opts, closing: make(chan struct{})}, nil
+}
+
+func nonEmpty(opts []kgo.Opt) error {
+	if len(opts) == 0 {
+		return errors.New("subscriber: no franz-go options")
+	}
+	return nil
+}
+
+// Subscribe joins the group on topic. The channel closes once the subscriber
+// is closed or ctx ends, its partitions are drained and committed, and every
+// goroutine it started has returned.
+func (s *Franz) Subscribe(ctx context.Context, topic string) (<-chan *message.Message, error) {
+	select {
+	case <-s.closing:
+		return nil, errors.New("subscriber closed")
+	default:
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	out := make(chan *message.Message)
+	g := &franzGroup{lanes: s.cfg.lanes(out), ctx: ctx, claims: map[int32]*franzClaim{}}
+	cl, err := kgo.NewClient(append(slices.Clone(s.opts),
+		kgo.ConsumerGroup(s.cfg.Group),
+		kgo.ConsumeTopics(topic),
+		// Only what the lanes mark is committed, four times a second and
+		// before a partition is revoked.
+		kgo.AutoCommitMarks(),
+		kgo.AutoCommitInterval(kafkaclient.CommitInterval),
+		// Assignment and revocation happen between polls, never while the
+		// poller hands records on: a revoked partition gets no record after
+		// its lanes stopped.
+		kgo.BlockRebalanceOnPoll(),
+		kgo.OnPartitionsAssigned(g.assigned),
+		kgo.OnPartitionsRevoked(g.revoked),
+		kgo.OnPartitionsLost(g.lost),
+	)...)
+	if err != nil {
+		cancel()
+		return nil, fmt.Errorf("consumer group %s: %w", s.cfg.Group, err)
+	}
+	s.mu.Lock()
+	s.clients = append(s.clients, cl)
+	s.mu.Unlock()
+	log := s.cfg.Logger.With("group", s.cfg.Group, "topic", topic)
+
+	s.wg.Add(2)
+	go func() { // ends the consumption when the subscriber closes
+		defer s.wg.Done()
+		select {
+		case <-s.closing:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	go func() { // the poll loop: it owns the client
+		defer s.wg.Done()
+		defer close(out)
+		defer g.release(nil) // whatever a failed leave left running
+		// Leaving revokes every partition: its lanes drain, what they marked
+		// is committed.
+		defer cl.CloseAllowingRebalance()
+		for {
+			fs := cl.PollFetches(ctx)
+			if fs.IsClientClosed() || ctx.Err() != nil {
+				return
+			}
+			var refused error
+			fs.EachError(func(t string, p int32, err error) {
+				if errors.Is(err, kerr.GroupAuthorizationFailed) || errors.Is(err, kerr.TopicAuthorizationFailed) {
+					refused = fmt.Errorf("consumer group %s on %s: %w", s.cfg.Group, topic, err)
+					return
+				}
+				log.Warn("fetch failed; retrying", "partition", p, "err", err)
+			})
+			if refused != nil {
+				if s.cfg.Refused != nil {
+					s.cfg.Refused(refused)
+				}
+				return
+			}
+			fs.EachPartition(func(p kgo.FetchTopicPartition) {
+				if len(p.Records) > 0 {
+					g.hand(p.Partition, p.Records)
+				}
+			})
+			cl.AllowRebalance()
+		}
+	}()
+	return out, nil
+}
+
+// Group is the consumer group's name.
+func (s *Franz) Group() string { return s.cfg.Group }
+
+// Joined reports whether every subscription is a member of its group now.
+func (s *Franz) Joined() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, cl := range s.clients {
+		if member, gen := cl.GroupMetadata(); member == "" || gen <= 0 {
+			return false
+		}
+	}
+	return len(s.clients) > 0
+}
+
+// Close stops consuming and waits until every goroutine has ended.
+func (s *Franz) Close() error {
+	s.closeOnce.Do(func() { close(s.closing) })
+	s.wg.Wait()
+	return nil
+}
+
+// franzGroup is one subscription's partitions: the lanes each runs, started
+// when franz-go assigns it and stopped, drained, when it is revoked or lost.
+type franzGroup struct {
+	lanes  *lanes
+	ctx    context.Context // the subscription's: its end ends every claim
+	mu     sync.Mutex
+	claims map[int32]*franzClaim
+}
+
+func (g *franzGroup) assigned(_ context.Context, cl *kgo.Client, assigned map[string][]int32) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for topic, partitions := range assigned {
+		for _, p := range partitions {
+			ctx, end := context.WithCancel(g.ctx)
+			c := &franzClaim{cl: cl, topic: topic, partition: p, batches: make(chan []*kgo.Record, 4),
+				end: end, done: make(chan struct{})}
+			g.claims[p] = c
+			go func() { // ends when the claim is released, once drained
+				defer close(c.done)
+				g.lanes.run(ctx, c)
+			}()
+		}
+	}
+}
+
+// revoked releases the partitions and commits what their lanes marked: the
+// next owner starts after it.
+func (g *franzGroup) revoked(ctx context.Context, cl *kgo.Client, revoked map[string][]int32) {
+	g.release(revoked)
+	if err := cl.CommitMarkedOffsets(ctx); err != nil {
+		g.lanes.log.Warn("commit on revocation failed; the next owner redoes what was not committed", "err", err)
+	}
+}
+
+// lost releases the partitions: the group has moved on, a commit would fail.
+func (g *franzGroup) lost(_ context.Context, _ *kgo.Client, lost map[string][]int32) { g.release(lost) }
+
+// release ends the claims on partitions (all with nil) and waits until their
+// lanes have drained.
+func (g *franzGroup) release(partitions map[string][]int32) {
+	g.mu.Lock()
+	var ended []*franzClaim
+	for p, c := range g.claims {
+		if partitions == nil || slices.ContainsFunc(partitions[c.topic], func(q int32) bool { return q == p }) {
+			c.end()
+			ended = append(ended, c)
+			delete(g.claims, p)
+		}
+	}
+	g.mu.Unlock()
+	for _, c := range ended {
+		<-c.done
+	}
+}
+
+// hand gives records of partition p to its lanes, waiting while they are
+// busy (the fetches' back-pressure), or drops them if the claim has ended
+// (they were not dealt, so not marked: the next owner gets them).
+func (g *franzGroup) hand(p int32, records []*kgo.Record) {
+	g.mu.Lock()
+	c := g.claims[p]
+	g.mu.Unlock()
+	if c == nil {
+		return
+	}
+	select {
+	case c.batches <- records:
+	case <-c.done:
+	}
+}
+
+// franzClaim is a partition franz-go assigned, as the lanes read it.
+type franzClaim struct {
+	cl        *kgo.Client
+	topic     string
+	partition int32
+	batches   chan []*kgo.Record
+	batch     []*kgo.Record // what next deals from before taking another batch
+	epoch     atomic.Int32  // the leader epoch of the last record dealt
+	end       context.CancelFunc
+	done      chan struct{}
+}
+
+func (c *franzClaim) next(ctx context.Context) (inbound, bool) {
+	for len(c.batch) == 0 {
+		select {
+		case b := <-c.batches:
+			c.batch = b
+		case <-ctx.Done():
+			return nil, false
+		}
+	}
+	r := c.batch[0]
+	c.batch = c.batch[1:]
+	if r.LeaderEpoch > c.epoch.Load() { // only next stores it
+		c.epoch.Store(r.LeaderEpoch)
+	}
+	return (*franzRecord)(r), true
+}
+
+// mark marks next for the autocommit. A mark carries a leader epoch: that of
+// the last record dealt, never older than the epoch of the record before
+// next, so franz-go takes it as an advance.
+func (c *franzClaim) mark(next int64) {
+	c.cl.MarkCommitOffsets(map[string]map[int32]kgo.EpochOffset{c.topic: {c.partition: {Epoch: c.epoch.Load(), Offset: next}}})
+}
+
+// franzRecord is a record franz-go fetched, as the lanes read it.
+type franzRecord kgo.Record
+
+func (r *franzRecord) offset() int64                  { return r.Offset }
+func (r *franzRecord) key() string                    { return orderKey(r.Key, r.Offset) }
+func (r *franzRecord) message() *message.Message      { return kafkaclient.FranzMessage((*kgo.Record)(r)) }
+func (r *franzRecord) where() (string, int32, []byte) { return r.Topic, r.Partition, r.Key }
+func (r *franzRecord) origin() kafkaclient.Origin {
+	return kafkaclient.Origin{Partition: r.Partition, Offset: r.Offset, Timestamp: r.Timestamp}
+}
