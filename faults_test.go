@@ -152,9 +152,17 @@ func stopGracefully(t *testing.T, cmd *exec.Cmd, out *bytes.Buffer) {
 	}
 }
 
-// Scenario 1: kill -9 the serve process mid-stream and start it again.
+// Scenario 1: kill -9 the serve process mid-stream and start it again; on
+// either client (kafka.client).
 func TestCrashLosesNothing(t *testing.T) {
+	for _, client := range []string{config.ClientSarama, config.ClientFranz} {
+		t.Run(client, func(t *testing.T) { crashLosesNothing(t, client) })
+	}
+}
+
+func crashLosesNothing(t *testing.T, client string) {
 	s := newStack(t)
+	s.env = append(s.env, "ORDERFLOW_KAFKA_CLIENT="+client)
 	start := time.Now()
 	serve, _ := orderflow(t, s.env, "serve")
 	seeded := s.seedAsync(t, seed.Plan{Count: 20_000})
@@ -200,9 +208,16 @@ func TestBrokerLossLosesNothing(t *testing.T) {
 }
 
 // Scenario 3: two serve processes share the groups; one stops mid-stream and
-// the other takes over its partitions.
+// the other takes over its partitions. On either client.
 func TestRebalanceLosesNothing(t *testing.T) {
+	for _, client := range []string{config.ClientSarama, config.ClientFranz} {
+		t.Run(client, func(t *testing.T) { rebalanceLosesNothing(t, client) })
+	}
+}
+
+func rebalanceLosesNothing(t *testing.T, client string) {
 	s := newStack(t)
+	s.env = append(s.env, "ORDERFLOW_KAFKA_CLIENT="+client)
 	start := time.Now()
 	a, aout := orderflow(t, s.env, "serve")
 	orderflow(t, s.env, "serve")

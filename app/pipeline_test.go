@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/IBM/sarama"
+	"github.com/orderflow/orderflow/app/config"
 	"github.com/orderflow/orderflow/app/messaging/deadletter"
 	"github.com/orderflow/orderflow/app/messaging/handling"
 	"github.com/orderflow/orderflow/app/seed"
@@ -24,6 +25,14 @@ func clusters(t *testing.T, test func(t *testing.T, c testkit.Cluster)) {
 }
 
 func TestPipelineSettlesEveryOrder(t *testing.T) { clusters(t, pipelineSettlesEveryOrder) }
+
+// The same on the opt-in client, kafka.client: franz.
+func TestPipelineSettlesEveryOrderOnFranz(t *testing.T) {
+	clusters(t, func(t *testing.T, c testkit.Cluster) {
+		c.Cfg.Kafka.Client = config.ClientFranz
+		pipelineSettlesEveryOrder(t, c)
+	})
+}
 
 func pipelineSettlesEveryOrder(t *testing.T, c testkit.Cluster) {
 	testkit.StartApp(t, c.Cfg)

@@ -12,6 +12,7 @@ import (
 	"github.com/IBM/sarama"
 	"github.com/ThreeDotsLabs/watermill/message"
 
+	"github.com/orderflow/orderflow/app/config"
 	"github.com/orderflow/orderflow/app/messaging/kafkaclient"
 	"github.com/orderflow/orderflow/app/messaging/subscriber"
 	"github.com/orderflow/orderflow/app/testkit"
@@ -20,7 +21,14 @@ import (
 // Many keys on few partitions, handled with random delays and random nacks:
 // every message arrives, each key's messages arrive in the order they were
 // produced, and the group commits exactly up to each partition's end.
+// On either client: they share the lanes, and each commits what they mark.
 func TestKeyedSubscriberKeepsKeyOrder(t *testing.T) {
+	for _, client := range []string{config.ClientSarama, config.ClientFranz} {
+		t.Run(client, func(t *testing.T) { keyedSubscriberKeepsKeyOrder(t, client) })
+	}
+}
+
+func keyedSubscriberKeepsKeyOrder(t *testing.T, client string) {
 	c := testkit.Embedded(t)
 	c.Cfg.Topics.Partitions = 2
 	if _, err := kafkaclient.EnsureTopics(c.Conn(t), c.Cfg.Topics); err != nil {
@@ -41,7 +49,7 @@ func TestKeyedSubscriberKeepsKeyOrder(t *testing.T) {
 	}
 
 	var acked, nacked, settledAcked, settledNacked atomic.Int64
-	sub, err := subscriber.New(subscriber.Config{Brokers: c.Brokers, Sarama: testkit.Sarama(t, c.Cfg.Kafka),
+	cfg := subscriber.Config{Brokers: c.Brokers, Sarama: testkit.Sarama(t, c.Cfg.Kafka),
 		Group: "order-test", MaxInFlight: 8, DrainTimeout: time.Second, Logger: testkit.Logger(t),
 		Settled: func(ok bool) {
 			if ok {
@@ -49,7 +57,18 @@ func TestKeyedSubscriberKeepsKeyOrder(t *testing.T) {
 			} else {
 				settledNacked.Add(1)
 			}
-		}})
+		}}
+	var sub subscriber.Member
+	var err error
+	if client == config.ClientFranz {
+		opts, ferr := c.Conn(t).Franz(testkit.Logger(t))
+		if ferr != nil {
+			t.Fatal(ferr)
+		}
+		sub, err = subscriber.NewFranz(cfg, opts)
+	} else {
+		sub, err = subscriber.New(cfg)
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,17 +133,17 @@ func TestKeyedSubscriberKeepsKeyOrder(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer admin.Close()
-	client, err := sarama.NewClient(c.Brokers, testkit.Sarama(t, c.Cfg.Kafka))
+	kc, err := sarama.NewClient(c.Brokers, testkit.Sarama(t, c.Cfg.Kafka))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer client.Close()
+	defer kc.Close()
 	offsets, err := admin.ListConsumerGroupOffsets("order-test", map[string][]int32{c.Cfg.Topics.Orders: {0, 1}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, p := range []int32{0, 1} {
-		end, err := client.GetOffset(c.Cfg.Topics.Orders, p, sarama.OffsetNewest)
+		end, err := kc.GetOffset(c.Cfg.Topics.Orders, p, sarama.OffsetNewest)
 		if err != nil {
 			t.Fatal(err)
 		}
