@@ -45,6 +45,10 @@ func (c Conn) Franz(log *slog.Logger) ([]kgo.Opt, error) {
 		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
 		kgo.Balancers(kgo.RoundRobinBalancer()),
 		kgo.RebalanceTimeout(config.RebalanceTimeout),
+		// Sarama's: a member that died (kill -9) is noticed within 10 s, not
+		// franz-go's 45 s, and its partitions move on.
+		kgo.SessionTimeout(10 * time.Second),
+		kgo.HeartbeatInterval(3 * time.Second),
 		kgo.FetchMaxPartitionBytes(256 << 10),
 		kgo.FetchMaxBytes(2 << 20),
 	}
