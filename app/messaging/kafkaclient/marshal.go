@@ -117,3 +117,13 @@ func headerName(b []byte) string {
 	}
 	return string(b)
 }
+
+// internHeader is headerName for a name franz-go decoded already.
+func internHeader(s string) string {
+	for _, name := range commonHeaders {
+		if s == name {
+			return name
+		}
+	}
+	return s
+}
