@@ -41,6 +41,11 @@ func TestSecuredKafka(t *testing.T) {
 	t.Run("pipeline and replay", func(t *testing.T) {
 		deadLetterReplayCLI(t, newStackOn(t, sec.ForTest(t)))
 	})
+	t.Run("pipeline and replay on franz-go", func(t *testing.T) {
+		s := newStackOn(t, sec.ForTest(t))
+		s.env = append(s.env, "ORDERFLOW_KAFKA_CLIENT="+config.ClientFranz)
+		deadLetterReplayCLI(t, s)
+	})
 	t.Run("each failure named within the bound", func(t *testing.T) { securityFailures(t, sec) })
 	t.Run("dead-letter write ACL revoked", func(t *testing.T) { revokedDeadLetterACL(t, sec) })
 	t.Run("no secret in logs letters or metrics", func(t *testing.T) { noSecretShows(t, sec) })
@@ -103,6 +108,7 @@ func securityFailures(t *testing.T, sec testkit.Secured) {
 	restore := revoke(t, admin, sarama.Resource{ResourceType: sarama.AclResourceGroup, ResourceName: "shipping", ResourcePatternType: sarama.AclPatternLiteral},
 		sarama.AclOperationRead)
 	mustFail(t, s.env, "User:orderflow is not authorized by the brokers' ACLs for its consumer group", "serve")
+	mustFail(t, append(s.env, "ORDERFLOW_KAFKA_CLIENT="+config.ClientFranz), "User:orderflow is not authorized by the brokers' ACLs for its consumer group", "serve")
 	restore()
 
 	// The principal with no ACLs cannot write to topics that exist.

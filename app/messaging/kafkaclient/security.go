@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"github.com/IBM/sarama"
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/xdg-go/scram"
 
 	"github.com/orderflow/orderflow/app/config"
@@ -48,12 +49,12 @@ func ExplainDenied(err error, cfg config.Kafka) error {
 	if cfg.SASL.Mechanism != "" {
 		who = fmt.Sprintf("User:%s", cfg.SASL.Username)
 	}
-	switch {
-	case errors.Is(err, sarama.ErrClusterAuthorizationFailed):
+	switch { // Sarama's errors, and franz-go's (kafka.client: franz)
+	case errors.Is(err, sarama.ErrClusterAuthorizationFailed), errors.Is(err, kerr.ClusterAuthorizationFailed):
 		return fmt.Errorf("%s is not authorized by the brokers' ACLs (an idempotent producer needs Write on a topic it produces to): %w", who, err)
-	case errors.Is(err, sarama.ErrTopicAuthorizationFailed):
+	case errors.Is(err, sarama.ErrTopicAuthorizationFailed), errors.Is(err, kerr.TopicAuthorizationFailed):
 		return fmt.Errorf("%s is not authorized by the brokers' ACLs for this topic (orderflow needs Describe, Read, Write, and Create to make it): %w", who, err)
-	case errors.Is(err, sarama.ErrGroupAuthorizationFailed):
+	case errors.Is(err, sarama.ErrGroupAuthorizationFailed), errors.Is(err, kerr.GroupAuthorizationFailed):
 		return fmt.Errorf("%s is not authorized by the brokers' ACLs for its consumer group (orderflow needs Describe and Read): %w", who, err)
 	}
 	return err
