@@ -10,12 +10,14 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/orderflow/orderflow/app/cli"
 	"github.com/orderflow/orderflow/app/messaging/kafkaclient"
+	"github.com/orderflow/orderflow/app/messaging/subscriber"
 	"github.com/orderflow/orderflow/app/seed"
 	"github.com/orderflow/orderflow/app/testkit"
 )
@@ -24,6 +26,7 @@ import (
 // command line instead of the tests, so tests can start real processes.
 func TestMain(m *testing.M) {
 	if os.Getenv("RUN_ORDERFLOW_MAIN") == "1" {
+		killAtTxnPoint(os.Getenv("TEST_KILL_AT_TXN_POINT"))
 		os.Exit(cli.Main(os.Args[1:], os.Stdout, os.Stderr))
 	}
 	os.Exit(m.Run())
@@ -250,4 +253,26 @@ func TestSIGTERMDuringStart(t *testing.T) {
 func firstLine(s string) string {
 	line, _, _ := strings.Cut(strings.TrimSpace(s), "\n")
 	return line
+}
+
+// killAtTxnPoint makes this process kill itself (SIGKILL, as kill -9) the
+// n-th time an exactly-once transaction reaches point, for at = "point:n"
+// (subscriber.TxnPoint). Only the test binary can: the orderflow binary has
+// no such hook, and no configuration reaches this.
+func killAtTxnPoint(at string) {
+	point, n, ok := strings.Cut(at, ":")
+	if !ok {
+		return
+	}
+	want, err := strconv.Atoi(n)
+	if err != nil {
+		return
+	}
+	var seen atomic.Int64
+	subscriber.TxnPoint = func(p string) {
+		if p == point && seen.Add(1) == int64(want) {
+			_ = syscall.Kill(os.Getpid(), syscall.SIGKILL)
+			select {} // the signal is on its way
+		}
+	}
 }

@@ -27,7 +27,7 @@ import (
 //	TracerProvider     tracing.Module      ← Tracing (no-op without tracing.otlp_endpoint)
 //	PaymentGateway     gateway.Module      ← Gateway, Faults, Metrics (every call timed)
 //	[]messaging.Route  Pipeline            ← Topics, PaymentGateway, PaymentLedger
-//	Publisher, Router  messaging.Module    ← Topics, Retry, Handler, Faults, Conn, routes, Logger, Metrics, TracerProvider
+//	Publisher, Router  messaging.Module    ← Topics, Retry, Handler, Delivery, Faults, Conn, routes, Logger, Metrics, TracerProvider
 //	                                       (and the consumer-lag collector into the "collectors" group)
 //	Readiness          messaging.Module    ← Router, its subscribers, Conn
 //	*intake.Intake     intake.Module       ← Publisher, Topics, Handler, PaymentLedger (POST /orders into the "routes" group)
@@ -37,7 +37,7 @@ import (
 // "not ready" while the groups join), then the router.
 func Options(cfg config.Config) fx.Option {
 	return fx.Options(
-		fx.Supply(cfg.Kafka, cfg.Topics, cfg.Retry, cfg.Handler, cfg.Gateway, cfg.Faults, cfg.Logging, cfg.HTTP, cfg.Tracing),
+		fx.Supply(cfg.Kafka, cfg.Topics, cfg.Retry, cfg.Handler, cfg.Delivery, cfg.Gateway, cfg.Faults, cfg.Logging, cfg.HTTP, cfg.Tracing),
 		logging.Module,
 		metrics.Module,
 		tracing.Module,

@@ -7,16 +7,17 @@ import "time"
 
 // Config is the whole configuration. Each section validates itself.
 type Config struct {
-	Kafka   Kafka   `yaml:"kafka"`
-	Topics  Topics  `yaml:"topics"`
-	Retry   Retry   `yaml:"retry"`
-	Handler Handler `yaml:"handler"`
-	Replay  Replay  `yaml:"replay"`
-	Gateway Gateway `yaml:"gateway"`
-	Faults  Faults  `yaml:"faults"`
-	Logging Logging `yaml:"logging"`
-	HTTP    HTTP    `yaml:"http"`
-	Tracing Tracing `yaml:"tracing"`
+	Kafka    Kafka    `yaml:"kafka"`
+	Topics   Topics   `yaml:"topics"`
+	Retry    Retry    `yaml:"retry"`
+	Handler  Handler  `yaml:"handler"`
+	Delivery Delivery `yaml:"delivery"`
+	Replay   Replay   `yaml:"replay"`
+	Gateway  Gateway  `yaml:"gateway"`
+	Faults   Faults   `yaml:"faults"`
+	Logging  Logging  `yaml:"logging"`
+	HTTP     HTTP     `yaml:"http"`
+	Tracing  Tracing  `yaml:"tracing"`
 }
 
 // Kafka says how to reach the brokers.
@@ -86,6 +87,30 @@ type Handler struct {
 	// CloseTimeout bounds how long shutdown waits for messages in flight.
 	CloseTimeout time.Duration `yaml:"close_timeout"`
 }
+
+// Delivery is the steps' delivery guarantee.
+type Delivery struct {
+	// Guarantee is "at_least_once" (the default: an input's offset is
+	// committed once its outputs are acknowledged; a crash repeats some
+	// outputs) or "exactly_once" (each step's outputs, dead letters and input
+	// offsets are committed in one Kafka transaction; needs kafka.client:
+	// franz).
+	Guarantee string `yaml:"guarantee"`
+	// Instance names this process among the others of the deployment, for
+	// exactly_once's transactional IDs (<client_id>-<instance>-<step>): stable
+	// across its restarts, unique among the processes running at once. Empty:
+	// the host name (a container's, a pod's).
+	Instance string `yaml:"instance"`
+	// TransactionRecords is the most input records one transaction takes
+	// (exactly_once): a transaction is as large as one poll, up to this.
+	TransactionRecords int `yaml:"transaction_records"`
+}
+
+// The delivery guarantees delivery.guarantee names.
+const (
+	AtLeastOnce = "at_least_once"
+	ExactlyOnce = "exactly_once"
+)
 
 // Replay bounds dead-letter replays.
 type Replay struct {

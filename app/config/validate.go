@@ -19,6 +19,7 @@ func (c Config) Validate() error {
 		c.Topics.validate(),
 		c.Retry.validate(),
 		c.Handler.validate(),
+		c.Delivery.validate(c.Kafka),
 		c.Replay.validate(),
 		c.Gateway.validate(),
 		c.Faults.validate(c.Retry),
@@ -108,6 +109,26 @@ func (r Retry) validate() error {
 	}
 	if r.Jitter < 0 || r.Jitter >= 1 {
 		errs = append(errs, fmt.Errorf("retry.jitter %g must be in [0, 1)", r.Jitter))
+	}
+	return errors.Join(errs...)
+}
+
+func (d Delivery) validate(k Kafka) error {
+	var errs []error
+	switch d.Guarantee {
+	case AtLeastOnce:
+	case ExactlyOnce:
+		if k.Client != ClientFranz {
+			errs = append(errs, fmt.Errorf("delivery.guarantee %s runs on franz-go's transactions: set kafka.client to %s", ExactlyOnce, ClientFranz))
+		}
+	default:
+		errs = append(errs, fmt.Errorf("delivery.guarantee %q is not %s or %s", d.Guarantee, AtLeastOnce, ExactlyOnce))
+	}
+	if d.TransactionRecords < 1 {
+		errs = append(errs, fmt.Errorf("delivery.transaction_records %d must be at least 1", d.TransactionRecords))
+	}
+	if strings.ContainsAny(d.Instance, " \t\n") {
+		errs = append(errs, fmt.Errorf("delivery.instance %q must not contain white space", d.Instance))
 	}
 	return errors.Join(errs...)
 }

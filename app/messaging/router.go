@@ -3,6 +3,7 @@ package messaging
 import (
 	"fmt"
 	"log/slog"
+	"os"
 	"time"
 
 	"github.com/ThreeDotsLabs/watermill/message"
@@ -24,6 +25,7 @@ type RouterParams struct {
 	Topics    config.Topics
 	Retry     config.Retry
 	Handler   config.Handler
+	Delivery  config.Delivery
 	Faults    config.Faults
 	Conn      kafkaclient.Conn
 	Routes    []Route
@@ -108,7 +110,28 @@ func (p RouterParams) subscriber(group string) (subscriber.Member, error) {
 	if err != nil {
 		return nil, err
 	}
-	return subscriber.NewFranz(cfg, opts)
+	if p.Delivery.Guarantee != config.ExactlyOnce {
+		return subscriber.NewFranz(cfg, opts)
+	}
+	cfg.Ended = p.Metrics.Handler(group).TransactionEnded
+	cfg.Fatal = func(err error) {
+		p.Logger.Error("exactly-once delivery cannot go on: stopping", "err", err)
+		if p.Shutdowner != nil {
+			_ = p.Shutdowner.Shutdown(fx.ExitCode(1))
+		}
+	}
+	return subscriber.NewTransact(cfg, opts, TransactionalID(p.Conn.Kafka.ClientID, p.Delivery.Instance, group), p.Delivery.TransactionRecords)
+}
+
+// TransactionalID is the transactional ID of one step (group) of one process
+// (instance, or the host name when empty): stable across the process's
+// restarts, so a restarted process fences its predecessor and aborts the
+// transaction it left open; unique among the processes running at once.
+func TransactionalID(clientID, instance, group string) string {
+	if instance == "" {
+		instance, _ = os.Hostname()
+	}
+	return clientID + "-" + instance + "-" + group
 }
 
 // deadLetterKinds are the kinds every handler's dead-letter counter starts with.

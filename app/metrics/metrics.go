@@ -35,6 +35,7 @@ type Metrics struct {
 	received     *prometheus.CounterVec
 	handlerTime  *prometheus.HistogramVec
 	publishTime  *prometheus.HistogramVec
+	transactions *prometheus.HistogramVec
 
 	handlers sync.Map // handler name → *Handler
 }
@@ -87,6 +88,11 @@ func New() *Metrics {
 			Buckets: prometheus.DefBuckets,
 		}, []string{"handler_name", "publisher_name", "success"}),
 	}
+	m.transactions = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Namespace: Namespace, Name: "transaction_duration_seconds",
+		Help:    "Transactions of a step (delivery.guarantee exactly_once), by handler and outcome (committed, aborted): from the first record dealt to the end.",
+		Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
+	}, []string{"handler", "outcome"})
 	build := prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Namespace: Namespace, Name: "build_info",
 		Help: "Always 1; the labels say which build runs.",
@@ -96,7 +102,7 @@ func New() *Metrics {
 	m.Registry.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		build, m.deadLetters, m.retries, m.inFlight, m.replayed, m.gatewayCalls, m.received, m.handlerTime, m.publishTime,
+		build, m.deadLetters, m.retries, m.inFlight, m.replayed, m.gatewayCalls, m.received, m.handlerTime, m.publishTime, m.transactions,
 	)
 	return m
 }
@@ -139,6 +145,7 @@ type Handler struct {
 	took      [2]prometheus.Observer // handler_execution_time_seconds by success: false, true
 	published [2]prometheus.Observer // publish_time_seconds by success
 	received  [2]prometheus.Counter  // subscriber_messages_received_total: nacked, acked
+	txns      [2]prometheus.Observer // transaction_duration_seconds: aborted, committed
 }
 
 // publisherName is the publisher_name label Watermill's decorator gave the
@@ -166,6 +173,7 @@ func (m *Metrics) Handler(handler string) *Handler {
 			m.received.WithLabelValues(handler, subscriberName, "nacked"),
 			m.received.WithLabelValues(handler, subscriberName, "acked"),
 		},
+		txns: [2]prometheus.Observer{m.transactions.WithLabelValues(handler, "aborted"), m.transactions.WithLabelValues(handler, "committed")},
 	}
 	actual, _ := m.handlers.LoadOrStore(handler, h)
 	return actual.(*Handler)
@@ -189,6 +197,18 @@ func (h *Handler) Done(start time.Time, err error) {
 	if h != nil {
 		h.inFlight.Dec()
 		h.took[ok(err)].Observe(time.Since(start).Seconds())
+	}
+}
+
+// TransactionEnded records one transaction of the handler (exactly_once):
+// committed or aborted, and how long it took.
+func (h *Handler) TransactionEnded(committed bool, took time.Duration) {
+	if h != nil {
+		i := 0
+		if committed {
+			i = 1
+		}
+		h.txns[i].Observe(took.Seconds())
 	}
 }
 

@@ -51,6 +51,11 @@ func (c Conn) Franz(log *slog.Logger) ([]kgo.Opt, error) {
 		kgo.HeartbeatInterval(3 * time.Second),
 		kgo.FetchMaxPartitionBytes(256 << 10),
 		kgo.FetchMaxBytes(2 << 20),
+		// Only committed records are read: with delivery.guarantee
+		// exactly_once an aborted transaction's outputs are never seen; with
+		// at_least_once nothing is produced in a transaction, and read
+		// committed reads everything.
+		kgo.FetchIsolationLevel(kgo.ReadCommitted()),
 	}
 	tlsConfig, err := c.Kafka.TLS.ClientConfig()
 	if err != nil {
@@ -110,13 +115,17 @@ func (p *FranzProducer) Publish(topic string, msgs ...*message.Message) error {
 	if wait {
 		d = &Delivery{}
 	}
+	var via Txn = p.cl
+	if d.txn != nil { // exactly_once: the outputs join their input's transaction
+		via = d.txn
+	}
 	for _, m := range msgs {
 		r, err := FranzRecord(topic, m)
 		if err != nil {
 			return fmt.Errorf("marshal %s: %w", m.UUID, err)
 		}
 		d.Sent()
-		p.cl.Produce(context.Background(), r, func(r *kgo.Record, err error) {
+		via.Produce(context.Background(), r, func(r *kgo.Record, err error) {
 			if err != nil {
 				err = fmt.Errorf("send to %s: %w", r.Topic, err)
 			}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"sync"
 	"time"
+
+	"github.com/twmb/franz-go/pkg/kgo"
 )
 
 // Origin is where a consumed message lay in Kafka. The subscriber puts it in
@@ -26,6 +28,7 @@ type Origin struct {
 type Delivery struct {
 	origin   Origin
 	consumed bool // origin is set: a delivery of a consumed record
+	txn      Txn  // the transaction the outputs join (exactly_once), or nil
 
 	mu      sync.Mutex
 	pending int           // outputs sent and not yet answered
@@ -35,6 +38,19 @@ type Delivery struct {
 
 // NewDelivery returns the delivery of the record that lay at o.
 func NewDelivery(o Origin) *Delivery { return &Delivery{origin: o, consumed: true} }
+
+// Txn is a Kafka transaction a delivery's outputs are produced in: a
+// consumed record's outputs, dead letters included, are then committed with
+// its offset, or not at all. franz-go's GroupTransactSession is one.
+type Txn interface {
+	Produce(ctx context.Context, r *kgo.Record, promise func(*kgo.Record, error))
+}
+
+// InTxn returns d with its outputs produced in t.
+func (d *Delivery) InTxn(t Txn) *Delivery {
+	d.txn = t
+	return d
+}
 
 // Sent counts one more output of the delivery on its way to the brokers.
 func (d *Delivery) Sent() {

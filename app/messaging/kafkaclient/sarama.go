@@ -48,6 +48,11 @@ func saramaConfig(cfg config.Kafka) (*sarama.Config, error) {
 	c.Consumer.Offsets.AutoCommit.Enable = true
 	c.Consumer.Offsets.AutoCommit.Interval = CommitInterval
 	c.Consumer.Return.Errors = true
+	// Every reader here (the tracker, dlq, lag's end offsets) reads committed
+	// records only: an aborted transaction's outputs (delivery.guarantee
+	// exactly_once) are never counted or listed. Records produced outside a
+	// transaction are committed as they are written.
+	c.Consumer.IsolationLevel = sarama.ReadCommitted
 	// A fetch asks for up to 256 KiB per partition, not Sarama's 1 MiB: a
 	// consumed message pins its whole fetch response, and with a backlog every
 	// partition holds one behind the messages in flight (peak RSS draining

@@ -270,6 +270,6 @@ func (r *franzRecord) offset() int64                  { return r.Offset }
 func (r *franzRecord) key() string                    { return orderKey(r.Key, r.Offset) }
 func (r *franzRecord) message() *message.Message      { return kafkaclient.FranzMessage((*kgo.Record)(r)) }
 func (r *franzRecord) where() (string, int32, []byte) { return r.Topic, r.Partition, r.Key }
-func (r *franzRecord) origin() kafkaclient.Origin {
-	return kafkaclient.Origin{Partition: r.Partition, Offset: r.Offset, Timestamp: r.Timestamp}
+func (r *franzRecord) delivery() *kafkaclient.Delivery {
+	return kafkaclient.NewDelivery(kafkaclient.Origin{Partition: r.Partition, Offset: r.Offset, Timestamp: r.Timestamp})
 }

@@ -23,7 +23,9 @@ type inbound interface {
 	key() string
 	// message reads the record as a Watermill message.
 	message() *message.Message
-	origin() kafkaclient.Origin
+	// delivery is a new Delivery of the record: where it lay, and the
+	// transaction its outputs join, if any.
+	delivery() *kafkaclient.Delivery
 	// where names the record in a log line: topic, partition and Kafka key.
 	where() (string, int32, []byte)
 }
@@ -47,6 +49,11 @@ type lanes struct {
 	redeliver   Redelivery
 	settled     func(acked bool)
 	log         *slog.Logger
+	// once delivers each record once: a nack, or an output the brokers
+	// failed, leaves it undone, and what waits behind its key unstarted,
+	// for the transaction to abort and the batch to come again
+	// (exactly_once), instead of a redelivery in place.
+	once bool
 }
 
 // run hands one partition's messages to the router, up to maxInFlight at
@@ -166,7 +173,7 @@ func orderKey(key []byte, offset int64) string {
 // a children map per message (a sixth of the subscriber's CPU).
 func (h *lanes) deliver(ctx, drainCtx context.Context, r inbound) bool {
 	for nacks := 0; ; {
-		d := kafkaclient.NewDelivery(r.origin())
+		d := r.delivery()
 		msg := r.message()
 		msg.SetContext(kafkaclient.WithDelivery(drainCtx, d))
 		select {
@@ -192,9 +199,14 @@ func (h *lanes) deliver(ctx, drainCtx context.Context, r inbound) bool {
 		case <-drainCtx.Done():
 			return false
 		}
+		topic, partition, key := r.where()
+		if h.once {
+			h.log.Warn("message nacked; its transaction aborts and its batch comes again", "topic", topic, "partition", partition,
+				"offset", r.offset(), "key", string(key), "err", failed, "correlation_id", msg.Metadata.Get(events.HeaderCorrelationID))
+			return false
+		}
 		nacks++
 		wait := h.redeliver.after(nacks)
-		topic, partition, key := r.where()
 		h.log.Warn("message nacked; redelivering", "topic", topic, "partition", partition,
 			"offset", r.offset(), "key", string(key), "nacks", nacks, "after", wait, "err", failed,
 			"correlation_id", msg.Metadata.Get(events.HeaderCorrelationID))

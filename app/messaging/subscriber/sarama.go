@@ -57,7 +57,7 @@ func (r *saramaRecord) key() string   { return orderKey(r.Key, r.Offset) }
 func (r *saramaRecord) message() *message.Message {
 	return kafkaclient.ToMessage((*sarama.ConsumerMessage)(r))
 }
-func (r *saramaRecord) origin() kafkaclient.Origin {
-	return kafkaclient.Origin{Partition: r.Partition, Offset: r.Offset, Timestamp: r.Timestamp}
+func (r *saramaRecord) delivery() *kafkaclient.Delivery {
+	return kafkaclient.NewDelivery(kafkaclient.Origin{Partition: r.Partition, Offset: r.Offset, Timestamp: r.Timestamp})
 }
 func (r *saramaRecord) where() (string, int32, []byte) { return r.Topic, r.Partition, r.Key }

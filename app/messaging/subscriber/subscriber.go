@@ -72,6 +72,14 @@ type Config struct {
 	// for want of an ACL: a setting to fix, not a fault to retry. The
 	// subscriber stops consuming. Default: nothing more.
 	Refused func(error)
+	// Fatal is called once when the subscriber cannot go on (exactly_once: a
+	// transaction that can neither commit nor abort, the producer fenced by
+	// another process with its transactional ID). The subscriber stops
+	// consuming. Default: nothing more.
+	Fatal func(error)
+	// Ended is called after each transaction (exactly_once) with whether it
+	// committed and how long it took from its first record. Default: nothing.
+	Ended func(committed bool, took time.Duration)
 }
 
 func (c *Config) setDefaults() {
@@ -89,6 +97,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.Settled == nil {
 		c.Settled = func(bool) {}
+	}
+	if c.Ended == nil {
+		c.Ended = func(bool, time.Duration) {}
 	}
 }
 
