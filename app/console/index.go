@@ -32,7 +32,7 @@ type Index struct {
 	dropped []bool              // dropped[i]: letters[i]'s payload was not kept
 	at      map[position]int    // a letter's index in letters
 	markers map[position][]time.Time
-	newest  []int32 // indexes into letters, the latest failure first; nil when stale
+	newest  []int32         // indexes into letters, the latest failure first; nil when stale
 	read    map[int32]int64 // the next offset to read, per partition
 	ends    map[int32]int64 // the topic's end offsets, as last asked
 	err     error           // why the topic cannot be read now; nil when it can
@@ -150,12 +150,12 @@ func (x *Index) setErr(err error) {
 
 // Status is how far the index is from the topic.
 type Status struct {
-	Letters  int       // letters held
-	Read     int64     // records read (letters and markers)
-	Total    int64     // records in the topic, as last asked (-1: not known)
-	Current  bool      // every record up to the ends last asked is read
-	Err      error     // why the topic cannot be read now
-	ErrAt    time.Time // since when
+	Letters  int             // letters held
+	Read     int64           // records read (letters and markers)
+	Total    int64           // records in the topic, as last asked (-1: not known)
+	Current  bool            // every record up to the ends last asked is read
+	Err      error           // why the topic cannot be read now
+	ErrAt    time.Time       // since when
 	Version  uint64          // one more on every letter or marker read
 	Changed  <-chan struct{} // closed on the next change of any of these
 	Replayed int             // letters with a replay marker

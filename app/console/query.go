@@ -158,7 +158,6 @@ func (x *Index) Overview(now time.Time) Overview {
 	return o
 }
 
-
 // selectsAll reports whether f sets no field.
 func selectsAll(f deadletter.Filter) bool {
 	return len(f.IDs) == 0 && f.Handler == "" && f.Topic == "" && f.Kind == "" && f.OrderID == "" &&
