@@ -1,12 +1,12 @@
 package console
 
 import (
-	"maps"
-	"slices"
 	"context"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -107,8 +107,11 @@ func (c *Console) replay(w http.ResponseWriter, r *http.Request) {
 	if dryRun {
 		level = min(level, slog.LevelDebug)
 	}
-	c.cfg.Logger.Log(r.Context(), level, "console replay", append(who, "dry_run", dryRun, "selected", len(results),
-		"replayed", page.Counts.Replayed, "refused", page.Counts.Refused, "err", err)...)
+	attrs := append(who, "dry_run", dryRun, "selected", len(results), "replayed", page.Counts.Replayed, "refused", page.Counts.Refused)
+	if err != nil {
+		attrs = append(attrs, "err", err)
+	}
+	c.cfg.Logger.Log(r.Context(), level, "console replay", attrs...)
 	code := http.StatusOK
 	if err != nil && len(results) == 0 {
 		code = http.StatusBadGateway
