@@ -1,8 +1,8 @@
 package console_test
 
 import (
-	"io"
 	"context"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
