@@ -2,6 +2,7 @@ package console
 
 import (
 	"net/http"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -18,9 +19,18 @@ func TestPagesWith100kLetters(t *testing.T) {
 		t.Skip("-short: 100,000 letters")
 	}
 	const n = 100_000
+	heap := func() uint64 {
+		runtime.GC()
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		return m.HeapAlloc
+	}
+	before := heap()
 	began := time.Now()
 	x := caughtUp(filled(n, 4096))
-	t.Logf("index of %d letters built in %s", n, time.Since(began).Round(time.Millisecond))
+	took := time.Since(began)
+	held := heap() - before
+	t.Logf("index of %d letters built in %s, holding %.1f MiB (%d bytes a letter)", n, took.Round(time.Millisecond), float64(held)/(1<<20), held/n)
 	srv, _ := serveIndex(t, x, testToken)
 	for _, tc := range []struct {
 		path string
