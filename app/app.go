@@ -33,7 +33,7 @@ import (
 //	Readiness          messaging.Module    ← Router, its subscribers, Conn
 //	*intake.Intake     intake.Module       ← Publisher, Topics, Handler, PaymentLedger (POST /orders into the "routes" group)
 //	*console.Index     console.Module      ← Topics, Console, Conn, Logger (follows the dead-letter topic from start to stop)
-//	*console.Console   console.Module      ← Index, Conn, Topics, Replay, Console (/console/ into the "routes" group;
+//	*console.Console   console.Module      ← Index, Conn, Topics, Replay, Console, HTTP (/console/ into the "routes" group;
 //	                                       only with console.enabled and http.addr)
 //	httpserver.Server  httpserver.Module   ← HTTP, Readiness (as its Checker), Logger, the "routes" group
 //

@@ -36,6 +36,10 @@ type Config struct {
 	Logger  *slog.Logger
 	Now     func() time.Time // nil: time.Now
 	PageMax int              // letters per list page; 0: 50
+	// ReplayTimeout bounds a dry run or a replay (deadletter.Replay reads the
+	// topic to its end): under http.write_timeout, so that its outcome is
+	// still written. 0: 2 minutes.
+	ReplayTimeout time.Duration
 }
 
 // Console is the console's HTTP handler.
@@ -54,6 +58,9 @@ func New(cfg Config) (*Console, error) {
 	}
 	if cfg.PageMax == 0 {
 		cfg.PageMax = 50
+	}
+	if cfg.ReplayTimeout <= 0 {
+		cfg.ReplayTimeout = 2 * time.Minute
 	}
 	pages, err := parsePages()
 	if err != nil {

@@ -3,6 +3,7 @@ package console
 import (
 	"context"
 	"log/slog"
+	"time"
 
 	"go.uber.org/fx"
 
@@ -49,6 +50,9 @@ func followedIndex(lc fx.Lifecycle, t config.Topics, c config.Console, conn kafk
 	return x
 }
 
-func newConsole(x *Index, conn kafkaclient.Conn, t config.Topics, r config.Replay, c config.Console, log *slog.Logger) (*Console, error) {
-	return New(Config{Index: x, Conn: conn, Config: config.Config{Topics: t, Replay: r, Console: c}, Logger: log.With("component", "console")})
+// newConsole is the console on x. A replay ends a second before
+// http.write_timeout would cut its answer off.
+func newConsole(x *Index, conn kafkaclient.Conn, t config.Topics, r config.Replay, c config.Console, h config.HTTP, log *slog.Logger) (*Console, error) {
+	return New(Config{Index: x, Conn: conn, Config: config.Config{Topics: t, Replay: r, Console: c},
+		Logger: log.With("component", "console"), ReplayTimeout: max(h.WriteTimeout-time.Second, h.WriteTimeout/2)})
 }

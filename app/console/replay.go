@@ -13,10 +13,6 @@ import (
 	"github.com/orderflow/orderflow/app/messaging/deadletter"
 )
 
-// replayTimeout bounds one replay or dry run: deadletter.Replay reads the
-// dead-letter topic to its end, as dlq replay does.
-const replayTimeout = 2 * time.Minute
-
 // replayShown bounds the letters a replay page lists one by one.
 const replayShown = 500
 
@@ -79,7 +75,7 @@ func (c *Console) replay(w http.ResponseWriter, r *http.Request) {
 			f.Until = bound
 		}
 	}
-	ctx, cancel := context.WithTimeout(r.Context(), replayTimeout)
+	ctx, cancel := context.WithTimeout(r.Context(), c.cfg.ReplayTimeout)
 	defer cancel()
 	results, err := deadletter.Replay(ctx, c.cfg.Conn, c.cfg.Config, f, dryRun)
 	page := replayPage{DryRun: dryRun, Scope: scope, Described: describe(f), IDs: f.IDs, Hidden: query(f),
