@@ -12,7 +12,9 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/orderflow/orderflow/app/config"
 	"github.com/orderflow/orderflow/app/console"
+	"github.com/orderflow/orderflow/app/messaging/kafkaclient"
 	"github.com/orderflow/orderflow/app/testkit"
 )
 
@@ -61,4 +63,37 @@ func fetch(t testing.TB, u string) (int, string) {
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(body)
+}
+
+// Brokers that do not answer get an error page too, within console.wait.
+func TestUnreachableBrokersSaySo(t *testing.T) {
+	cfg := config.Default()
+	cfg.Console.Wait = time.Second
+	conn, err := kafkaclient.Connect([]string{"127.0.0.1:1"}, cfg.Kafka)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := console.NewIndex("dlq", 4096)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		x.Follow(ctx, conn, slog.New(slog.DiscardHandler))
+	}()
+	t.Cleanup(func() { cancel(); <-done })
+	con, err := console.New(console.Config{Index: x, Conn: conn, Config: cfg, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(con)
+	t.Cleanup(srv.Close)
+	began := time.Now()
+	code, body := fetch(t, srv.URL+"/console/triage")
+	if took := time.Since(began); took > cfg.Console.Wait+2*time.Second {
+		t.Errorf("took %s, want within console.wait %s (+2 s)", took, cfg.Console.Wait)
+	}
+	if code != http.StatusServiceUnavailable || !strings.Contains(body, "127.0.0.1:1") ||
+		!(strings.Contains(body, "cannot be read") || strings.Contains(body, "has not answered")) {
+		t.Errorf("%d, want 503 naming the brokers and what is wrong:\n%s", code, body)
+	}
 }
