@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -48,17 +49,16 @@ func (c *Console) triage(w http.ResponseWriter, r *http.Request) {
 
 // lettersPage is the list page's own data.
 type lettersPage struct {
-	Filter     deadletter.Filter
-	Query      map[string]string // the filter's fields, for the form
-	Rows       []deadletter.Letter
-	Total      int
-	Page       int
-	Pages      int
-	From, To   int
-	PrevURL    string
-	NextURL    string
-	Kinds      []deadletter.Kind
-	AllByQuery string // the filter as hidden fields' source
+	Filter   deadletter.Filter
+	Query    map[string]string // the filter's fields, for the form
+	Rows     []deadletter.Letter
+	Total    int
+	Page     int
+	Pages    int
+	From, To int
+	PrevURL  string
+	NextURL  string
+	Kinds    []deadletter.Kind
 }
 
 func (c *Console) letters(w http.ResponseWriter, r *http.Request) {
@@ -84,13 +84,11 @@ func (c *Console) letters(w http.ResponseWriter, r *http.Request) {
 	}
 	// The time fields as given, so that "90m" stays "90m" in the form.
 	p.Query["since"], p.Query["until"] = q.Get("since"), q.Get("until")
-	at := func(n int) string {
-		v := query(f)
-		v.Set("since", q.Get("since"))
-		v.Set("until", q.Get("until"))
-		for k, vs := range v {
-			if len(vs) == 1 && vs[0] == "" {
-				v.Del(k)
+	at := func(n int) string { // this filter, as given, at page n
+		v := url.Values{}
+		for k, s := range p.Query {
+			if s != "" {
+				v.Set(k, s)
 			}
 		}
 		v.Set("page", strconv.Itoa(n))

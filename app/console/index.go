@@ -184,21 +184,9 @@ func (x *Index) Status() Status {
 	return s
 }
 
-// sorted returns the letters' indexes, the latest failure first (ties: the
-// later position first), computed once per change. It takes x.mu itself;
-// the caller reads the result under x.mu.RLock with the same version.
-func (x *Index) sorted() {
-	x.mu.RLock()
-	fresh := x.newest != nil || len(x.letters) == 0
-	x.mu.RUnlock()
-	if fresh {
-		return
-	}
-	x.mu.Lock()
-	defer x.mu.Unlock()
-	if x.newest != nil {
-		return
-	}
+// sortNewest makes x.newest, the letters' indexes with the latest failure
+// first (ties: the later position first). x.mu is held for writing.
+func (x *Index) sortNewest() {
 	order := make([]int32, len(x.letters))
 	for i := range order {
 		order[i] = int32(i)
@@ -208,6 +196,21 @@ func (x *Index) sorted() {
 		return cmp.Or(db.FailedAt.Compare(da.FailedAt), cmp.Compare(db.DLQPartition, da.DLQPartition), cmp.Compare(db.DLQOffset, da.DLQOffset))
 	})
 	x.newest = order
+}
+
+// lockNewest locks x for reading with x.newest current: for writing, while
+// it sorts, if a letter came since the last sort. It returns the unlock.
+func (x *Index) lockNewest() (unlock func()) {
+	x.mu.RLock()
+	if x.newest != nil || len(x.letters) == 0 {
+		return x.mu.RUnlock
+	}
+	x.mu.RUnlock()
+	x.mu.Lock()
+	if x.newest == nil {
+		x.sortNewest()
+	}
+	return x.mu.Unlock
 }
 
 func markerOf(r kafkaclient.Record) (position, time.Time, bool) {

@@ -29,10 +29,8 @@ func (x *Index) match(m matcher, i int) bool {
 // List returns the page (from 0) of size letters f selects, the latest
 // failure first, without their payloads, and how many f selects in all.
 func (x *Index) List(f deadletter.Filter, page, size int) ([]deadletter.Letter, int) {
-	x.sorted()
 	m := matcherOf(f)
-	x.mu.RLock()
-	defer x.mu.RUnlock()
+	defer x.lockNewest()()
 	from := page * size
 	var rows []deadletter.Letter
 	total := 0

@@ -94,7 +94,7 @@ const fragmentHeader = "X-Console-Fragment"
 
 func (c *Console) render(w http.ResponseWriter, r *http.Request, code int, name string, v view) {
 	v.Topic, v.ReadOnly, v.Now = c.cfg.Index.Topic(), c.ReadOnly(), c.cfg.Now()
-	if v.Status.Version == 0 && v.Status.Total == 0 {
+	if v.Status.Changed == nil { // the page did not wait for the index
 		v.Status = c.cfg.Index.Status()
 	}
 	v.Behind = behind(v.Status)
