@@ -147,6 +147,8 @@ func TestConsoleInTheBrowser(t *testing.T) {
 		}
 		if v := os.Getenv("CONSOLE_SCREENSHOTS"); v != "" && strings.HasSuffix(t.Name(), "/embedded") {
 			screenshot(ctx, t, filepath.Join(v, "console-triage.png"))
+			do(ctx, t, chromedp.Navigate(base), chromedp.WaitReady(chromedp.ID("timeline")))
+			screenshot(ctx, t, filepath.Join(v, "console-overview.png"))
 		}
 
 		// Replay the cause through the page: a dry run first, then a wrong

@@ -115,3 +115,24 @@ func TestIndexListsWhileLettersArrive(t *testing.T) {
 		t.Errorf("%d letters, want 5000", total)
 	}
 }
+
+// The timeline takes the finest interval whose 48 bars reach back to the
+// oldest letter, and counts each letter once.
+func TestTimeline(t *testing.T) {
+	now := base.Add(3*time.Hour + 2*time.Minute) // the last bar is the interval now is in
+	times := []time.Time{base, base.Add(time.Minute), now.Add(-time.Second), now.Add(-time.Second)}
+	tl := timeline(times, now)
+	if tl.Bucket != 5*time.Minute {
+		t.Errorf("bucket %s for 3 h, want 5m", tl.Bucket)
+	}
+	sum := tl.Older
+	for _, b := range tl.Bars {
+		sum += b.Count
+	}
+	if len(tl.Bars) != timelineBars || sum != len(times) || tl.Max != 2 || tl.Bars[len(tl.Bars)-1].Count != 2 {
+		t.Errorf("%d bars counting %d letters (max %d, last %d), want 48 counting 4 (max 2, last 2)", len(tl.Bars), sum, tl.Max, tl.Bars[len(tl.Bars)-1].Count)
+	}
+	if tl := timeline(nil, now); tl.Bucket != time.Minute || tl.Max != 0 {
+		t.Errorf("no letters: bucket %s, max %d", tl.Bucket, tl.Max)
+	}
+}

@@ -29,6 +29,7 @@ func parsePages() (map[string]*template.Template, error) {
 		"rfc3339": func(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) },
 		"age":     age,
 		"inc":     func(n int) int { return n + 1 },
+		"span":    span,
 		"join":    func(s []string) string { return strings.Join(s, ", ") },
 		"kinds": func(ks []deadletter.Kind) string {
 			s := make([]string, len(ks))
@@ -57,6 +58,14 @@ func parsePages() (map[string]*template.Template, error) {
 		pages[name] = t
 	}
 	return pages, nil
+}
+
+// span names an interval of the timeline: 1m, 15m, 1h, 24h.
+func span(d time.Duration) string {
+	if d >= time.Hour {
+		return fmt.Sprintf("%dh", int(d.Hours()))
+	}
+	return fmt.Sprintf("%dm", int(d.Minutes()))
 }
 
 // age is how long ago t was, roughly.

@@ -12,6 +12,7 @@ type Timeline struct {
 	Max           int // the tallest bar's count
 	Older         int // letters before the first bar
 	Width, Height int // of the SVG
+	Baseline      int // where the bars stand
 }
 
 // Bar is one interval's letters and its rectangle in the SVG.
@@ -38,7 +39,7 @@ func timeline(times []time.Time, now time.Time) Timeline {
 			oldest = t
 		}
 	}
-	tl := Timeline{Bucket: buckets[len(buckets)-1], Width: timelineWidth, Height: timelineHeight}
+	tl := Timeline{Bucket: buckets[len(buckets)-1], Width: timelineWidth, Height: timelineHeight, Baseline: timelineHeight - 20}
 	for _, b := range buckets {
 		if now.Sub(oldest) < time.Duration(timelineBars-1)*b {
 			tl.Bucket = b
