@@ -109,8 +109,25 @@ func TestReplayNeedsTheOperatorToken(t *testing.T) {
 	if code, body := get(t, srv.URL+"/console/letters"); code != http.StatusOK || strings.Contains(body, `id="read-only"`) || strings.Count(body, `class="letter"`) != 20 {
 		t.Errorf("reading with a token configured: %d, read-only notice or not 20 letters:\n%s", code, body)
 	}
-	if code, body := post(t, srv, replayForm(testToken)); code != http.StatusBadGateway {
+	form := replayForm(testToken)
+	form.Set("operator", "ada")
+	if code, body := post(t, srv, form); code != http.StatusBadGateway {
 		t.Errorf("the right token: %d, want 502 (replay reached, no brokers):\n%s", code, body)
+	}
+	// One structured line per replay: who, what, how many, and why it failed.
+	var line string
+	for _, l := range strings.Split(logs.String(), "\n") {
+		if strings.Contains(l, `msg="console replay"`) {
+			line = l
+		}
+	}
+	for _, want := range []string{"operator=ada", `filter="--kind \"panic\""`, "dry_run=false", "selected=0", "replayed=0", "refused=0", "err="} {
+		if !strings.Contains(line, want) {
+			t.Errorf("the replay's log line lacks %s: %q", want, line)
+		}
+	}
+	if strings.Contains(logs.String(), testToken) {
+		t.Error("the log shows the token")
 	}
 
 	ro, _ := serveIndex(t, caughtUp(filled(20, 4096)), "")
