@@ -37,8 +37,9 @@ type Index struct {
 	ends    map[int32]int64 // the topic's end offsets, as last asked
 	err     error           // why the topic cannot be read now; nil when it can
 	errAt   time.Time
-	version uint64        // one more on every change
-	changed chan struct{} // closed, and replaced, on every change
+	version uint64            // one more on every change
+	changed chan struct{}     // closed, and replaced, on every change
+	names   map[string]string // one copy of each string many letters share
 }
 
 // stackCap bounds a panic's stack trace kept in memory.
@@ -50,7 +51,7 @@ func NewIndex(topic string, payloadCap int) *Index {
 	return &Index{
 		topic: topic, payloadCap: payloadCap,
 		at: map[position]int{}, markers: map[position][]time.Time{},
-		read: map[int32]int64{}, changed: make(chan struct{}),
+		read: map[int32]int64{}, changed: make(chan struct{}), names: map[string]string{},
 	}
 }
 
@@ -91,7 +92,14 @@ func (x *Index) addLetter(d deadletter.Letter) {
 		first := slices.MinFunc(ms, time.Time.Compare)
 		d.ReplayedAt = &first
 	}
-	sig := deadletter.Signature(d)
+	sig := x.shared(deadletter.Signature(d))
+	d.Topic, d.Handler, d.ConsumerGroup, d.ErrorType = x.shared(d.Topic), x.shared(d.Handler), x.shared(d.ConsumerGroup), x.shared(d.ErrorType)
+	d.ErrorKind = deadletter.Kind(x.shared(string(d.ErrorKind)))
+	headers := make(map[string]string, len(d.Headers))
+	for k, v := range d.Headers {
+		headers[x.shared(k)] = v
+	}
+	d.Headers = headers
 	if i, ok := x.at[pos]; ok {
 		x.letters[i], x.sigs[i], x.dropped[i] = d, sig, dropped
 		return
@@ -101,6 +109,17 @@ func (x *Index) addLetter(d deadletter.Letter) {
 	x.sigs = append(x.sigs, sig)
 	x.dropped = append(x.dropped, dropped)
 	x.newest = nil
+}
+
+// shared returns the one copy of s the index keeps: the strings most
+// letters repeat (topic, handler, kind, error type, header names, cause)
+// are held once, not once a letter. x.mu is held.
+func (x *Index) shared(s string) string {
+	if c, ok := x.names[s]; ok {
+		return c
+	}
+	x.names[s] = s
+	return s
 }
 
 func (x *Index) addMarker(r kafkaclient.Record) {
