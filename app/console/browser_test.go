@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"os/exec"
@@ -196,6 +197,24 @@ func TestConsoleInTheBrowser(t *testing.T) {
 		code, body := postForm(t, base+"replay", url.Values{"scope": {"filter"}, "cause": {cause}, "step": {"replay"}, "token": {operatorToken}})
 		if code != http.StatusOK || !strings.Contains(body, `<strong id="n-replayed">0</strong> replayed, <strong id="n-refused">`+fmt.Sprint(len(m.Fail))+`</strong> refused`) {
 			t.Errorf("the second replay: %d\n%s", code, body)
+		}
+
+		// A page of another origin that posts a replay, even with the token,
+		// is refused (the browser says Sec-Fetch-Site: same-site or
+		// cross-site), and nothing is replayed.
+		evil := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			fmt.Fprintf(w, `<!doctype html><form method="post" action="%sreplay"><input type="hidden" name="scope" value="filter">`+
+				`<input type="hidden" name="kind" value="panic"><input type="hidden" name="step" value="replay">`+
+				`<input type="hidden" name="token" value="%s"><button id="go">win a prize</button></form>`, base, operatorToken)
+		}))
+		t.Cleanup(evil.Close)
+		do(ctx, t, chromedp.Navigate(evil.URL), chromedp.Click(chromedp.ID("go")), chromedp.WaitReady(chromedp.CSS("body")))
+		testkit.WaitFor(t, 10*time.Second, "the cross-site replay is answered", func() (bool, string) {
+			body := run(ctx, t, chromedp.Evaluate[string](`document.body ? document.body.innerText : ""`))
+			return strings.Contains(body, "cross-origin request refused"), body
+		})
+		if p := attrOf(ctx, t, base+"triage", `tr.cause[data-kinds="panic"]`, "pending"); p != fmt.Sprint(len(m.Panic)) {
+			t.Errorf("after a cross-site replay of the panics, %s pending, want %d", p, len(m.Panic))
 		}
 
 		// A hostile letter arrives while the list is open: it shows up
