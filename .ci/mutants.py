@@ -2,6 +2,7 @@
 # Mutation checks for the core mechanisms (issue 11): each mutant breaks one
 # guarantee in the source; the named millisecond test must fail on it. The
 # file is restored after each run. Run from the repository root: task test:mutants
+# (python3 .ci/mutants.py console: only the mutants whose name contains "console").
 # Each mutant: (name, file, old, new, package, test regex). Apply, run, expect FAIL, revert.
 import subprocess, sys
 M = [
@@ -78,6 +79,18 @@ M = [
  ("replay of a replayed letter", "app/messaging/deadletter/replay.go",
   "case d.ReplayedAt != nil:", "case d.ReplayedAt != nil && false:",
   "./app/messaging/deadletter", "Refuses"),
+ ("console replays without the operator token", "app/console/security.go",
+  "return subtle.ConstantTimeCompare(g[:], w[:]) == 1", "return subtle.ConstantTimeCompare(g[:], w[:]) == 1 || true",
+  "./app/console", "ReplayNeedsTheOperatorToken"),
+ ("console takes cross-site POSTs", "app/console/security.go",
+  "guarded := csrf.Handler(h)", "guarded := h; _ = csrf",
+  "./app/console", "CrossSiteReplayIsRefused"),
+ ("console's CSP allows inline script", "app/console/security.go",
+  "script-src 'self';", "script-src 'self' 'unsafe-inline';",
+  "./app/console", "SecurityHeaders"),
+ ("console index ignores replay markers", "app/console/index.go",
+  "\t\tx.addMarker(r)\n", "\t\t_ = r\n",
+  "./app/console", "IndexAppliesReplayMarkers"),
  ("idempotency key forgets its answer", "app/intake/keys.go",
   "if el, ok := k.byKey[key]; ok {", "if el, ok := k.byKey[key]; ok && false {",
   "./app/intake", "Keys"),
@@ -149,8 +162,12 @@ M = [
   "str := func(s string) { b = binary.AppendUvarint(b, uint64(len(s))); b = append(b, s...) }", "str := func(s string) { b = append(b, s...) }",
   "./events", "Digest"),
 ]
+# python3 .ci/mutants.py [TEXT]: only the mutants whose name contains TEXT.
+only = sys.argv[1] if len(sys.argv) > 1 else ""
 ok = True
 for name, f, old, new, pkg, run in M:
+    if only not in name:
+        continue
     src = open(f).read()
     if old not in src:
         print(f"?? {name}: pattern not found in {f}"); ok = False; continue

@@ -9,6 +9,7 @@ import (
 
 	"github.com/orderflow/orderflow/app/broker"
 	"github.com/orderflow/orderflow/app/config"
+	"github.com/orderflow/orderflow/app/console"
 	"github.com/orderflow/orderflow/app/gateway"
 	"github.com/orderflow/orderflow/app/httpserver"
 	"github.com/orderflow/orderflow/app/intake"
@@ -31,13 +32,16 @@ import (
 //	                                       (and the consumer-lag collector into the "collectors" group)
 //	Readiness          messaging.Module    ← Router, its subscribers, Conn
 //	*intake.Intake     intake.Module       ← Publisher, Topics, Handler, PaymentLedger (POST /orders into the "routes" group)
+//	*console.Index     console.Module      ← Topics, Console, Conn, Logger (follows the dead-letter topic from start to stop)
+//	*console.Console   console.Module      ← Index, Conn, Topics, Replay, Console, HTTP (/console/ into the "routes" group;
+//	                                       only with console.enabled and http.addr)
 //	httpserver.Server  httpserver.Module   ← HTTP, Readiness (as its Checker), Logger, the "routes" group
 //
 // and one Invoke that runs the service: the HTTP endpoints first (probes get
 // "not ready" while the groups join), then the router.
 func Options(cfg config.Config) fx.Option {
 	return fx.Options(
-		fx.Supply(cfg.Kafka, cfg.Topics, cfg.Retry, cfg.Handler, cfg.Delivery, cfg.Gateway, cfg.Faults, cfg.Logging, cfg.HTTP, cfg.Tracing),
+		fx.Supply(cfg.Kafka, cfg.Topics, cfg.Retry, cfg.Handler, cfg.Delivery, cfg.Replay, cfg.Gateway, cfg.Faults, cfg.Logging, cfg.HTTP, cfg.Tracing, cfg.Console),
 		logging.Module,
 		metrics.Module,
 		tracing.Module,
@@ -46,6 +50,7 @@ func Options(cfg config.Config) fx.Option {
 		fx.Provide(Pipeline),
 		messaging.Module,
 		intake.Module,
+		consoleModule(cfg),
 		httpserver.Module,
 		fx.Provide(func(r *messaging.Readiness) httpserver.Checker { return r }),
 		fx.Invoke(httpserver.Run, messaging.Run),
@@ -56,4 +61,13 @@ func Options(cfg config.Config) fx.Option {
 			return l
 		}),
 	)
+}
+
+// consoleModule is the dead-letter console when it is on and there is an
+// HTTP server to serve it.
+func consoleModule(cfg config.Config) fx.Option {
+	if !cfg.Console.Enabled || cfg.HTTP.Addr == "" {
+		return fx.Options()
+	}
+	return console.Module
 }

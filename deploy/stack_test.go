@@ -13,6 +13,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -139,7 +140,10 @@ func (s *stack) services() map[string]string {
 
 func (s *stack) up(t *testing.T) {
 	start := time.Now()
-	s.task(10*time.Minute, "up")
+	out := s.task(10*time.Minute, "up")
+	if !strings.Contains(out, "http://127.0.0.1:8081/console/") {
+		t.Errorf("task up does not print the dead-letter console's URL:\n%s", out)
+	}
 	got := s.services()
 	for _, svc := range []string{"kafka-1", "kafka-2", "kafka-3", "orderflow", "prometheus"} {
 		if got[svc] != "running/healthy" {
@@ -148,6 +152,17 @@ func (s *stack) up(t *testing.T) {
 	}
 	ready := s.cmd(time.Minute, "docker", "compose", "exec", "-T", "orderflow", "/orderflow", "health")
 	t.Logf("RESULT task up: every service healthy in %s; orderflow health: %s", time.Since(start).Round(time.Second), strings.TrimSpace(ready))
+	// The console answers on the published port, with replay on: task up
+	// gave it the operator token.
+	resp, err := http.Get("http://127.0.0.1:8081/console/triage")
+	if err != nil {
+		t.Fatalf("the dead-letter console: %v", err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || strings.Contains(string(page), `id="read-only"`) {
+		t.Errorf("the dead-letter console: %s, read-only %v; want 200 with replay on", resp.Status, strings.Contains(string(page), `id="read-only"`))
+	}
 }
 
 // outputs is what the topics hold, per order, read with kcat.

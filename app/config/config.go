@@ -18,6 +18,7 @@ type Config struct {
 	Logging  Logging  `yaml:"logging"`
 	HTTP     HTTP     `yaml:"http"`
 	Tracing  Tracing  `yaml:"tracing"`
+	Console  Console  `yaml:"console"`
 }
 
 // Kafka says how to reach the brokers.
@@ -187,4 +188,22 @@ type Tracing struct {
 	// URL such as http://127.0.0.1:4318 (spans go to its /v1/traces) or the
 	// full traces URL; empty records and exports nothing.
 	OTLPEndpoint string `yaml:"otlp_endpoint"`
+}
+
+// Console configures the dead-letter console served under /console/ on
+// http.addr (docs/console.md).
+type Console struct {
+	// Enabled serves the console; off, serve answers no /console/ paths.
+	Enabled bool `yaml:"enabled"`
+	// Token is the operator credential replay asks for. It comes from
+	// ORDERFLOW_CONSOLE_TOKEN or TokenFile, never from a config file; without
+	// it the console is read-only.
+	Token     Secret `yaml:"token"`
+	TokenFile string `yaml:"token_file"`
+	// IndexPayloadBytes is the largest payload the console's index keeps in
+	// memory; a larger one is read back from the topic when its letter is shown.
+	IndexPayloadBytes int `yaml:"index_payload_bytes"`
+	// Wait bounds how long a page waits for the index to reach the end of the
+	// dead-letter topic before it answers with what is wrong.
+	Wait time.Duration `yaml:"wait"`
 }

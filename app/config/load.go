@@ -63,8 +63,7 @@ func Parse(data []byte, environ []string, flags ...func(*Config)) (Config, error
 	if err := decodeStrict(data, &cfg); err != nil {
 		errs = append(errs, err)
 	}
-	fromFile := cfg.Kafka.SASL.Password
-	cfg.Kafka.SASL.Password = ""
+	fromFile := secretsIn(&cfg)
 	errs = append(errs, applyEnv(&cfg, environ)...)
 	if err := resolveSecrets(&cfg, fromFile); err != nil {
 		errs = append(errs, err)

@@ -137,12 +137,27 @@ func (s SASL) validate() error {
 	return errors.Join(errs...)
 }
 
-// resolveSecrets reads kafka.sasl.password_file into the password. A password
-// in the config file itself is refused: the file is baked into images.
-func resolveSecrets(cfg *Config, fromFile Secret) error {
+// secretsIn takes the secrets a config file set out of cfg, before the
+// environment applies, and returns them: resolveSecrets refuses them.
+func secretsIn(cfg *Config) fileSecrets {
+	f := fileSecrets{sasl: cfg.Kafka.SASL.Password, console: cfg.Console.Token}
+	cfg.Kafka.SASL.Password, cfg.Console.Token = "", ""
+	return f
+}
+
+// fileSecrets are the secrets a config file set: each is refused.
+type fileSecrets struct{ sasl, console Secret }
+
+// resolveSecrets reads kafka.sasl.password_file and console.token_file into
+// their secrets. A secret in the config file itself is refused: the file is
+// baked into images.
+func resolveSecrets(cfg *Config, fromFile fileSecrets) error {
 	var errs []error
-	if fromFile != "" {
+	if fromFile.sasl != "" {
 		errs = append(errs, errors.New("kafka.sasl.password must not be in the config file (it ships inside images): set ORDERFLOW_KAFKA_SASL_PASSWORD or kafka.sasl.password_file"))
+	}
+	if fromFile.console != "" {
+		errs = append(errs, errors.New("console.token must not be in the config file (it ships inside images): set ORDERFLOW_CONSOLE_TOKEN or console.token_file"))
 	}
 	s := &cfg.Kafka.SASL
 	if s.PasswordFile != "" {
@@ -152,6 +167,16 @@ func resolveSecrets(cfg *Config, fromFile Secret) error {
 			errs = append(errs, fmt.Errorf("kafka.sasl.password_file: %w", err))
 		} else {
 			s.Password = Secret(strings.TrimRight(string(data), "\r\n"))
+		}
+	}
+	c := &cfg.Console
+	if c.TokenFile != "" {
+		if c.Token != "" {
+			errs = append(errs, errors.New("console: both a token (ORDERFLOW_CONSOLE_TOKEN) and token_file are set: give one"))
+		} else if data, err := os.ReadFile(c.TokenFile); err != nil {
+			errs = append(errs, fmt.Errorf("console.token_file: %w", err))
+		} else {
+			c.Token = Secret(strings.TrimSpace(string(data)))
 		}
 	}
 	return errors.Join(errs...)

@@ -129,3 +129,43 @@ func TestPasswordIsNeverPrinted(t *testing.T) {
 		}
 	}
 }
+
+// The console's operator token comes from the environment or a file, never
+// the config file, is long enough, and never shows.
+func TestConsoleToken(t *testing.T) {
+	const token = "0123456789abcdef-console"
+	file := filepath.Join(t.TempDir(), "token")
+	if err := os.WriteFile(file, []byte(token+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, file string
+		env        []string
+		want       string // the token, or text of the error
+	}{
+		{"from the environment", "", []string{"ORDERFLOW_CONSOLE_TOKEN=" + token}, token},
+		{"from a file", "", []string{"ORDERFLOW_CONSOLE_TOKEN_FILE=" + file}, token},
+		{"in the config file", "console: {token: " + token + "}", nil, "console.token must not be in the config file"},
+		{"both", "", []string{"ORDERFLOW_CONSOLE_TOKEN=" + token, "ORDERFLOW_CONSOLE_TOKEN_FILE=" + file}, "both a token (ORDERFLOW_CONSOLE_TOKEN) and token_file are set"},
+		{"too short", "", []string{"ORDERFLOW_CONSOLE_TOKEN=short"}, "console.token is shorter than 16 bytes"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg, err := config.Parse([]byte(tc.file), tc.env)
+			if tc.want == token {
+				if err != nil || cfg.Console.Token.Reveal() != token {
+					t.Fatalf("err %v, token %q", err, cfg.Console.Token.Reveal())
+				}
+				if out := fmt.Sprintf("%v %+v", cfg, cfg.Console); strings.Contains(out, token) {
+					t.Errorf("the token shows: %s", out)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err %v, want %q", err, tc.want)
+			}
+			if strings.Contains(err.Error(), token) {
+				t.Errorf("the error shows the token: %v", err)
+			}
+		})
+	}
+}

@@ -26,6 +26,7 @@ func (c Config) Validate() error {
 		c.Logging.validate(),
 		c.HTTP.validate(),
 		c.Tracing.validate(),
+		c.Console.validate(),
 	)
 }
 

@@ -77,3 +77,11 @@ func Read(ctx context.Context, c kafkaclient.Conn, topic string) ([]Letter, erro
 	}
 	return letters, err
 }
+
+// ReplayMarker reads m as a replay marker: the dead-letter partition and
+// offset of the letter it marks, and when it was replayed. ok is false for a
+// dead letter.
+func ReplayMarker(m kafkaclient.Record) (partition int32, offset int64, when time.Time, ok bool) {
+	at, when, ok := replayMarker(m)
+	return at.partition, at.offset, when, ok
+}

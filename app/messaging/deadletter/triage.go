@@ -46,10 +46,21 @@ func Signature(d Letter) string {
 // Triage groups letters by Signature, the largest cause first (ties: the
 // most recent first, then by signature).
 func Triage(letters []Letter) []Cause {
+	sigs := make([]string, len(letters))
+	for i, d := range letters {
+		sigs[i] = Signature(d)
+	}
+	return TriageSigned(letters, sigs)
+}
+
+// TriageSigned is Triage with each letter's Signature computed already
+// (sigs[i] is letters[i]'s): the console keeps them, and a hundred thousand
+// signatures cost more than the grouping.
+func TriageSigned(letters []Letter, sigs []string) []Cause {
 	index := map[string]int{}
 	var causes []Cause
-	for _, d := range letters {
-		sig := Signature(d)
+	for n, d := range letters {
+		sig := sigs[n]
 		i, seen := index[sig]
 		if !seen {
 			i = len(causes)

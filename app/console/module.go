@@ -1,0 +1,58 @@
+package console
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"go.uber.org/fx"
+
+	"github.com/orderflow/orderflow/app/config"
+	"github.com/orderflow/orderflow/app/httpserver"
+	"github.com/orderflow/orderflow/app/messaging/kafkaclient"
+)
+
+// Module provides the console's *Index, followed from start to stop, and the
+// console under /console/ as a route of the HTTP server. The app includes it
+// when console.enabled and http.addr are set.
+var Module = fx.Module("console",
+	fx.Provide(
+		followedIndex,
+		newConsole,
+		httpserver.AsRoute(func(c *Console) httpserver.Route { return httpserver.Route{Pattern: Prefix, Handler: c} }),
+	),
+)
+
+// followedIndex is the index of the dead-letter topic, kept current by a
+// goroutine that starts with the app and ends, waited for, when it stops.
+func followedIndex(lc fx.Lifecycle, t config.Topics, c config.Console, conn kafkaclient.Conn, log *slog.Logger) *Index {
+	x := NewIndex(t.DeadLetter, c.IndexPayloadBytes)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	lc.Append(fx.Hook{
+		OnStart: func(context.Context) error {
+			go func() {
+				defer close(done)
+				x.Follow(ctx, conn, log)
+			}()
+			return nil
+		},
+		OnStop: func(stop context.Context) error {
+			cancel()
+			select {
+			case <-done:
+				return nil
+			case <-stop.Done():
+				return stop.Err()
+			}
+		},
+	})
+	return x
+}
+
+// newConsole is the console on x. A replay ends a second before
+// http.write_timeout would cut its answer off.
+func newConsole(x *Index, conn kafkaclient.Conn, t config.Topics, r config.Replay, c config.Console, h config.HTTP, log *slog.Logger) (*Console, error) {
+	return New(Config{Index: x, Conn: conn, Config: config.Config{Topics: t, Replay: r, Console: c},
+		Logger: log.With("component", "console"), ReplayTimeout: max(h.WriteTimeout-time.Second, h.WriteTimeout/2)})
+}
