@@ -1,0 +1,175 @@
+package subscriber_test
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ThreeDotsLabs/watermill/message"
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/orderflow/orderflow/app/messaging/kafkaclient"
+	"github.com/orderflow/orderflow/app/messaging/subscriber"
+	"github.com/orderflow/orderflow/app/testkit"
+)
+
+// Exactly once on the embedded broker (kfake implements transactions): each
+// input's output is produced in the transaction of its batch. One input is
+// nacked once: its batch aborts, and comes again. Read committed, every key's
+// outputs are its inputs, once each, in order; read uncommitted, the aborted
+// batch's outputs are there too: the abort did happen.
+func TestTransactAbortsAndRewinds(t *testing.T) {
+	c := testkit.Embedded(t)
+	c.Cfg.Topics.Partitions = 2
+	if _, err := kafkaclient.EnsureTopics(c.Conn(t), c.Cfg.Topics); err != nil {
+		t.Fatal(err)
+	}
+	in, out := c.Cfg.Topics.Orders, c.Cfg.Topics.Payments
+	prod := testkit.Producer(t, c)
+	const keys, perKey = 20, 10
+	for seq := range perKey {
+		for k := range keys {
+			m := message.NewMessage(fmt.Sprintf("%d-%d", k, seq), []byte(strconv.Itoa(seq)))
+			if err := prod.Send(in, kafkaclient.WithKey(m, strconv.Itoa(k))); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	opts, err := c.Conn(t).Franz(testkit.Logger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, err := kafkaclient.NewFranzPublisher(c.Conn(t), testkit.Logger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pub.Close()
+	var mu sync.Mutex
+	var committed, aborted int
+	sub, err := subscriber.NewTransact(subscriber.Config{Group: "txn-test", MaxInFlight: 8, Logger: testkit.Logger(t),
+		Ended: func(ok bool, _ time.Duration) {
+			mu.Lock()
+			defer mu.Unlock()
+			if ok {
+				committed++
+			} else {
+				aborted++
+			}
+		}}, opts, "orderflow-test-txn", 50)
+	if err != nil {
+		t.Fatal(err)
+	}
+	msgs, err := sub.Subscribe(context.Background(), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	handled := map[string]int{}
+	nackOnce := "3-4" // the 5th message of key 3
+	done := make(chan struct{})
+	go func() { // the handler: one output per input, in the input's transaction
+		defer close(done)
+		for m := range msgs {
+			handled[m.UUID]++
+			if m.UUID == nackOnce && handled[m.UUID] == 1 {
+				m.Nack()
+				continue
+			}
+			o := message.NewMessage("out-"+m.UUID, m.Payload)
+			o.SetContext(m.Context())
+			if err := pub.Publish(out, kafkaclient.WithKey(o, kafkaclient.KeyOf(m))); err != nil {
+				t.Errorf("publish: %v", err)
+				m.Nack()
+				continue
+			}
+			m.Ack()
+		}
+	}()
+
+	got := readTopic(t, c.Brokers, out, kgo.ReadCommitted(), keys*perKey)
+	if err := sub.Close(); err != nil {
+		t.Fatal(err)
+	}
+	<-done
+	for k := range keys {
+		want := ""
+		for seq := range perKey {
+			want += strconv.Itoa(seq) + " "
+		}
+		if got[strconv.Itoa(k)] != want {
+			t.Errorf("key %d: committed outputs %q, want %q (each input's once, in order)", k, got[strconv.Itoa(k)], want)
+		}
+	}
+	all := readTopic(t, c.Brokers, out, kgo.ReadUncommitted(), 0)
+	written := 0
+	for _, v := range all {
+		written += len(v) / 2
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if aborted == 0 || written <= keys*perKey {
+		t.Errorf("%d transactions aborted, %d outputs written for %d inputs: the nack aborted nothing", aborted, written, keys*perKey)
+	}
+	if handled[nackOnce] < 2 {
+		t.Errorf("the nacked input was handled %d times, want it again after the abort", handled[nackOnce])
+	}
+	t.Logf("%d transactions committed, %d aborted; %d outputs written, %d committed", committed, aborted, written, keys*perKey)
+}
+
+// readTopic reads topic from its start to its end as it is now (control
+// records included, so the end is reached), at level, and returns each key's
+// values joined by spaces. With want > 0 it first waits for that many
+// records to be readable.
+func readTopic(t *testing.T, brokers []string, topic string, level kgo.IsolationLevel, want int) map[string]string {
+	t.Helper()
+	if want > 0 {
+		testkit.WaitFor(t, time.Minute, fmt.Sprintf("%d committed records in %s", want, topic), func() (bool, string) {
+			n := 0
+			for _, v := range readTopic(t, brokers, topic, level, 0) {
+				n += len(v) / 2
+			}
+			return n >= want, fmt.Sprintf("%d", n)
+		})
+	}
+	adm, err := kgo.NewClient(kgo.SeedBrokers(brokers...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer adm.Close()
+	ends, err := kadm.NewClient(adm).ListEndOffsets(context.Background(), topic)
+	if err != nil {
+		t.Fatal(err)
+	}
+	left := map[int32]int64{}
+	ends.Each(func(o kadm.ListedOffset) {
+		if o.Offset > 0 {
+			left[o.Partition] = o.Offset
+		}
+	})
+	cl, err := kgo.NewClient(kgo.SeedBrokers(brokers...), kgo.ConsumeTopics(topic), kgo.FetchIsolationLevel(level), kgo.KeepControlRecords())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	got := map[string]string{}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for len(left) > 0 {
+		fs := cl.PollFetches(ctx)
+		if ctx.Err() != nil {
+			t.Fatalf("%s: partitions %v not read to their end within 30s", topic, left)
+		}
+		fs.EachRecord(func(r *kgo.Record) {
+			if !r.Attrs.IsControl() {
+				got[string(r.Key)] += string(r.Value) + " "
+			}
+			if end, ok := left[r.Partition]; ok && r.Offset >= end-1 {
+				delete(left, r.Partition)
+			}
+		})
+	}
+	return got
+}
