@@ -26,6 +26,15 @@ func clusters(t *testing.T, test func(t *testing.T, c testkit.Cluster)) {
 
 func TestPipelineSettlesEveryOrder(t *testing.T) { clusters(t, pipelineSettlesEveryOrder) }
 
+// The same with delivery.guarantee exactly_once: no output twice, each
+// dead letter once.
+func TestPipelineSettlesEveryOrderExactlyOnce(t *testing.T) {
+	clusters(t, func(t *testing.T, c testkit.Cluster) {
+		c.Cfg.Kafka.Client, c.Cfg.Delivery.Guarantee, c.Cfg.Delivery.Instance = config.ClientFranz, config.ExactlyOnce, "pipeline-test"
+		pipelineSettlesEveryOrder(t, c)
+	})
+}
+
 // The same on the opt-in client, kafka.client: franz.
 func TestPipelineSettlesEveryOrderOnFranz(t *testing.T) {
 	clusters(t, func(t *testing.T, c testkit.Cluster) {

@@ -24,6 +24,12 @@ type Checker interface {
 	Ready(ctx context.Context) error
 }
 
+// Describer is a Checker that also says how the process does its work:
+// /readyz prints it under its verdict.
+type Describer interface {
+	Describe() string
+}
+
 // readyTimeout bounds one readiness check: well inside a probe's own timeout.
 const readyTimeout = 3 * time.Second
 
@@ -76,9 +82,12 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	if err := s.ready.Ready(ctx); err != nil {
 		w.WriteHeader(http.StatusServiceUnavailable)
 		fmt.Fprintf(w, "not ready:\n%v\n", err)
-		return
+	} else {
+		fmt.Fprintln(w, "ready")
 	}
-	fmt.Fprintln(w, "ready")
+	if d, ok := s.ready.(Describer); ok {
+		fmt.Fprintln(w, d.Describe())
+	}
 }
 
 // Start listens and serves in the background until Stop.

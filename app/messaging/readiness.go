@@ -8,6 +8,7 @@ import (
 
 	"github.com/ThreeDotsLabs/watermill/message"
 
+	"github.com/orderflow/orderflow/app/config"
 	"github.com/orderflow/orderflow/app/messaging/kafkaclient"
 	"github.com/orderflow/orderflow/app/messaging/subscriber"
 )
@@ -18,14 +19,28 @@ type Readiness struct {
 	router        *message.Router
 	subs          []subscriber.Member
 	brokersAnswer func(context.Context) error
+	mode          string // how the steps deliver: Describe
 }
 
 // probeTimeout bounds each broker's answer to a readiness probe.
 const probeTimeout = time.Second
 
 // NewReadiness watches router, its subscribers and the brokers.
-func NewReadiness(router *message.Router, subs []subscriber.Member, c kafkaclient.Conn) *Readiness {
-	return &Readiness{router: router, subs: subs, brokersAnswer: kafkaclient.Prober(c, probeTimeout)}
+func NewReadiness(router *message.Router, subs []subscriber.Member, c kafkaclient.Conn, d config.Delivery) *Readiness {
+	return &Readiness{router: router, subs: subs, brokersAnswer: kafkaclient.Prober(c, probeTimeout), mode: Mode(c.Kafka, d)}
+}
+
+// Describe says how the steps deliver (/readyz prints it).
+func (r *Readiness) Describe() string { return r.mode }
+
+// Mode is the steps' delivery guarantee and Kafka client, as one line: the
+// start-up log and /readyz say it.
+func Mode(k config.Kafka, d config.Delivery) string {
+	mode := fmt.Sprintf("delivery: %s, kafka.client: %s", d.Guarantee, k.Client)
+	if d.Guarantee == config.ExactlyOnce {
+		mode += ", transactional IDs " + TransactionalID(k.ClientID, d.Instance, "<step>")
+	}
+	return mode
 }
 
 // Ready returns nil when ready, else an error naming everything that is not.

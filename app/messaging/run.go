@@ -21,6 +21,7 @@ type RunParams struct {
 	Router     *message.Router
 	Conn       kafkaclient.Conn
 	Topics     config.Topics
+	Delivery   config.Delivery
 	Logger     *slog.Logger
 }
 
@@ -52,7 +53,7 @@ func Run(p RunParams) {
 			}()
 			select {
 			case <-router.Running():
-				log.Info("router running", "brokers", []string(p.Conn.Brokers))
+				log.Info("router running", "brokers", []string(p.Conn.Brokers), "mode", Mode(p.Conn.Kafka, p.Delivery))
 				return nil
 			case <-done:
 				return fmt.Errorf("router stopped while starting")
