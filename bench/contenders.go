@@ -15,7 +15,7 @@ type contender struct {
 	commands func(brokers []string, prefix string, partitions int) []*exec.Cmd
 }
 
-var contenderNames = []string{"orderflow", "orderflow-franz", "watermill", "sarama", "franz", "python"}
+var contenderNames = []string{"orderflow", "orderflow-franz", "orderflow-eos", "watermill", "sarama", "franz", "python"}
 
 func self(args ...string) *exec.Cmd {
 	exe, _ := os.Executable()
@@ -24,8 +24,9 @@ func self(args ...string) *exec.Cmd {
 
 func contenderByName(name string) (contender, bool) {
 	switch name {
-	case "orderflow", "orderflow-franz":
-		title := map[string]string{"orderflow": "orderflow as shipped", "orderflow-franz": "orderflow, kafka.client: franz"}[name]
+	case "orderflow", "orderflow-franz", "orderflow-eos":
+		title := map[string]string{"orderflow": "orderflow as shipped", "orderflow-franz": "orderflow, kafka.client: franz",
+			"orderflow-eos": "orderflow exactly-once (franz)"}[name]
 		return contender{name, title, func(b []string, prefix string, partitions int) []*exec.Cmd {
 			t := topicsFor(prefix)
 			cfg := config.Default() // as shipped, on the bench's brokers and topics
@@ -34,8 +35,11 @@ func contenderByName(name string) (contender, bool) {
 			cfg.Topics.Notifications, cfg.Topics.DeadLetter, cfg.Topics.Partitions = t.notifications, t.deadLetter, partitions
 			cfg.Gateway.DeclineOverCents = 1_000_000_000 // every order paid, shipped and notified
 			cfg.Logging.Level = "warn"
-			if name == "orderflow-franz" {
+			if name != "orderflow" {
 				cfg.Kafka.Client = config.ClientFranz
+			}
+			if name == "orderflow-eos" {
+				cfg.Delivery.Guarantee, cfg.Delivery.Instance = config.ExactlyOnce, "bench"
 			}
 			cmd := self("orderflow", "serve")
 			cmd.Env = append(os.Environ(), config.Environ(cfg)...)
