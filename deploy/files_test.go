@@ -268,7 +268,7 @@ func TestTaskfile(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, m := range regexp.MustCompile("(?m)(?:^|[\\s`(])task ([a-z][a-z:]*[a-z])\\b").FindAllStringSubmatch(string(text), -1) {
+		for _, m := range regexp.MustCompile("(?m)(?:^|[\\s`(])task ([a-z][a-z:-]*[a-z])\\b").FindAllStringSubmatch(string(text), -1) {
 			if _, ok := tf.Tasks[m[1]]; !ok {
 				t.Errorf("%s names task %q; Taskfile.yml has none", page, m[1])
 			}
