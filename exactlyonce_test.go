@@ -1,15 +1,23 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"os/exec"
+	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
+
 	"github.com/orderflow/orderflow/app/config"
+	"github.com/orderflow/orderflow/app/messaging"
 	"github.com/orderflow/orderflow/app/seed"
 	"github.com/orderflow/orderflow/app/testkit"
 )
@@ -66,13 +74,167 @@ func TestExactlyOnceCrashLoop(t *testing.T) {
 		serve, _ = orderflow(t, s.env, "serve")
 	}
 	m := <-seeded
-	s.verifyExactlyOnce(t, fmt.Sprintf("exactly once, %d kills", kills), m, start)
+	s.verifyExactlyOnce(t, fmt.Sprintf("exactly once, %d kills", kills), m, start, true)
+}
+
+// A zombie: of two processes, one is stopped (SIGSTOP) past the session
+// timeout while the other takes its partitions over, then continued: its late
+// transaction is fenced (KIP-447), nothing is written twice.
+func TestExactlyOnceZombieIsFenced(t *testing.T) {
+	s := newStack(t)
+	a, b := exactlyOnce(s, "zombie-a"), exactlyOnce(s, "zombie-b")
+	start := time.Now()
+	seeded := s.seedAsync(t, seed.Plan{Count: 6000, Poison: 10, Rate: 300})
+	za, _ := orderflow(t, a.env, "serve")
+	orderflow(t, b.env, "serve")
+	s.waitNotified(t, 1000)
+	if err := za.Process.Signal(syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	continued := false
+	defer func() {
+		if !continued {
+			_ = za.Process.Signal(syscall.SIGCONT)
+		}
+	}()
+	// The other process holds every partition of every step.
+	admin := kadmClient(t, s)
+	testkit.WaitFor(t, time.Minute, "one member left in each group", func() (bool, string) {
+		groups, err := admin.DescribeGroups(context.Background(), config.StepPayments, config.StepShipping, config.StepNotifications)
+		if err != nil {
+			return false, err.Error()
+		}
+		state := ""
+		for _, g := range groups.Sorted() {
+			state += fmt.Sprintf("%s: %d members %s; ", g.Group, len(g.Members), g.State)
+			if len(g.Members) != 1 || g.State != "Stable" {
+				return false, state
+			}
+		}
+		return true, state
+	})
+	before := s.tr.Notified()
+	if before >= 6000 {
+		t.Fatal("every order was notified before the takeover: nothing was tested")
+	}
+	s.waitNotified(t, before+300) // the other process goes on
+	if err := za.Process.Signal(syscall.SIGCONT); err != nil {
+		t.Fatal(err)
+	}
+	continued = true
+	s.verifyExactlyOnce(t, "exactly once, a zombie continued", <-seeded, start, false)
+}
+
+// The brokers that matter to a transaction, hard-stopped (SIGKILL) in turn
+// mid-stream and restarted: the payments step's transaction coordinator,
+// then its group coordinator, then the leader of a partition of orders.
+func TestExactlyOnceBrokerLoss(t *testing.T) {
+	s := exactlyOnce(newStackOn(t, testkit.RealAlone(t)), "brokerloss")
+	if len(s.Brokers) < 3 {
+		t.Skip("needs a three-broker cluster")
+	}
+	start := time.Now()
+	seeded := s.seedAsync(t, seed.Plan{Count: 9000, Poison: 10, Rate: 300})
+	orderflow(t, s.env, "serve")
+	s.waitNotified(t, 500)
+	admin := kadmClient(t, s)
+	ctx := context.Background()
+	roles := []struct {
+		what string
+		node func() (int32, error)
+	}{
+		{"transaction coordinator of payments", func() (int32, error) {
+			c := admin.FindTxnCoordinators(ctx, messaging.TransactionalID(s.Cfg.Kafka.ClientID, "brokerloss", config.StepPayments))
+			for _, r := range c {
+				return r.NodeID, r.Err
+			}
+			return 0, errors.New("no coordinator")
+		}},
+		{"group coordinator of payments", func() (int32, error) {
+			for _, r := range admin.FindGroupCoordinators(ctx, config.StepPayments) {
+				return r.NodeID, r.Err
+			}
+			return 0, errors.New("no coordinator")
+		}},
+		{"leader of orders/0", func() (int32, error) {
+			md, err := admin.Metadata(ctx, s.Cfg.Topics.Orders)
+			if err != nil {
+				return 0, err
+			}
+			return md.Topics[s.Cfg.Topics.Orders].Partitions[0].Leader, nil
+		}},
+	}
+	for _, r := range roles {
+		node, err := r.node()
+		if err != nil {
+			t.Fatalf("%s: %v", r.what, err)
+		}
+		hardStop(t, node)
+		before := s.tr.Notified()
+		if before+300 > 9000 {
+			t.Fatalf("%d of 9000 orders notified before the %s stopped: too few left", before, r.what)
+		}
+		s.waitNotified(t, before+300) // progress without it
+		kafkaNode(t, "up.sh", int(node))
+		t.Logf("%s (node %d) stopped and restarted; %d notified", r.what, node, s.tr.Notified())
+	}
+	s.verifyExactlyOnce(t, "exactly once, three brokers lost in turn", <-seeded, start, false)
+}
+
+// Rebalance under load: two processes, one stopped (SIGTERM) mid-stream;
+// poisoned orders among them are dead-lettered once.
+func TestExactlyOnceRebalance(t *testing.T) {
+	s := newStack(t)
+	a, b := exactlyOnce(s, "rebalance-a"), exactlyOnce(s, "rebalance-b")
+	start := time.Now()
+	seeded := s.seedAsync(t, seed.Plan{Count: 6000, Poison: 20, Rate: 300})
+	pa, aout := orderflow(t, a.env, "serve")
+	orderflow(t, b.env, "serve")
+	s.waitNotified(t, 1500)
+	stopGracefully(t, pa, aout)
+	if n := s.tr.Notified(); n >= 6000 {
+		t.Fatalf("every order was notified before the member stopped (%d): no rebalance was tested", n)
+	}
+	s.verifyExactlyOnce(t, "exactly once, rebalance", <-seeded, start, false)
+}
+
+// hardStop kills the local cluster's node with SIGKILL; kafkaNode(t,
+// "up.sh", node) starts it again, and so does the test's end.
+func hardStop(t *testing.T, node int32) {
+	t.Helper()
+	b, err := os.ReadFile(fmt.Sprintf(".kafka/run/node%d.pid", node))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { kafkaNode(t, "up.sh", int(node)) }) // up.sh leaves a running node alone
+}
+
+func kadmClient(t *testing.T, s stack) *kadm.Client {
+	t.Helper()
+	opts, err := s.Conn(t).Franz(testkit.Logger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl, err := kgo.NewClient(opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(cl.Close)
+	return kadm.NewClient(cl)
 }
 
 // verifyExactlyOnce waits for every order to settle and checks, per order:
 // settled, charged once, no output record twice, and its dead letters as
-// seeded — one for a poisoned or failing order, none for the others.
-func (s stack) verifyExactlyOnce(t *testing.T, scenario string, m seed.Manifest, start time.Time) {
+// seeded — one for a poisoned or failing order, none for the others; with
+// wantAborted, that some records written were aborted.
+func (s stack) verifyExactlyOnce(t *testing.T, scenario string, m seed.Manifest, start time.Time, wantAborted bool) {
 	t.Helper()
 	testkit.Eventually(3*time.Minute, func() bool { return len(s.tr.Unsettled(m.Orders)) == 0 })
 	lost := s.tr.Unsettled(m.Orders)
@@ -114,9 +276,14 @@ func (s stack) verifyExactlyOnce(t *testing.T, scenario string, m seed.Manifest,
 			}
 		}
 	}
+	// dlq list reads the dead-letter topic to its end, transaction markers
+	// and all: each letter once.
+	if listed := strings.Count(run(t, s.env, "dlq", "list", "--json"), "\n"); listed != len(wantDead) {
+		t.Errorf("dlq list: %d letters, want %d", listed, len(wantDead))
+	}
 	committed := len(testkit.KcatRead(t, s.Brokers, s.Cfg.Topics.Payments, append(s.kcatX, "-X", "isolation.level=read_committed")...))
 	all := len(testkit.KcatRead(t, s.Brokers, s.Cfg.Topics.Payments, append(s.kcatX, "-X", "isolation.level=read_uncommitted")...))
-	if all <= committed {
+	if wantAborted && all <= committed {
 		t.Errorf("%s: %d records read uncommitted, %d committed: no transaction was aborted, so no kill landed inside one", s.Cfg.Topics.Payments, all, committed)
 	}
 	t.Logf("RESULT %s: seeded %d, lost %d, duplicate outputs %d, dead letters %d (want %d), payments records %d committed / %d written (aborted ones included), wall time %s",
