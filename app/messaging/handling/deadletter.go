@@ -13,6 +13,7 @@ import (
 	"github.com/IBM/sarama"
 	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/ThreeDotsLabs/watermill/message/router/middleware"
+	"github.com/twmb/franz-go/pkg/kerr"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/trace"
@@ -93,7 +94,7 @@ func (d *DeadLetter) Middleware(h message.HandlerFunc) message.HandlerFunc {
 			dl = withoutPayload(dl, fmt.Sprintf("over the producer's limit of %d bytes", d.cfg.MaxBytes))
 		}
 		pubErr := d.cfg.Publisher.Publish(d.cfg.Topic, dl)
-		if errors.Is(pubErr, sarama.ErrMessageSizeTooLarge) && len(dl.Payload) > 0 {
+		if (errors.Is(pubErr, sarama.ErrMessageSizeTooLarge) || errors.Is(pubErr, kerr.MessageTooLarge)) && len(dl.Payload) > 0 {
 			dl = withoutPayload(dl, "refused by the brokers as too large")
 			pubErr = d.cfg.Publisher.Publish(d.cfg.Topic, dl)
 		}
@@ -117,6 +118,9 @@ func (d *DeadLetter) Middleware(h message.HandlerFunc) message.HandlerFunc {
 func (d *DeadLetter) letter(msg *message.Message, err error, attempts int) *message.Message {
 	ctx := msg.Context()
 	dl := msg.Copy()
+	// With exactly_once the letter joins its input's transaction: it is
+	// committed with the input's offset, or not at all.
+	dl.SetContext(kafkaclient.TxnOf(ctx))
 	set := dl.Metadata.Set
 	kind := kindOf(err)
 	handler := message.HandlerNameFromCtx(ctx)
@@ -162,6 +166,7 @@ const (
 func withoutPayload(dl *message.Message, why string) *message.Message {
 	sum := sha256.Sum256(dl.Payload)
 	out := dl.Copy()
+	out.SetContext(dl.Context()) // its transaction, if any
 	out.Payload = nil
 	out.Metadata.Set(deadletter.HeaderPayloadOmitted, why)
 	out.Metadata.Set(deadletter.HeaderPayloadBytes, strconv.Itoa(len(dl.Payload)))

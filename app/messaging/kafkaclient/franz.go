@@ -110,13 +110,16 @@ func (p *FranzProducer) Publish(topic string, msgs ...*message.Message) error {
 	if len(msgs) == 0 {
 		return nil
 	}
-	d := DeliveryFrom(msgs[0].Context())
+	ctx := msgs[0].Context()
+	d := DeliveryFrom(ctx)
+	var via Txn = p.cl
 	wait := d == nil
 	if wait {
 		d = &Delivery{}
-	}
-	var via Txn = p.cl
-	if d.txn != nil { // exactly_once: the outputs join their input's transaction
+		if t, ok := ctx.Value(txnCtx{}).(Txn); ok { // a dead letter (TxnOf)
+			via = t
+		}
+	} else if d.txn != nil { // exactly_once: the outputs join their input's transaction
 		via = d.txn
 	}
 	for _, m := range msgs {

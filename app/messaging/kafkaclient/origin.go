@@ -52,6 +52,19 @@ func (d *Delivery) InTxn(t Txn) *Delivery {
 	return d
 }
 
+type txnCtx struct{}
+
+// TxnOf returns a context that carries only the transaction of the delivery
+// handled with ctx, if it has one: a message published with it (a dead
+// letter) joins that transaction, and its Publish still waits for the
+// brokers' answer, as one without a delivery does.
+func TxnOf(ctx context.Context) context.Context {
+	if d := DeliveryFrom(ctx); d != nil && d.txn != nil {
+		return context.WithValue(context.Background(), txnCtx{}, d.txn)
+	}
+	return context.Background()
+}
+
 // Sent counts one more output of the delivery on its way to the brokers.
 func (d *Delivery) Sent() {
 	d.mu.Lock()

@@ -3,10 +3,13 @@ package kafkaclient
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"sync"
 	"time"
 
 	"github.com/IBM/sarama"
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
 )
 
 // Record is one Kafka record as orderflow's readers hand it over.
@@ -31,65 +34,96 @@ func recordOf(m *sarama.ConsumerMessage) Record {
 // ReadToEnd calls fn for every record of topic up to the end offsets it sees
 // when it starts, partition by partition, and returns. It joins no consumer
 // group and commits nothing, so it disturbs no one; and it never chases records
-// written after it started (replay's own output, for one).
+// written after it started (replay's own output, for one). It reads committed
+// records only, and sees transaction markers (exactly_once) go by without
+// handing them to fn, so a partition whose last record is a marker still ends.
 func ReadToEnd(ctx context.Context, c Conn, topic string, fn func(Record) error) error {
-	client, consumer, err := openConsumer(c)
+	opts, err := c.Franz(slog.New(slog.DiscardHandler))
 	if err != nil {
 		return err
 	}
-	defer client.Close()
-	defer consumer.Close()
-	partitions, err := client.Partitions(topic)
+	admin, err := kgo.NewClient(opts...)
 	if err != nil {
-		return fmt.Errorf("partitions of %s: %w", topic, err)
+		return fmt.Errorf("kafka client: %w", err)
 	}
-
+	defer admin.Close()
+	adm := kadm.NewClient(admin)
 	// Every partition's end is taken before any is read: records written
 	// while reading (replay's own output, for one) are not read.
-	type span struct{ start, end int64 }
-	spans := make(map[int32]span, len(partitions))
-	for _, p := range partitions {
-		end, err := client.GetOffset(topic, p, sarama.OffsetNewest)
-		if err != nil {
-			return fmt.Errorf("end offset of %s/%d: %w", topic, p, err)
-		}
-		start, err := client.GetOffset(topic, p, sarama.OffsetOldest)
-		if err != nil {
-			return fmt.Errorf("start offset of %s/%d: %w", topic, p, err)
-		}
-		spans[p] = span{start, end}
+	ends, err := adm.ListEndOffsets(ctx, topic)
+	if err == nil {
+		err = ends.Error()
 	}
-	for _, p := range partitions {
-		if sp := spans[p]; sp.start < sp.end {
-			if err := readPartition(ctx, client, consumer, topic, p, sp.start, sp.end, fn); err != nil {
-				return err
+	if err != nil {
+		return fmt.Errorf("end offsets of %s: %w", topic, err)
+	}
+	starts, err := adm.ListStartOffsets(ctx, topic)
+	if err == nil {
+		err = starts.Error()
+	}
+	if err != nil {
+		return fmt.Errorf("start offsets of %s: %w", topic, err)
+	}
+	from := map[int32]kgo.Offset{}
+	left := map[int32]int64{} // partition → its end, until read to it
+	ends.Each(func(o kadm.ListedOffset) {
+		if start, ok := starts.Lookup(topic, o.Partition); ok && start.Offset < o.Offset {
+			from[o.Partition] = kgo.NewOffset().At(start.Offset)
+			left[o.Partition] = o.Offset
+		}
+	})
+	if len(left) == 0 {
+		return nil
+	}
+	cl, err := kgo.NewClient(append(opts, kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{topic: from}), kgo.KeepControlRecords())...)
+	if err != nil {
+		return fmt.Errorf("kafka client: %w", err)
+	}
+	defer cl.Close()
+	// Partition by partition, as the offsets go: fn sees each partition's
+	// records in order.
+	for len(left) > 0 {
+		fs := cl.PollFetches(ctx)
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		var ferr error
+		fs.EachError(func(t string, p int32, err error) { ferr = fmt.Errorf("read %s/%d: %w", t, p, err) })
+		if ferr != nil {
+			return ferr
+		}
+		var cbErr error
+		fs.EachRecord(func(r *kgo.Record) {
+			end, reading := left[r.Partition]
+			if !reading || cbErr != nil {
+				return
 			}
+			if r.Offset >= end {
+				delete(left, r.Partition) // written after the start
+				return
+			}
+			if !r.Attrs.IsControl() {
+				if cbErr = fn(franzRecordOf(r)); cbErr != nil {
+					return
+				}
+			}
+			if r.Offset >= end-1 {
+				delete(left, r.Partition)
+			}
+		})
+		if cbErr != nil {
+			return cbErr
 		}
 	}
 	return nil
 }
 
-func readPartition(ctx context.Context, client sarama.Client, c sarama.Consumer, topic string, p int32, start, end int64, fn func(Record) error) error {
-	pc, err := consumePartitionAt(ctx, client, c, topic, p, start)
-	if err != nil {
-		return err
+func franzRecordOf(r *kgo.Record) Record {
+	h := make(map[string]string, len(r.Headers))
+	for _, rh := range r.Headers {
+		h[rh.Key] = string(rh.Value)
 	}
-	defer pc.Close()
-	for {
-		select {
-		case m := <-pc.Messages():
-			if err := fn(recordOf(m)); err != nil {
-				return err
-			}
-			if m.Offset >= end-1 {
-				return nil
-			}
-		case err := <-pc.Errors():
-			return fmt.Errorf("read %s/%d: %w", topic, p, err)
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-	}
+	return Record{Topic: r.Topic, Partition: r.Partition, Offset: r.Offset, Timestamp: r.Timestamp, Key: r.Key, Value: r.Value, Headers: h}
 }
 
 // Tail calls fn for every record of topics, from the oldest on, until ctx

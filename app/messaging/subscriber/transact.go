@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -95,9 +96,7 @@ func (s *Transact) Subscribe(ctx context.Context, topic string) (<-chan *message
 	if err != nil {
 		return nil, fmt.Errorf("consumer group %s: %w", s.cfg.Group, err)
 	}
-	s.mu.Lock()
-	s.sessions = append(s.sessions, sess)
-	s.mu.Unlock()
+	s.setSession(sess)
 	ctx, cancel := context.WithCancel(ctx)
 	out := make(chan *message.Message)
 	l := s.cfg.lanes(out)
@@ -116,42 +115,76 @@ func (s *Transact) Subscribe(ctx context.Context, topic string) (<-chan *message
 	go func() { // the transaction loop: it owns the session
 		defer s.wg.Done()
 		defer close(out)
-		defer sess.Close() // leaves the group; a transaction left open is aborted
+		failures := 0
 		for {
-			fs := sess.PollRecords(ctx, s.batchSize)
-			if fs.IsClientClosed() || ctx.Err() != nil {
+			err := s.consume(ctx, sess, l, topic, log)
+			sess.Close() // leaves the group; a transaction left open is aborted
+			if err == nil || ctx.Err() != nil {
 				return
 			}
-			var refused error
-			fs.EachError(func(_ string, p int32, err error) {
-				if errors.Is(err, kerr.GroupAuthorizationFailed) || errors.Is(err, kerr.TopicAuthorizationFailed) {
-					refused = fmt.Errorf("consumer group %s on %s: %w", s.cfg.Group, topic, err)
-					return
-				}
-				log.Warn("fetch failed; retrying", "partition", p, "err", err)
-			})
-			if refused != nil {
-				if s.cfg.Refused != nil {
-					s.cfg.Refused(refused)
-				}
-				return
-			}
-			if fs.NumRecords() == 0 {
-				continue
-			}
-			if err := s.transact(ctx, sess, l, fs); err != nil {
-				if ctx.Err() != nil {
-					return // shutting down: the open transaction is aborted on Close
-				}
-				log.Error("transaction failed; stopping", "err", err)
+			// A transaction that could neither commit nor abort: a new
+			// session (a new producer epoch) starts from the committed
+			// offsets. Five in a row stop the process.
+			if failures++; failures == maxSessionFailures {
+				log.Error("transaction failed; stopping", "err", err, "failures", failures)
 				if s.cfg.Fatal != nil {
 					s.cfg.Fatal(fmt.Errorf("consumer group %s, transactional ID %s: %w", s.cfg.Group, s.txnID, err))
 				}
 				return
 			}
+			log.Warn("transaction failed; starting a new session", "err", err, "failures", failures)
+			if sess, err = kgo.NewGroupTransactSession(opts...); err != nil {
+				if s.cfg.Fatal != nil {
+					s.cfg.Fatal(fmt.Errorf("consumer group %s: %w", s.cfg.Group, err))
+				}
+				return
+			}
+			s.setSession(sess)
 		}
 	}()
 	return out, nil
+}
+
+// maxSessionFailures is how many sessions in a row may fail before the
+// subscriber gives up.
+const maxSessionFailures = 5
+
+// setSession makes sess the one Joined asks.
+func (s *Transact) setSession(sess *kgo.GroupTransactSession) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.sessions = []*kgo.GroupTransactSession{sess}
+}
+
+// consume runs transactions on sess until ctx ends (nil), the brokers refuse
+// the group (nil, after Refused), or one fails (its error).
+func (s *Transact) consume(ctx context.Context, sess *kgo.GroupTransactSession, l *lanes, topic string, log *slog.Logger) error {
+	for {
+		fs := sess.PollRecords(ctx, s.batchSize)
+		if fs.IsClientClosed() || ctx.Err() != nil {
+			return nil
+		}
+		var refused error
+		fs.EachError(func(_ string, p int32, err error) {
+			if errors.Is(err, kerr.GroupAuthorizationFailed) || errors.Is(err, kerr.TopicAuthorizationFailed) {
+				refused = fmt.Errorf("consumer group %s on %s: %w", s.cfg.Group, topic, err)
+				return
+			}
+			log.Warn("fetch failed; retrying", "partition", p, "err", err)
+		})
+		if refused != nil {
+			if s.cfg.Refused != nil {
+				s.cfg.Refused(refused)
+			}
+			return nil
+		}
+		if fs.NumRecords() == 0 {
+			continue
+		}
+		if err := s.transact(ctx, sess, l, fs); err != nil {
+			return err
+		}
+	}
 }
 
 // transact runs one batch in one transaction and ends it: committed if every
