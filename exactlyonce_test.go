@@ -18,6 +18,7 @@ import (
 
 	"github.com/orderflow/orderflow/app/config"
 	"github.com/orderflow/orderflow/app/messaging"
+	"github.com/orderflow/orderflow/app/messaging/deadletter"
 	"github.com/orderflow/orderflow/app/seed"
 	"github.com/orderflow/orderflow/app/testkit"
 )
@@ -240,7 +241,7 @@ func (s stack) verifyExactlyOnce(t *testing.T, scenario string, m seed.Manifest,
 	lost := s.tr.Unsettled(m.Orders)
 	charges := receipts(t, s.store)
 	wantDead := testkit.ExpectedDeadLetters(m)
-	dups, letters := 0, 0
+	dups, letters, recovered := 0, 0, 0
 	for _, id := range m.Orders {
 		o, _ := s.tr.Order(id)
 		dups += o.Duplicates()
@@ -248,14 +249,20 @@ func (s stack) verifyExactlyOnce(t *testing.T, scenario string, m seed.Manifest,
 		if o.Duplicates() != 0 {
 			t.Errorf("%s: %d duplicate output records", id, o.Duplicates())
 		}
-		_, dead := wantDead[id]
+		kind, dead := wantDead[id]
 		switch {
+		case dead && kind == deadletter.KindRetriesExhausted && len(o.DeadLetters) == 0 && o.Paid+o.Declined == 1:
+			// A fail order's gateway fails its first attempts, counted in
+			// the gateway's file: when a kill aborted the transaction with
+			// its dead letter, the batch's next attempt went through. Paid
+			// (or declined) once, and no letter: still exactly one outcome.
+			recovered++
 		case dead && len(o.DeadLetters) != 1:
 			t.Errorf("%s: %d dead letters, want exactly 1", id, len(o.DeadLetters))
 		case !dead && len(o.DeadLetters) != 0:
 			t.Errorf("%s: dead-lettered (%s), want it processed", id, o.DeadLetters[0].Reason)
 		}
-		if !dead && charges[id] > 1 {
+		if charges[id] > 1 {
 			t.Errorf("%s: charged %d times, want once", id, charges[id])
 		}
 	}
@@ -278,16 +285,16 @@ func (s stack) verifyExactlyOnce(t *testing.T, scenario string, m seed.Manifest,
 	}
 	// dlq list reads the dead-letter topic to its end, transaction markers
 	// and all: each letter once.
-	if listed := strings.Count(run(t, s.env, "dlq", "list", "--json"), "\n"); listed != len(wantDead) {
-		t.Errorf("dlq list: %d letters, want %d", listed, len(wantDead))
+	if listed := strings.Count(run(t, s.env, "dlq", "list", "--json"), "\n"); listed != letters {
+		t.Errorf("dlq list: %d letters, the tracker %d", listed, letters)
 	}
 	committed := len(testkit.KcatRead(t, s.Brokers, s.Cfg.Topics.Payments, append(s.kcatX, "-X", "isolation.level=read_committed")...))
 	all := len(testkit.KcatRead(t, s.Brokers, s.Cfg.Topics.Payments, append(s.kcatX, "-X", "isolation.level=read_uncommitted")...))
 	if wantAborted && all <= committed {
 		t.Errorf("%s: %d records read uncommitted, %d committed: no transaction was aborted, so no kill landed inside one", s.Cfg.Topics.Payments, all, committed)
 	}
-	t.Logf("RESULT %s: seeded %d, lost %d, duplicate outputs %d, dead letters %d (want %d), payments records %d committed / %d written (aborted ones included), wall time %s",
-		scenario, len(m.Orders), len(lost), dups, letters, len(wantDead), committed, all, time.Since(start).Round(100*time.Millisecond))
+	t.Logf("RESULT %s: seeded %d, lost %d, duplicate outputs %d, dead letters %d (want %d, %d fail orders paid after an abort instead), payments records %d committed / %d written (aborted ones included), wall time %s",
+		scenario, len(m.Orders), len(lost), dups, letters, len(wantDead), recovered, committed, all, time.Since(start).Round(100*time.Millisecond))
 }
 
 // killedBySIGKILL reports whether err is a process's end by SIGKILL.
