@@ -1,6 +1,7 @@
 package kafkaclient
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"strconv"
@@ -97,7 +98,7 @@ func (c *LagCollector) collect(ch chan<- prometheus.Metric) error {
 			return fmt.Errorf("offsets of group %s: %w", group, err)
 		}
 		for _, p := range partitions {
-			end, err := c.client.GetOffset(topic, p, sarama.OffsetNewest)
+			end, err := lastStable(c.client, c.sarama.Version, topic, p)
 			if err != nil {
 				return fmt.Errorf("end offset of %s/%d: %w", topic, p, err)
 			}
@@ -113,6 +114,36 @@ func (c *LagCollector) collect(ch chan<- prometheus.Metric) error {
 		}
 	}
 	return nil
+}
+
+// lastStable is the partition's last stable offset: its end as a
+// read-committed consumer sees it, before any transaction still open
+// (delivery.guarantee exactly_once). Lag is measured against it: the records
+// of an open transaction cannot be consumed yet. Sarama's GetOffset asks for
+// the high watermark.
+func lastStable(client sarama.Client, v sarama.KafkaVersion, topic string, p int32) (int64, error) {
+	leader, err := client.Leader(topic, p)
+	if err != nil {
+		return -1, err
+	}
+	req := sarama.NewOffsetRequest(v)
+	req.IsolationLevel = sarama.ReadCommitted
+	req.AddBlock(topic, p, sarama.OffsetNewest, 1)
+	resp, err := leader.GetAvailableOffsets(req)
+	if err != nil {
+		return -1, err
+	}
+	block := resp.GetBlock(topic, p)
+	if block == nil {
+		return -1, sarama.ErrIncompleteResponse
+	}
+	if !errors.Is(block.Err, sarama.ErrNoError) {
+		return -1, block.Err
+	}
+	if len(block.Offsets) > 0 && req.Version == 0 {
+		return block.Offsets[0], nil
+	}
+	return block.Offset, nil
 }
 
 // Close ends the collector's client.
