@@ -309,8 +309,12 @@ func distinctKeys(ctx context.Context, cl *kgo.Client, topic string) (map[string
 	if len(want) == 0 {
 		return keys, 0, nil
 	}
+	// Committed records only, as a consumer downstream sees them (the
+	// exactly-once contender's aborted ones are not orders through); the
+	// transaction markers go by, so a partition ending in one still ends.
 	rd, err := kgo.NewClient(kgo.SeedBrokers(cl.OptValue(kgo.SeedBrokers).([]string)...),
-		kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{topic: want}))
+		kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{topic: want}),
+		kgo.FetchIsolationLevel(kgo.ReadCommitted()), kgo.KeepControlRecords())
 	if err != nil {
 		return nil, 0, err
 	}
@@ -325,10 +329,12 @@ func distinctKeys(ctx context.Context, cl *kgo.Client, topic string) (map[string
 			if !ok || r.Offset >= end {
 				return
 			}
-			if keys[string(r.Key)] {
-				dups++
+			if !r.Attrs.IsControl() {
+				if keys[string(r.Key)] {
+					dups++
+				}
+				keys[string(r.Key)] = true
 			}
-			keys[string(r.Key)] = true
 			if r.Offset == end-1 {
 				delete(remaining, r.Partition)
 			}
@@ -366,7 +372,8 @@ func latency(ctx context.Context, cl *kgo.Client, c contender, o options, rate i
 	sampler := newSampler(procs, nil)
 	sampler.markStart()
 
-	consumer, err := kgo.NewClient(kgo.SeedBrokers(o.Brokers...), kgo.ConsumeTopics(t.notifications), kgo.FetchMaxWait(10*time.Millisecond))
+	consumer, err := kgo.NewClient(kgo.SeedBrokers(o.Brokers...), kgo.ConsumeTopics(t.notifications), kgo.FetchMaxWait(10*time.Millisecond),
+		kgo.FetchIsolationLevel(kgo.ReadCommitted())) // an order is through once a downstream consumer can see it
 	if err != nil {
 		return lr, err
 	}
