@@ -57,6 +57,7 @@ func TestStack(t *testing.T) {
 	t.Run("KillOrderflowMidSeed", st.killMidSeed)
 	t.Run("BrokerStoppedMidStream", st.brokerLoss)
 	t.Run("StopDrainsAndExitsZero", st.gracefulStop)
+	t.Run("ExactlyOnceKillMidSeed", st.exactlyOnceKill)
 	t.Run("DownLeavesNothing", st.down)
 }
 
@@ -465,6 +466,34 @@ func (s *stack) killMidSeed(t *testing.T) {
 	}
 	t.Logf("RESULT kill orderflow mid-seed: seeded %d at 1,000/s, killed at %s with %d notified, lost %d, charged twice 0, duplicate outputs %d (bound %d), %s",
 		len(m.Orders), killedAt.Round(100*time.Millisecond), done, lost, dups, bound, time.Since(start).Round(time.Second))
+}
+
+// exactlyOnceKill restarts the stack's orderflow with task up:exactly-once,
+// kills it mid-seed and starts it again the same way: read committed (kcat's
+// default), no order has an output twice.
+func (s *stack) exactlyOnceKill(t *testing.T) {
+	s.task(5*time.Minute, "up:exactly-once")
+	if logs := s.compose("logs", "--no-color", "orderflow"); !strings.Contains(logs, "delivery: exactly_once") {
+		t.Fatalf("orderflow does not say it runs exactly once:\n%s", logs)
+	}
+	start := time.Now()
+	before := s.notifications()
+	seeded := s.seedFromHost(seed.Plan{Count: 10_000, Poison: 10, Rate: 1000})
+	s.waitNotified(before + 2000)
+	s.compose("kill", "orderflow")
+	killedAt := time.Since(start)
+	done := s.notifications() - before
+	s.task(5*time.Minute, "up:exactly-once") // as it was: docker compose up alone would start it at least once
+	if done >= 10_000 {
+		t.Errorf("the kill came after every order was done (%d notified): nothing was tested", done)
+	}
+	m, lost, dups := s.settle(t, seeded)
+	if dups != 0 {
+		t.Errorf("%d duplicate outputs after the kill in exactly_once, want 0", dups)
+	}
+	t.Logf("RESULT exactly once, docker compose kill orderflow mid-seed: seeded %d at 1,000/s, killed at %s, lost %d, duplicate outputs %d (read committed), %s",
+		len(m.Orders), killedAt.Round(100*time.Millisecond), lost, dups, time.Since(start).Round(time.Second))
+	s.task(5*time.Minute, "up") // back to the default for what follows
 }
 
 func (s *stack) brokerLoss(t *testing.T) {
