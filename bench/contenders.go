@@ -45,11 +45,12 @@ func contenderByName(name string) (contender, bool) {
 			cmd.Env = append(os.Environ(), config.Environ(cfg)...)
 			return []*exec.Cmd{cmd}
 		}}, true
-	case "watermill", "sarama", "franz":
+	case "watermill", "sarama", "franz", "franz-txn":
 		title := map[string]string{
 			"watermill": "Watermill + watermill-kafka defaults",
 			"sarama":    "hand-written Sarama relay",
 			"franz":     "hand-written franz-go relay",
+			"franz-txn": "franz-go relay, exactly once",
 		}[name]
 		return contender{name, title, func(b []string, prefix string, _ int) []*exec.Cmd {
 			return []*exec.Cmd{self(name, strings.Join(b, ","), prefix)}

@@ -251,6 +251,8 @@ func contenderMain(args []string) int {
 		err = runSarama(ctx, brokers, t)
 	case "franz":
 		err = runFranz(ctx, brokers, t)
+	case "franz-txn":
+		err = runFranzTxn(ctx, brokers, t)
 	default:
 		err = fmt.Errorf("unknown contender %s", args[0])
 	}
