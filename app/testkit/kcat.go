@@ -28,8 +28,13 @@ func Kcat(t testing.TB, brokers []string, stdin []byte, args ...string) string {
 	NeedKcat(t)
 	cmd := exec.Command("kcat", append([]string{"-b", strings.Join(brokers, ",")}, args...)...)
 	cmd.Stdin = bytes.NewReader(stdin)
-	out, err := cmd.CombinedOutput()
+	// stdout only: librdkafka logs a broker it cannot reach yet (one
+	// restarting) on stderr, and goes on with the others.
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
 	if err != nil {
+		out = append(out, stderr.Bytes()...)
 		shown := make([]string, len(args))
 		for i, a := range args {
 			if k, _, ok := strings.Cut(a, "="); ok && k == "sasl.password" {
