@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -108,18 +109,7 @@ func (s *Franz) Subscribe(ctx context.Context, topic string) (<-chan *message.Me
 			if fs.IsClientClosed() || ctx.Err() != nil {
 				return
 			}
-			var refused error
-			fs.EachError(func(t string, p int32, err error) {
-				if errors.Is(err, kerr.GroupAuthorizationFailed) || errors.Is(err, kerr.TopicAuthorizationFailed) {
-					refused = fmt.Errorf("consumer group %s on %s: %w", s.cfg.Group, topic, err)
-					return
-				}
-				log.Warn("fetch failed; retrying", "partition", p, "err", err)
-			})
-			if refused != nil {
-				if s.cfg.Refused != nil {
-					s.cfg.Refused(refused)
-				}
+			if s.cfg.refused(fs, topic, log) {
 				return
 			}
 			fs.EachPartition(func(p kgo.FetchTopicPartition) {
@@ -131,6 +121,24 @@ func (s *Franz) Subscribe(ctx context.Context, topic string) (<-chan *message.Me
 		}
 	}()
 	return out, nil
+}
+
+// refused reports whether the brokers refused the group or its topic among
+// fs's errors (an ACL to fix: Refused is told, the subscription ends). Every
+// other fetch error is logged; franz-go retries it.
+func (c Config) refused(fs kgo.Fetches, topic string, log *slog.Logger) bool {
+	var refused error
+	fs.EachError(func(_ string, p int32, err error) {
+		if errors.Is(err, kerr.GroupAuthorizationFailed) || errors.Is(err, kerr.TopicAuthorizationFailed) {
+			refused = fmt.Errorf("consumer group %s on %s: %w", c.Group, topic, err)
+			return
+		}
+		log.Warn("fetch failed; retrying", "partition", p, "err", err)
+	})
+	if refused != nil && c.Refused != nil {
+		c.Refused(refused)
+	}
+	return refused != nil
 }
 
 // Group is the consumer group's name.

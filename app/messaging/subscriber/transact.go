@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/ThreeDotsLabs/watermill/message"
-	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/orderflow/orderflow/app/messaging/kafkaclient"
@@ -192,18 +191,7 @@ func (s *Transact) consume(ctx context.Context, sess *kgo.GroupTransactSession, 
 		if fs.IsClientClosed() || ctx.Err() != nil {
 			return nil
 		}
-		var refused error
-		fs.EachError(func(_ string, p int32, err error) {
-			if errors.Is(err, kerr.GroupAuthorizationFailed) || errors.Is(err, kerr.TopicAuthorizationFailed) {
-				refused = fmt.Errorf("consumer group %s on %s: %w", s.cfg.Group, topic, err)
-				return
-			}
-			log.Warn("fetch failed; retrying", "partition", p, "err", err)
-		})
-		if refused != nil {
-			if s.cfg.Refused != nil {
-				s.cfg.Refused(refused)
-			}
+		if s.cfg.refused(fs, topic, log) {
 			return nil
 		}
 		if fs.NumRecords() == 0 {
