@@ -392,3 +392,69 @@ func TestGrafanaDashboard(t *testing.T) {
 		}
 	}
 }
+
+// The stack's orderflow is stateless replicas charging through the gateway
+// service, which alone keeps the idempotency records, on a volume.
+func TestComposeReplicasAreStateless(t *testing.T) {
+	all := load(t)
+	of, gw := all["orderflow"], all["gateway"]
+	deploy, _ := of.Extra["deploy"].(map[string]any)
+	replicas, _ := deploy["replicas"].(int)
+	if replicas < 2 {
+		t.Fatalf("orderflow runs %v replicas, want several", deploy["replicas"])
+	}
+	// A fixed host name would be every replica's, and so its exactly_once
+	// transactional IDs: they would fence each other.
+	if of.Extra["hostname"] != nil || of.Extra["container_name"] != nil {
+		t.Errorf("orderflow sets hostname %v / container_name %v: its replicas would share it", of.Extra["hostname"], of.Extra["container_name"])
+	}
+	if of.Extra["volumes"] != nil || env(of, "ORDERFLOW_GATEWAY_STORE_PATH") != "" {
+		t.Errorf("orderflow keeps state: volumes %v, gateway store %q", of.Extra["volumes"], env(of, "ORDERFLOW_GATEWAY_STORE_PATH"))
+	}
+	// One published port per replica, from 8081 (task up's console URL).
+	if len(of.Ports) != 1 {
+		t.Fatalf("orderflow publishes %v, want one port range", of.Ports)
+	}
+	var first, last int
+	if _, err := fmt.Sscanf(of.Ports[0], "127.0.0.1:%d-%d:8081", &first, &last); err != nil || first != 8081 || last-first+1 != replicas {
+		t.Errorf("orderflow publishes %q: want 127.0.0.1:8081-%d:8081, a port for each of its %d replicas", of.Ports[0], 8081+replicas-1, replicas)
+	}
+	for name, s := range all {
+		for _, p := range s.Ports {
+			var port int
+			if _, err := fmt.Sscanf(p, "127.0.0.1:%d:", &port); err == nil && name != "orderflow" && port >= first && port <= last {
+				t.Errorf("%s publishes %d, in orderflow's range %s", name, port, of.Ports[0])
+			}
+		}
+	}
+
+	if !slices.Equal(gw.Command, []string{"gateway"}) || gw.Healthcheck == nil || gw.Extra["deploy"] != nil {
+		t.Errorf("gateway: command %v, healthcheck %v, deploy %v; want orderflow gateway, one instance, with a healthcheck", gw.Command, gw.Healthcheck, gw.Extra["deploy"])
+	}
+	_, port, err := net.SplitHostPort(env(gw, "ORDERFLOW_GATEWAY_LISTEN"))
+	if err != nil || !strings.HasPrefix(env(gw, "ORDERFLOW_GATEWAY_LISTEN"), "0.0.0.0:") {
+		t.Errorf("gateway listens on %q, want 0.0.0.0:port (other containers reach it)", env(gw, "ORDERFLOW_GATEWAY_LISTEN"))
+	}
+	// Its health check asks its own listener.
+	if env(gw, "ORDERFLOW_HTTP_ADDR") != "127.0.0.1:"+port {
+		t.Errorf("gateway's orderflow health asks %q, it listens on port %s", env(gw, "ORDERFLOW_HTTP_ADDR"), port)
+	}
+	store := env(gw, "ORDERFLOW_GATEWAY_STORE_PATH")
+	onVolume := false
+	for _, v := range gw.Extra["volumes"].([]any) {
+		src, dst, _ := strings.Cut(fmt.Sprint(v), ":")
+		onVolume = onVolume || (!strings.HasPrefix(src, ".") && store != "" && strings.HasPrefix(store, dst+"/"))
+	}
+	if !onVolume || env(gw, "ORDERFLOW_FAULTS_INJECT") != "true" {
+		t.Errorf("gateway's store %q on a named volume %t (volumes %v); faults.inject %q, want true as orderflow's", store, onVolume, gw.Extra["volumes"], env(gw, "ORDERFLOW_FAULTS_INJECT"))
+	}
+	for _, name := range []string{"orderflow", "orderflow-secure"} {
+		s := all[name]
+		if got := env(s, "ORDERFLOW_GATEWAY_URL"); got != "http://gateway:"+port {
+			t.Errorf("%s reaches the gateway at %q, want http://gateway:%s", name, got, port)
+		}
+		if dep, ok := s.DependsOn["gateway"].(map[string]any); !ok || dep["condition"] != "service_healthy" {
+			t.Errorf("%s does not wait for the gateway to be healthy", name)
+		}
+	}
+}

@@ -57,7 +57,7 @@ func TestStackSecureProfile(t *testing.T) {
 		return fmt.Sprint(got) == fmt.Sprint(want), fmt.Sprintf("dlq lists %v, want %v", got, want)
 	})
 
-	resp, err := http.Get("http://127.0.0.1:8082/readyz")
+	resp, err := http.Get("http://127.0.0.1:8089/readyz")
 	if err != nil {
 		t.Fatal(err)
 	}

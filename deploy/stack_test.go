@@ -2,8 +2,9 @@ package deploy_test
 
 // The Docker stack, run for real on Docker Engine through the user's own
 // commands: task up, task seed, task dlq, task dlq:replay, docker compose
-// kill/stop/start, task down. Topic contents are read with kcat, a client that
-// is not orderflow's; charges from the gateway's store on its volume.
+// kill/stop/start (docker stop/kill/start for one replica), task down. Topic
+// contents are read with kcat, a client that is not orderflow's; charges from
+// the gateway service's store on its volume.
 // DOCKER_STACK=1 turns them on (task test:stack); they take the ports of the
 // local cluster (9092-9094), so that must be down.
 
@@ -14,10 +15,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -57,6 +61,7 @@ func TestStack(t *testing.T) {
 	t.Run("KillOrderflowMidSeed", st.killMidSeed)
 	t.Run("BrokerStoppedMidStream", st.brokerLoss)
 	t.Run("StopDrainsAndExitsZero", st.gracefulStop)
+	t.Run("RollingUpdate", st.rollingUpdate)
 	t.Run("ExactlyOnceKillMidSeed", st.exactlyOnceKill)
 	t.Run("DownLeavesNothing", st.down)
 }
@@ -121,48 +126,117 @@ func (s *stack) seedFromHost(plan seed.Plan) <-chan seed.Manifest {
 	return out
 }
 
-// services reads `docker compose ps`: service → "state/health".
-func (s *stack) services() map[string]string {
+// container is one of the stack's containers as `docker compose ps` shows it.
+type container struct {
+	ID, Name, Service, State, Health string
+	Publishers                       []struct {
+		URL                       string
+		TargetPort, PublishedPort int
+	}
+}
+
+// containers reads `docker compose ps` of services (every one when none),
+// sorted by name: a service's replicas in order, orderflow-1 first.
+func (s *stack) containers(services ...string) []container {
 	s.t.Helper()
-	out := s.compose("ps", "--all", "--format", "json")
-	got := map[string]string{}
+	out := s.compose(append([]string{"ps", "--all", "--format", "json"}, services...)...)
+	var got []container
 	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
 		if line == "" {
 			continue
 		}
-		var c struct{ Service, State, Health string }
+		var c container
 		if err := json.Unmarshal([]byte(line), &c); err != nil {
 			s.t.Fatalf("docker compose ps: %v in %q", err, line)
 		}
-		got[c.Service] = c.State + "/" + c.Health
+		got = append(got, c)
 	}
+	slices.SortFunc(got, func(a, b container) int { return strings.Compare(a.Name, b.Name) })
 	return got
+}
+
+// index is c's replica number, as docker compose's --index takes it.
+func (c container) index() string { return c.Name[strings.LastIndex(c.Name, "-")+1:] }
+
+// port is the host port c publishes its port target on, 0 if none.
+func (c container) port(target int) int {
+	for _, p := range c.Publishers {
+		if p.TargetPort == target && p.PublishedPort != 0 {
+			return p.PublishedPort
+		}
+	}
+	return 0
+}
+
+// replicaURLs are the base URLs of the orderflow replicas' published http.addr.
+func (s *stack) replicaURLs() []string {
+	s.t.Helper()
+	var urls []string
+	for _, c := range s.containers("orderflow") {
+		if c.port(8081) == 0 {
+			s.t.Fatalf("%s publishes no port for 8081: %+v", c.Name, c.Publishers)
+		}
+		urls = append(urls, fmt.Sprintf("http://127.0.0.1:%d", c.port(8081)))
+	}
+	return urls
 }
 
 func (s *stack) up(t *testing.T) {
 	start := time.Now()
 	out := s.task(10*time.Minute, "up")
-	if !strings.Contains(out, "http://127.0.0.1:8081/console/") {
-		t.Errorf("task up does not print the dead-letter console's URL:\n%s", out)
-	}
-	got := s.services()
-	for _, svc := range []string{"kafka-1", "kafka-2", "kafka-3", "orderflow", "prometheus"} {
-		if got[svc] != "running/healthy" {
-			t.Errorf("%s is %s after task up, want running/healthy", svc, got[svc])
+	all := s.containers()
+	count := map[string]int{}
+	for _, c := range all {
+		count[c.Service]++
+		if c.State+"/"+c.Health != "running/healthy" {
+			t.Errorf("%s is %s/%s after task up, want running/healthy", c.Name, c.State, c.Health)
 		}
 	}
-	ready := s.cmd(time.Minute, "docker", "compose", "exec", "-T", "orderflow", "/orderflow", "health")
-	t.Logf("RESULT task up: every service healthy in %s; orderflow health: %s", time.Since(start).Round(time.Second), strings.TrimSpace(ready))
-	// The console answers on the published port, with replay on: task up
-	// gave it the operator token.
-	resp, err := http.Get("http://127.0.0.1:8081/console/triage")
-	if err != nil {
-		t.Fatalf("the dead-letter console: %v", err)
+	for svc, want := range map[string]int{"kafka-1": 1, "kafka-2": 1, "kafka-3": 1, "gateway": 1, "orderflow": 3, "prometheus": 1} {
+		if count[svc] != want {
+			t.Errorf("task up runs %d containers of %s, want %d", count[svc], svc, want)
+		}
 	}
-	page, _ := io.ReadAll(resp.Body)
+	// Three replicas, three distinct host names (exactly_once's instance
+	// names), the three ports of the range: 8081 answers whichever holds it.
+	replicas := s.containers("orderflow")
+	hosts, ports := map[string]bool{}, map[int]bool{}
+	for _, c := range replicas {
+		hosts[strings.TrimSpace(s.cmd(time.Minute, "docker", "inspect", "-f", "{{.Config.Hostname}}", c.ID))] = true
+		ports[c.port(8081)] = true
+	}
+	if len(hosts) != len(replicas) || !maps.Equal(ports, map[int]bool{8081: true, 8082: true, 8083: true}) {
+		t.Errorf("orderflow's replicas: host names %v, published ports %v; want %d distinct, and 8081-8083", hosts, ports, len(replicas))
+	}
+	// task up prints the console's URL: the first replica's published port.
+	console := fmt.Sprintf("http://127.0.0.1:%d/console/", replicas[0].port(8081))
+	if !strings.Contains(out, console) {
+		t.Errorf("task up does not print the dead-letter console's URL %s:\n%s", console, out)
+	}
+	ready := s.cmd(time.Minute, "docker", "compose", "exec", "-T", "orderflow", "/orderflow", "health")
+	t.Logf("RESULT task up: every service healthy in %s (orderflow: %d replicas on ports %v); orderflow health: %s",
+		time.Since(start).Round(time.Second), len(replicas), slices.Sorted(maps.Keys(ports)), strings.TrimSpace(ready))
+	// The console answers on the published ports, with replay on: task up
+	// gave it the operator token.
+	for _, base := range []string{strings.TrimSuffix(console, "/console/"), "http://127.0.0.1:8081"} {
+		resp, err := http.Get(base + "/console/triage")
+		if err != nil {
+			t.Fatalf("the dead-letter console: %v", err)
+		}
+		page, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || strings.Contains(string(page), `id="read-only"`) {
+			t.Errorf("the dead-letter console at %s: %s, read-only %v; want 200 with replay on", base, resp.Status, strings.Contains(string(page), `id="read-only"`))
+		}
+	}
+	// The gateway answers on its published port.
+	resp, err := http.Get("http://127.0.0.1:8090/healthz")
+	if err != nil {
+		t.Fatalf("the gateway: %v", err)
+	}
 	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK || strings.Contains(string(page), `id="read-only"`) {
-		t.Errorf("the dead-letter console: %s, read-only %v; want 200 with replay on", resp.Status, strings.Contains(string(page), `id="read-only"`))
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("the gateway's /healthz: %s, want 200", resp.Status)
 	}
 }
 
@@ -224,16 +298,22 @@ func (s *stack) waitSettled(m seed.Manifest, within time.Duration) outputs {
 	return o
 }
 
-// charges counts the gateway's receipts per order in its store on the volume.
-func (s *stack) charges() map[string]int {
+// store is the gateway service's store file, copied from its volume.
+func (s *stack) store() []byte {
 	s.t.Helper()
 	path := filepath.Join(s.t.TempDir(), "gateway.jsonl")
-	s.compose("cp", "orderflow:/data/gateway.jsonl", path)
+	s.compose("cp", "gateway:/data/gateway.jsonl", path)
 	data, err := os.ReadFile(path)
 	if err != nil {
 		s.t.Fatal(err)
 	}
-	return testkit.Receipts(bytes.NewReader(data))
+	return data
+}
+
+// charges counts the gateway's receipts per order in its store on the volume.
+func (s *stack) charges() map[string]int {
+	s.t.Helper()
+	return testkit.Receipts(bytes.NewReader(s.store()))
 }
 
 // tally checks every order of m: not lost, charged at most once (exactly once
@@ -267,9 +347,12 @@ func (s *stack) seedDLQReplay(t *testing.T) {
 	// The dead-letter alert fires on an increase, which Prometheus sees only
 	// from a sample taken before it: wait until it has scraped orderflow's
 	// counters at 0 (poison orders are dead-lettered within a scrape interval).
-	testkit.WaitFor(t, time.Minute, "the stack's Prometheus scraped orderflow's dead-letter counters", func() (bool, string) {
+	replicas := s.replicaURLs()
+	testkit.WaitFor(t, time.Minute, "the stack's Prometheus scraped every replica's dead-letter counters", func() (bool, string) {
+		up := testkit.PromQuery(t, "http://127.0.0.1:9090", `count(up{job="orderflow"} == 1)`, "")
 		got := testkit.PromQuery(t, "http://127.0.0.1:9090", `count by (kind) (orderflow_dead_letters_total)`, "kind")
-		return got["permanent"] > 0 && got["panic"] > 0 && got["retries_exhausted"] > 0, fmt.Sprintf("series by kind %v", got)
+		return int(up[""]) == len(replicas) && got["permanent"] > 0 && got["panic"] > 0 && got["retries_exhausted"] > 0,
+			fmt.Sprintf("%g of %d replicas up, series by kind %v", up[""], len(replicas), got)
 	})
 	start := time.Now()
 	var m seed.Manifest
@@ -303,22 +386,30 @@ func (s *stack) seedDLQReplay(t *testing.T) {
 		}
 	}
 
-	// What the stack's /metrics (published on 127.0.0.1:8081) says agrees with
-	// task dlq: the dead letters by kind, and no lag once settled.
-	metrics := "http://127.0.0.1:8081/metrics"
+	// What the replicas' /metrics (published on 127.0.0.1:8081-8083) say,
+	// summed, agrees with task dlq: the dead letters by kind; and each sees no
+	// lag once settled (each reads the whole group's from the brokers).
 	wantKinds := map[string]float64{}
 	for _, kind := range want {
 		wantKinds[string(kind)]++
 	}
+	sum := func(name string, labels ...string) float64 {
+		n := 0.0
+		for _, base := range replicas {
+			n += testkit.Sum(testkit.Scrape(t, base+"/metrics"), name, labels...)
+		}
+		return n
+	}
 	testkit.WaitFor(t, time.Minute, "/metrics agrees with task dlq", func() (bool, string) {
-		m := testkit.Scrape(t, metrics)
 		for kind, n := range wantKinds {
-			if got := testkit.Sum(m, "orderflow_dead_letters_total", `kind="`+kind+`"`); got != n {
-				return false, fmt.Sprintf("orderflow_dead_letters_total{kind=%q} %g, task dlq lists %g", kind, got, n)
+			if got := sum("orderflow_dead_letters_total", `kind="`+kind+`"`); got != n {
+				return false, fmt.Sprintf("orderflow_dead_letters_total{kind=%q} %g over the replicas, task dlq lists %g", kind, got, n)
 			}
 		}
-		if lag := testkit.Sum(m, "orderflow_consumer_lag_messages"); lag != 0 {
-			return false, fmt.Sprintf("consumer lag %g", lag)
+		for _, base := range replicas {
+			if lag := testkit.Sum(testkit.Scrape(t, base+"/metrics"), "orderflow_consumer_lag_messages"); lag != 0 {
+				return false, fmt.Sprintf("consumer lag %g at %s", lag, base)
+			}
 		}
 		return true, ""
 	})
@@ -361,11 +452,11 @@ func (s *stack) seedDLQReplay(t *testing.T) {
 			t.Errorf("%s after replay (declined %t): charged %d, shipped %d, notified %d; want %d, %d, 1", id, declined[id], charges[id], o.shipments[id], o.notifications[id], want, want)
 		}
 	}
-	if got := testkit.Sum(testkit.Scrape(t, metrics), "orderflow_replayed_messages_total", `handler="payments"`); got != float64(len(m.Fail)) {
-		t.Errorf("orderflow_replayed_messages_total{handler=\"payments\"} %g, want the %d replayed", got, len(m.Fail))
+	if got := sum("orderflow_replayed_messages_total", `handler="payments"`); got != float64(len(m.Fail)) {
+		t.Errorf("orderflow_replayed_messages_total{handler=\"payments\"} %g over the replicas, want the %d replayed", got, len(m.Fail))
 	}
 
-	// An order over HTTP, through the published port: 202, then it flows.
+	// An order over HTTP, through the console's port: 202, then it flows.
 	body := `{"order_id":"http-stack-1","customer_id":"cus-1","email":"ada@example.com","currency":"EUR",` +
 		`"items":[{"sku":"A","quantity":2,"price_cents":150}],"total_cents":300}`
 	resp, err := http.Post("http://127.0.0.1:8081/orders", "application/json", strings.NewReader(body))
@@ -468,6 +559,11 @@ func (s *stack) killMidSeed(t *testing.T) {
 		len(m.Orders), killedAt.Round(100*time.Millisecond), done, lost, dups, bound, time.Since(start).Round(time.Second))
 }
 
+// txnInstance finds the instance name in serve's start-up line under
+// exactly_once: "transactional IDs orderflow-<instance>-<step>" (the JSON
+// log may escape the "<").
+var txnInstance = regexp.MustCompile(`transactional IDs orderflow-(\S+?)-(?:<|\\u003c)step`)
+
 // exactlyOnceKill restarts the stack's orderflow with task up:exactly-once,
 // kills it mid-seed and starts it again the same way: read committed (kcat's
 // default), no order has an output twice.
@@ -491,8 +587,28 @@ func (s *stack) exactlyOnceKill(t *testing.T) {
 	if dups != 0 {
 		t.Errorf("%d duplicate outputs after the kill in exactly_once, want 0", dups)
 	}
-	t.Logf("RESULT exactly once, docker compose kill orderflow mid-seed: seeded %d at 1,000/s, killed at %s, lost %d, duplicate outputs %d (read committed), %s",
-		len(m.Orders), killedAt.Round(100*time.Millisecond), lost, dups, time.Since(start).Round(time.Second))
+	// Each replica names its transactional IDs by its host name: distinct
+	// among the replicas, and the same before the kill and after, so each
+	// restarted replica fenced its own predecessor.
+	owner := map[string]string{}
+	for _, c := range s.containers("orderflow") {
+		names := map[string]bool{}
+		starts := txnInstance.FindAllStringSubmatch(s.compose("logs", "--no-color", "--index", c.index(), "orderflow"), -1)
+		for _, m := range starts {
+			names[m[1]] = true
+		}
+		if len(starts) < 2 || len(names) != 1 {
+			t.Errorf("%s started %d times exactly once, naming its transactional IDs by %v: want 2 starts, one name", c.Name, len(starts), names)
+		}
+		for name := range names {
+			if other, ok := owner[name]; ok {
+				t.Errorf("%s and %s both name their transactional IDs by %s: they would fence each other", other, c.Name, name)
+			}
+			owner[name] = c.Name
+		}
+	}
+	t.Logf("RESULT exactly once, docker compose kill orderflow (%d replicas, instances %v) mid-seed: seeded %d at 1,000/s, killed at %s, lost %d, duplicate outputs %d (read committed), %s",
+		len(owner), slices.Sorted(maps.Keys(owner)), len(m.Orders), killedAt.Round(100*time.Millisecond), lost, dups, time.Since(start).Round(time.Second))
 	s.task(5*time.Minute, "up") // back to the default for what follows
 }
 
@@ -520,19 +636,23 @@ func (s *stack) gracefulStop(t *testing.T) {
 	seeded := s.seedFromHost(seed.Plan{Count: 10_000, Rate: 1000})
 	s.waitNotified(before + 2000)
 	stopStart := time.Now()
-	s.compose("stop", "orderflow")
+	s.compose("stop", "orderflow") // every replica at once
 	took := time.Since(stopStart)
-	code := strings.TrimSpace(s.cmd(time.Minute, "docker", "inspect", "-f", "{{.State.ExitCode}}", strings.TrimSpace(s.compose("ps", "-aq", "orderflow"))))
-	if code != "0" {
-		t.Errorf("orderflow exited %s after docker compose stop, want 0", code)
+	var codes []string
+	for _, c := range s.containers("orderflow") {
+		code := strings.TrimSpace(s.cmd(time.Minute, "docker", "inspect", "-f", "{{.State.ExitCode}}", c.ID))
+		codes = append(codes, code)
+		if code != "0" {
+			t.Errorf("%s exited %s after docker compose stop, want 0", c.Name, code)
+		}
+		if logs := s.compose("logs", "--no-color", "--tail", "20", "--index", c.index(), "orderflow"); !strings.Contains(logs, "stopping: finishing messages in flight") {
+			t.Errorf("%s's last lines do not show a drain:\n%s", c.Name, logs)
+		}
 	}
 	if took >= 45*time.Second {
 		t.Errorf("docker compose stop took %s: past the 45s grace period, so Docker killed it", took)
 	}
-	logs := s.compose("logs", "--no-color", "--tail", "20", "orderflow")
-	if !strings.Contains(logs, "stopping: finishing messages in flight") {
-		t.Errorf("orderflow's last lines do not show a drain:\n%s", logs)
-	}
+	code := strings.Join(codes, ",")
 	s.compose("up", "-d", "--wait", "orderflow")
 	m, lost, dups := s.settle(t, seeded)
 	// A drain commits what it finished: 0 is expected (the fault suite's

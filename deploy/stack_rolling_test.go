@@ -1,0 +1,252 @@
+package deploy_test
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/orderflow/orderflow/app/messaging/deadletter"
+	"github.com/orderflow/orderflow/app/seed"
+	"github.com/orderflow/orderflow/handlers"
+)
+
+// rollingUpdate runs what a rolling update of the three orderflow replicas
+// does to a 30,000-order stream at 1,000/s: each replica in turn stopped
+// (SIGTERM, the grace period) and started, the next one only once it is
+// healthy; then one replica killed and the gateway killed, both started again.
+// Compose stops and kills a whole service, so one replica is stopped, killed
+// and started with docker stop/kill/start on the container compose made. The
+// orders the gateway's absence dead-lettered are replayed; then every order
+// must be notified (and shipped unless declined), none charged twice.
+func (s *stack) rollingUpdate(t *testing.T) {
+	const count = 30_000
+	replicas := s.containers("orderflow")
+	gateway := s.containers("gateway")
+	if len(replicas) != 3 || len(gateway) != 1 {
+		t.Fatalf("%d orderflow replicas and %d gateways, want 3 and 1", len(replicas), len(gateway))
+	}
+	// Compose gives each container the service's stop_grace_period, which
+	// docker stop then waits before it kills.
+	grace, err := strconv.Atoi(strings.TrimSpace(s.cmd(time.Minute, "docker", "inspect", "-f", "{{.Config.StopTimeout}}", replicas[0].ID)))
+	if err != nil || grace != 45 {
+		t.Fatalf("the replicas' stop timeout %d (%v), want the compose file's 45s", grace, err)
+	}
+
+	start := time.Now()
+	before := s.notifications()
+	seeded := s.seedFromHost(seed.Plan{Count: count, Rate: 1000})
+	s.waitNotified(before + 2000)
+	var steps []string
+	for _, c := range replicas {
+		at := s.notifications() - before
+		stopped := time.Now()
+		s.cmd(2*time.Minute, "docker", "stop", c.ID)
+		took := time.Since(stopped)
+		code := strings.TrimSpace(s.cmd(time.Minute, "docker", "inspect", "-f", "{{.State.ExitCode}}", c.ID))
+		if code != "0" || took >= time.Duration(grace)*time.Second {
+			t.Errorf("%s: docker stop took %s and it exited %s; want exit 0 within the %ds grace period", c.Name, took.Round(100*time.Millisecond), code, grace)
+		}
+		logs := s.compose("logs", "--no-color", "--since", stopped.Add(-time.Second).Format(time.RFC3339), "--index", c.index(), "orderflow")
+		if !strings.Contains(logs, "stopping: finishing messages in flight") {
+			t.Errorf("%s did not drain when stopped:\n%s", c.Name, logs)
+		}
+		s.cmd(time.Minute, "docker", "start", c.ID)
+		s.waitHealthy(c)
+		steps = append(steps, fmt.Sprintf("%s stopped at %d notified: exit %s in %s, healthy again %s after the stop",
+			c.Name, at, code, took.Round(100*time.Millisecond), time.Since(stopped).Round(100*time.Millisecond)))
+	}
+
+	killed := replicas[1]
+	killedAt := s.notifications() - before
+	s.cmd(time.Minute, "docker", "kill", killed.ID)
+	s.cmd(time.Minute, "docker", "start", killed.ID)
+	gatewayAt := s.notifications() - before
+	gatewayKilled := time.Now()
+	s.cmd(time.Minute, "docker", "kill", gateway[0].ID)
+	s.cmd(time.Minute, "docker", "start", gateway[0].ID)
+	s.waitHealthy(gateway[0])
+	gatewayDown := time.Since(gatewayKilled)
+	s.waitHealthy(killed)
+	steps = append(steps, fmt.Sprintf("%s killed at %d notified", killed.Name, killedAt),
+		fmt.Sprintf("gateway killed at %d notified, healthy again in %s", gatewayAt, gatewayDown.Round(100*time.Millisecond)))
+	if gatewayAt >= count {
+		t.Errorf("the gateway was killed after every order was notified (%d): the stream was over", gatewayAt)
+	}
+	m, ok := <-seeded
+	if !ok {
+		t.FailNow()
+	}
+	s.waitSettled(m, 5*time.Minute) // notified, or dead-lettered
+
+	// Orders the gateway's absence dead-lettered (its retry budget is shorter
+	// than a restart) are replayed, as an operator would once it is back.
+	ours := map[string]bool{}
+	for _, id := range m.Orders {
+		ours[id] = true
+	}
+	var letters []deadletter.Letter
+	since := start.Add(-time.Second).UTC().Format(time.RFC3339)
+	for _, line := range strings.Split(strings.TrimSpace(s.task(2*time.Minute, "dlq", "--", "--json", "--since", since)), "\n") {
+		var d deadletter.Letter
+		if line == "" || json.Unmarshal([]byte(line), &d) != nil || !ours[d.OrderID] {
+			continue
+		}
+		letters = append(letters, d)
+		if d.ErrorKind != deadletter.KindRetriesExhausted && d.ErrorKind != deadletter.KindTimeout {
+			t.Errorf("%s dead-lettered by %s as %s (%s): not the gateway's absence", d.OrderID, d.Handler, d.ErrorKind, d.Reason)
+		}
+	}
+	repeats := 0 // what replaying a letter from the payments topic repeats: that event, a shipment, a notification
+	byHandler := map[string]int{}
+	for _, d := range letters {
+		byHandler[d.Handler]++
+		if d.Topic != "orders" {
+			repeats += 3
+		}
+	}
+	if len(letters) > 0 {
+		s.task(2*time.Minute, "dlq:replay", "--", "--all", "--since", since)
+	}
+	o := s.waitDelivered(m, 3*time.Minute)
+
+	lost, dups := s.tally(t, m, o)
+	twice := s.chargedTwice(t, m)
+	bound := dupBound(1000) + repeats
+	if dups > bound {
+		t.Errorf("%d duplicate outputs, over the bound of %d (one kill at 1,000/s, and %d for the replays)", dups, bound, repeats)
+	}
+	t.Logf("rolling update:\n  %s", strings.Join(steps, "\n  "))
+	t.Logf("RESULT rolling update of 3 replicas, one killed, the gateway killed: seeded %d at 1,000/s; every stop exit 0 within %ds; "+
+		"dead-lettered by the gateway's absence %d %v, replayed; lost %d, charged twice %d, duplicate outputs %d (bound %d), %s",
+		len(m.Orders), grace, len(letters), byHandler, lost, twice, dups, bound, time.Since(start).Round(time.Second))
+}
+
+// waitHealthy waits until Docker's healthcheck calls c healthy, asking every
+// 200 ms (each ask is a docker process: a 20 ms poll would take a core).
+func (s *stack) waitHealthy(c container) {
+	s.t.Helper()
+	deadline := time.Now().Add(2 * time.Minute)
+	tick := time.NewTicker(200 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		state := strings.TrimSpace(s.cmd(time.Minute, "docker", "inspect", "-f", "{{.State.Status}}/{{.State.Health.Status}}", c.ID))
+		if state == "running/healthy" {
+			return
+		}
+		if time.Now().After(deadline) {
+			s.t.Fatalf("%s is %s, not healthy within 2m", c.Name, state)
+		}
+		<-tick.C
+	}
+}
+
+// waitDelivered waits until every order of m is notified, and shipped unless
+// declined: dead-lettered is not enough.
+func (s *stack) waitDelivered(m seed.Manifest, within time.Duration) outputs {
+	s.t.Helper()
+	declined := map[string]bool{}
+	for _, id := range m.Declined {
+		declined[id] = true
+	}
+	var o outputs
+	deadline := time.Now().Add(within)
+	for {
+		o = s.read()
+		var left []string
+		for _, id := range m.Orders {
+			if o.notifications[id] == 0 || (!declined[id] && o.shipments[id] == 0) {
+				left = append(left, id)
+			}
+		}
+		if len(left) == 0 {
+			return o
+		}
+		if time.Now().After(deadline) {
+			s.t.Fatalf("%d of %d orders not notified and shipped within %s, e.g. %s", len(left), len(m.Orders), within, left[0])
+		}
+	}
+}
+
+// chargedTwice checks, per order of m, the gateway's store on its volume and
+// the payment events: the store decided the order's charge at most once (one
+// record with a receipt, whatever the attempts), every payment event of the
+// order carries that receipt's payment ID, and so no two events carry
+// different ones. It returns how many orders fail that.
+func (s *stack) chargedTwice(t *testing.T, m seed.Manifest) int {
+	receipts := map[string][]handlers.Receipt{}
+	sc := bufio.NewScanner(bytes.NewReader(s.store()))
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		var rec struct {
+			Key     string            `json:"key"`
+			Receipt *handlers.Receipt `json:"receipt"`
+		}
+		if json.Unmarshal(sc.Bytes(), &rec) == nil && rec.Receipt != nil {
+			receipts[rec.Key] = append(receipts[rec.Key], *rec.Receipt)
+		}
+	}
+	paid := s.paymentIDs()
+	declined := map[string]bool{}
+	for _, id := range m.Declined {
+		declined[id] = true
+	}
+	twice := 0
+	for _, id := range m.Orders {
+		r := receipts[id]
+		var problem string
+		switch {
+		case len(r) > 1:
+			problem = fmt.Sprintf("the gateway decided its charge %d times: %+v", len(r), r)
+		case len(paid[id]) > 1:
+			problem = fmt.Sprintf("payment events carry %d payment IDs %v", len(paid[id]), paid[id])
+		case len(paid[id]) == 1 && (len(r) == 0 || r[0].Declined || !paid[id][r[0].PaymentID]):
+			problem = fmt.Sprintf("payment events carry %v, the gateway recorded %+v", paid[id], r)
+		case len(r) == 1 && !r[0].Declined && len(paid[id]) == 0:
+			problem = "charged by the gateway, but no payment event"
+		case len(r) == 1 && r[0].Declined != declined[id]:
+			problem = fmt.Sprintf("the gateway's decline %t, the seed's %t", r[0].Declined, declined[id])
+		}
+		if problem != "" {
+			twice++
+			if twice <= 5 {
+				t.Errorf("%s: %s", id, problem)
+			}
+		}
+	}
+	if twice > 5 {
+		t.Errorf("... %d orders in all", twice)
+	}
+	return twice
+}
+
+// paymentIDs reads the payments topic with kcat: per order, the payment IDs
+// its events carry (a decline carries none).
+func (s *stack) paymentIDs() map[string]map[string]bool {
+	s.t.Helper()
+	out := s.cmd(2*time.Minute, "kcat", "-b", stackBrokers, "-C", "-t", "payments", "-e", "-q", "-f", "%k\t%s\n")
+	ids := map[string]map[string]bool{}
+	sc := bufio.NewScanner(strings.NewReader(out))
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		key, payload, _ := strings.Cut(sc.Text(), "\t")
+		var p struct {
+			PaymentID string `json:"payment_id"`
+		}
+		if err := json.Unmarshal([]byte(payload), &p); err != nil {
+			s.t.Fatalf("payments: %s: %v in %q", key, err, payload)
+		}
+		if p.PaymentID == "" {
+			continue
+		}
+		if ids[key] == nil {
+			ids[key] = map[string]bool{}
+		}
+		ids[key][p.PaymentID] = true
+	}
+	return ids
+}
