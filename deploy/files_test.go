@@ -159,16 +159,7 @@ var unsetDefault = regexp.MustCompile(`\$\{[A-Z_]+:-([^}]*)\}`)
 // brokers' replication settings.
 func TestComposeConfigMatches(t *testing.T) {
 	all := load(t)
-	app := all["orderflow"]
-	var environ []string
-	for k, v := range app.Environment {
-		// ${VAR:-default} is the default, as compose reads it with VAR unset
-		environ = append(environ, k+"="+unsetDefault.ReplaceAllString(fmt.Sprint(v), "$1"))
-	}
-	cfg, err := config.Load("../config.yaml", environ)
-	if err != nil {
-		t.Fatalf("config.yaml with the stack's environment: %v", err)
-	}
+	cfg := serviceConfig(t, all, "orderflow")
 	if cfg.Kafka.Embedded {
 		t.Error("orderflow in the stack would start the embedded broker")
 	}
@@ -190,6 +181,22 @@ func TestComposeConfigMatches(t *testing.T) {
 			t.Errorf("%s auto-creates topics (%s): a typo in a topic name would go unnoticed", k, got)
 		}
 	}
+}
+
+// serviceConfig is the config orderflow runs with in service name: config.yaml
+// with the compose file's environment.
+func serviceConfig(t *testing.T, all map[string]service, name string) config.Config {
+	t.Helper()
+	var environ []string
+	for k, v := range all[name].Environment {
+		// ${VAR:-default} is the default, as compose reads it with VAR unset
+		environ = append(environ, k+"="+unsetDefault.ReplaceAllString(fmt.Sprint(v), "$1"))
+	}
+	cfg, err := config.Load("../config.yaml", environ)
+	if err != nil {
+		t.Fatalf("config.yaml with the stack's environment of %s: %v", name, err)
+	}
+	return cfg
 }
 
 // The Docker stack and the local cluster run the same Kafka.
@@ -428,6 +435,7 @@ func TestComposeReplicasAreStateless(t *testing.T) {
 		}
 	}
 
+	serviceConfig(t, all, "gateway") // valid keys and values
 	if !slices.Equal(gw.Command, []string{"gateway"}) || gw.Healthcheck == nil || gw.Extra["deploy"] != nil {
 		t.Errorf("gateway: command %v, healthcheck %v, deploy %v; want orderflow gateway, one instance, with a healthcheck", gw.Command, gw.Healthcheck, gw.Extra["deploy"])
 	}
