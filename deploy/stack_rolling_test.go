@@ -5,6 +5,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -173,14 +175,30 @@ func (s *stack) waitDelivered(m seed.Manifest, within time.Duration) outputs {
 	}
 }
 
-// chargedTwice checks, per order of m, the gateway's store on its volume and
-// the payment events: the store decided the order's charge at most once (one
-// record with a receipt, whatever the attempts), every payment event of the
-// order carries that receipt's payment ID, and so no two events carry
-// different ones. It returns how many orders fail that.
+// chargedTwice reports the orders of m doubleCharges finds in the gateway's
+// store on its volume and the payments topic, and returns how many.
 func (s *stack) chargedTwice(t *testing.T, m seed.Manifest) int {
+	problems := doubleCharges(m, s.store(), s.paid())
+	for i, p := range problems {
+		if i == 5 {
+			t.Errorf("... %d orders in all", len(problems))
+			break
+		}
+		t.Error(p)
+	}
+	return len(problems)
+}
+
+// doubleCharges checks, per order of m, the gateway's store file and the
+// charges payment events carry (paid: order → charges): the store decided the
+// order's charge at most once (one record with a receipt, whatever the
+// attempts), every payment event of the order carries that receipt's charge,
+// and so no two events carry different ones. A charge is its payment ID and
+// the time it was decided: the simulator's payment ID is the order's ("pay-"
+// + key), so a second decision differs from the first only in its time.
+func doubleCharges(m seed.Manifest, store []byte, paid map[string]map[string]bool) []string {
 	receipts := map[string][]handlers.Receipt{}
-	sc := bufio.NewScanner(bytes.NewReader(s.store()))
+	sc := bufio.NewScanner(bytes.NewReader(store))
 	sc.Buffer(nil, 1<<20)
 	for sc.Scan() {
 		var rec struct {
@@ -191,12 +209,11 @@ func (s *stack) chargedTwice(t *testing.T, m seed.Manifest) int {
 			receipts[rec.Key] = append(receipts[rec.Key], *rec.Receipt)
 		}
 	}
-	paid := s.paymentIDs()
 	declined := map[string]bool{}
 	for _, id := range m.Declined {
 		declined[id] = true
 	}
-	twice := 0
+	var problems []string
 	for _, id := range m.Orders {
 		r := receipts[id]
 		var problem string
@@ -204,30 +221,29 @@ func (s *stack) chargedTwice(t *testing.T, m seed.Manifest) int {
 		case len(r) > 1:
 			problem = fmt.Sprintf("the gateway decided its charge %d times: %+v", len(r), r)
 		case len(paid[id]) > 1:
-			problem = fmt.Sprintf("payment events carry %d payment IDs %v", len(paid[id]), paid[id])
-		case len(paid[id]) == 1 && (len(r) == 0 || r[0].Declined || !paid[id][r[0].PaymentID]):
-			problem = fmt.Sprintf("payment events carry %v, the gateway recorded %+v", paid[id], r)
+			problem = fmt.Sprintf("payment events carry %d charges %v", len(paid[id]), slices.Sorted(maps.Keys(paid[id])))
+		case len(paid[id]) == 1 && (len(r) == 0 || r[0].Declined || !paid[id][charge(r[0].PaymentID, r[0].ChargedAt)]):
+			problem = fmt.Sprintf("payment events carry %v, the gateway recorded %+v", slices.Sorted(maps.Keys(paid[id])), r)
 		case len(r) == 1 && !r[0].Declined && len(paid[id]) == 0:
 			problem = "charged by the gateway, but no payment event"
 		case len(r) == 1 && r[0].Declined != declined[id]:
 			problem = fmt.Sprintf("the gateway's decline %t, the seed's %t", r[0].Declined, declined[id])
 		}
 		if problem != "" {
-			twice++
-			if twice <= 5 {
-				t.Errorf("%s: %s", id, problem)
-			}
+			problems = append(problems, id+": "+problem)
 		}
 	}
-	if twice > 5 {
-		t.Errorf("... %d orders in all", twice)
-	}
-	return twice
+	return problems
 }
 
-// paymentIDs reads the payments topic with kcat: per order, the payment IDs
-// its events carry (a decline carries none).
-func (s *stack) paymentIDs() map[string]map[string]bool {
+// charge names one charge: its payment ID and when it was decided.
+func charge(paymentID string, at time.Time) string {
+	return paymentID + "@" + at.UTC().Format(time.RFC3339Nano)
+}
+
+// paid reads the payments topic with kcat: per order, the charges its events
+// carry (a decline carries none).
+func (s *stack) paid() map[string]map[string]bool {
 	s.t.Helper()
 	out := s.cmd(2*time.Minute, "kcat", "-b", stackBrokers, "-C", "-t", "payments", "-e", "-q", "-f", "%k\t%s\n")
 	ids := map[string]map[string]bool{}
@@ -236,7 +252,8 @@ func (s *stack) paymentIDs() map[string]map[string]bool {
 	for sc.Scan() {
 		key, payload, _ := strings.Cut(sc.Text(), "\t")
 		var p struct {
-			PaymentID string `json:"payment_id"`
+			PaymentID string    `json:"payment_id"`
+			ChargedAt time.Time `json:"charged_at"`
 		}
 		if err := json.Unmarshal([]byte(payload), &p); err != nil {
 			s.t.Fatalf("payments: %s: %v in %q", key, err, payload)
@@ -247,7 +264,55 @@ func (s *stack) paymentIDs() map[string]map[string]bool {
 		if ids[key] == nil {
 			ids[key] = map[string]bool{}
 		}
-		ids[key][p.PaymentID] = true
+		ids[key][charge(p.PaymentID, p.ChargedAt)] = true
 	}
 	return ids
+}
+
+// doubleCharges finds each way an order can be charged twice, and passes
+// orders charged once, declined, or replayed onto the first receipt.
+func TestDoubleCharges(t *testing.T) {
+	at := time.Date(2026, 12, 6, 3, 14, 22, 848097252, time.UTC)
+	later := at.Add(time.Second)
+	line := func(key string, attempt int, r *handlers.Receipt) string {
+		data, _ := json.Marshal(struct {
+			Key     string            `json:"key"`
+			Attempt int               `json:"attempt"`
+			Receipt *handlers.Receipt `json:"receipt,omitempty"`
+		}{key, attempt, r})
+		return string(data) + "\n"
+	}
+	paidAt := func(key string, when time.Time) *handlers.Receipt {
+		return &handlers.Receipt{PaymentID: "pay-" + key, ChargedAt: when, AmountCents: 300, Currency: "EUR"}
+	}
+	once := func(c string) map[string]bool { return map[string]bool{c: true} }
+	store := line("once", 1, nil) + line("once", 2, paidAt("once", at)) + // a failed attempt, then the charge
+		line("replayed", 1, paidAt("replayed", at)) +
+		line("declined", 1, &handlers.Receipt{PaymentID: "pay-declined", Declined: true, ChargedAt: at}) +
+		line("decided-twice", 1, paidAt("decided-twice", at)) + line("decided-twice", 2, paidAt("decided-twice", later)) +
+		line("two-events", 1, paidAt("two-events", at)) +
+		line("not-recorded-so", 1, paidAt("not-recorded-so", later)) +
+		line("no-event", 1, paidAt("no-event", at)) +
+		"{torn\n"
+	paid := map[string]map[string]bool{
+		"once":            once(charge("pay-once", at)),
+		"replayed":        once(charge("pay-replayed", at)), // its event twice: the same charge
+		"decided-twice":   once(charge("pay-decided-twice", at)),
+		"two-events":      {charge("pay-two-events", at): true, charge("pay-two-events", later): true},
+		"not-recorded-so": once(charge("pay-not-recorded-so", at)),
+		"no-receipt":      once(charge("pay-no-receipt", at)),
+	}
+	m := seed.Manifest{
+		Orders:   []string{"once", "replayed", "declined", "decided-twice", "two-events", "not-recorded-so", "no-receipt", "no-event"},
+		Declined: []string{"declined"},
+	}
+	var got []string
+	for _, p := range doubleCharges(m, []byte(store), paid) {
+		id, _, _ := strings.Cut(p, ":")
+		got = append(got, id)
+	}
+	want := []string{"decided-twice", "two-events", "not-recorded-so", "no-receipt", "no-event"}
+	if !slices.Equal(got, want) {
+		t.Errorf("doubleCharges flags %v, want %v", got, want)
+	}
 }
