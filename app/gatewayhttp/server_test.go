@@ -176,7 +176,9 @@ func TestMalformedRequestsAre400(t *testing.T) {
 // fail is 503, a panic is 500 (and the gateway goes on serving), a value
 // that names no fault is 400.
 func TestFaultHeaderHonouredOnlyWithInject(t *testing.T) {
-	fault := func(k, f string) map[string]string { return map[string]string{"Idempotency-Key": k, "Orderflow-Fault": f} }
+	fault := func(k, f string) map[string]string {
+		return map[string]string{"Idempotency-Key": k, "Orderflow-Fault": f}
+	}
 	off := serve(t, false)
 	for _, f := range []string{"fail", "panic", "bogus"} {
 		if code, _, body := call(t, "POST", off.base+"/v1/charges", fault("off-"+f, f), charge300); code != 200 {
