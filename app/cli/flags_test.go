@@ -35,7 +35,7 @@ func TestFlagsAreValidatedWithTheConfig(t *testing.T) {
 // (TestDemo).
 func TestServeAndGatewayRefuseRecordsInMemory(t *testing.T) {
 	t.Chdir(t.TempDir())
-	t.Setenv("ORDERFLOW_KAFKA_BROKERS", "192.0.2.1:9092") // never dialled: TEST-NET-1 would hang
+	t.Setenv("ORDERFLOW_KAFKA_BROKERS", "127.0.0.1:1") // never dialled (nothing answers there)
 	for name, tt := range map[string]struct {
 		run  command
 		want string
@@ -46,7 +46,7 @@ func TestServeAndGatewayRefuseRecordsInMemory(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		err := tt.run(ctx, nil, IO{Out: &bytes.Buffer{}, Err: &bytes.Buffer{}, Abort: ctx})
 		cancel()
-		if err == nil || !strings.Contains(err.Error(), tt.want) || strings.Contains(err.Error(), "192.0.2.1") {
+		if err == nil || !strings.Contains(err.Error(), tt.want) || strings.Contains(err.Error(), "127.0.0.1:1") {
 			t.Errorf("%s with neither: %v; want a config error saying %q, no broker dialled", name, err, tt.want)
 		}
 	}
