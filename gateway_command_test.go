@@ -10,8 +10,8 @@ import (
 	"github.com/orderflow/orderflow/handlers"
 )
 
-// orderflow gateway as a process (no Kafka): it charges, stops with exit 0 on
-// SIGTERM, and after a restart on its records file answers a repeat with the
+// orderflow gateway as a process (no Kafka): it charges, answers
+// `orderflow health --gateway`, stops with exit 0 on SIGTERM, and after a restart on its records file answers a repeat with the
 // first receipt, so a restarted gateway charges no order twice.
 func TestGatewayCommandKeepsItsRecordsAcrossARestart(t *testing.T) {
 	env := []string{"ORDERFLOW_GATEWAY_LISTEN=127.0.0.1:0", "ORDERFLOW_GATEWAY_STORE_PATH=" + filepath.Join(t.TempDir(), "gateway.jsonl")}
@@ -31,6 +31,11 @@ func TestGatewayCommandKeepsItsRecordsAcrossARestart(t *testing.T) {
 			first = r
 		case r.PaymentID != first.PaymentID || !r.ChargedAt.Equal(first.ChargedAt):
 			t.Errorf("after a restart: %+v; want the first receipt %+v", r, first)
+		}
+		if i == 0 { // the healthcheck a container runs, on gateway.listen
+			if got := run(t, []string{"ORDERFLOW_GATEWAY_LISTEN=" + addr}, "health", "--gateway"); got != "ready\n" {
+				t.Errorf("health --gateway: %q, want ready", got)
+			}
 		}
 		stopGracefully(t, cmd, out)
 	}
