@@ -79,8 +79,8 @@ func (s *Server) charge(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	if v := r.Header.Get(HeaderFault); v != "" && s.faults {
 		f, err := faults.Parse(v)
-		if err != nil {
-			answerError(w, http.StatusBadRequest, fmt.Errorf("%s: %w", HeaderFault, err))
+		if err != nil { // the header named, not seed's
+			answerError(w, http.StatusBadRequest, fmt.Errorf("%s %q names no fault (%s, %s or %s)", HeaderFault, v, faults.Flaky, faults.Fail, faults.Panic))
 			return
 		}
 		ctx = faults.With(ctx, f)
