@@ -185,6 +185,22 @@ M = [
  ("serve keeps the gateway's records only in memory", "app/config/validate.go",
   "if g.URL != \"\" || g.StorePath != \"\" {", "if true {",
   "./app/cli", "RefuseRecordsInMemory"),
+ ("stack: the orderflow replicas share one host name (exactly once's instance)", "docker-compose.yaml",
+  "    deploy:\n      replicas: 3\n", "    deploy:\n      replicas: 3\n    hostname: orderflow\n",
+  "./deploy", "ComposeReplicasAreStateless"),
+ ("stack: each orderflow replica keeps its own gateway records", "docker-compose.yaml",
+  "      ORDERFLOW_TOPICS_MIN_INSYNC_REPLICAS: \"2\"\n      ORDERFLOW_GATEWAY_URL: http://gateway:8090\n",
+  "      ORDERFLOW_TOPICS_MIN_INSYNC_REPLICAS: \"2\"\n      ORDERFLOW_GATEWAY_STORE_PATH: /tmp/gateway.jsonl\n",
+  "./deploy", "ComposeReplicasAreStateless"),
+ ("stack: the lag alert counts a partition once per replica", "deploy/prometheus/alerts.yml",
+  "expr: sum by (group) (max by (group, topic, partition) (orderflow_consumer_lag_messages)) > 10000", "expr: sum by (group) (orderflow_consumer_lag_messages) > 10000",
+  "./deploy", "AlertRules"),
+ ("rolling update: a charge decided twice counts once", "deploy/stack_rolling_test.go",
+  "\t\tcase len(r) > 1:", "\t\tcase len(r) > 2:",
+  "./deploy", "DoubleCharges"),
+ ("rolling update: a charge is its payment ID alone (the simulator's is the order's)", "deploy/stack_rolling_test.go",
+  "return paymentID + \"@\" + at.UTC().Format(time.RFC3339Nano)", "return paymentID",
+  "./deploy", "DoubleCharges"),
 ]
 # python3 .ci/mutants.py [TEXT]: only the mutants whose name contains TEXT.
 only = sys.argv[1] if len(sys.argv) > 1 else ""
