@@ -201,6 +201,9 @@ M = [
  ("rolling update: a charge is its payment ID alone (the simulator's is the order's)", "deploy/stack_rolling_test.go",
   "return paymentID + \"@\" + at.UTC().Format(time.RFC3339Nano)", "return paymentID",
   "./deploy", "DoubleCharges"),
+ ("gateway client takes an injected panic's 500 for a transient error (seed --panic dead-lettered as retries_exhausted)", "app/gatewayhttp/client.go",
+  "case status == http.StatusInternalServerError && faults.From(ctx) == faults.Panic:", "case false:",
+  "./app/gatewayhttp", "ClientPanicsOnAnInjectedPanic"),
 ]
 # python3 .ci/mutants.py [TEXT]: only the mutants whose name contains TEXT.
 only = sys.argv[1] if len(sys.argv) > 1 else ""

@@ -27,7 +27,10 @@ import (
 //   - 409: a *handlers.ConflictError naming the recorded receipt, permanent;
 //   - 400 (the gateway refuses the request itself), or an order ID that
 //     cannot be a key: permanent, as retrying cannot change it;
-//   - a decline is a receipt, an answer.
+//   - a decline is a receipt, an answer;
+//   - a 500 to a charge that asked for an injected panic (seed --panic, both
+//     faults.inject on) panics here, in the step, as the in-process gateway
+//     does: the order is dead-lettered as panic, with its stack.
 type Client struct {
 	base string
 	http *http.Client
@@ -84,6 +87,8 @@ func (c *Client) Charge(ctx context.Context, req handlers.ChargeRequest) (handle
 	switch {
 	case err != nil:
 		return handlers.Receipt{}, err
+	case status == http.StatusInternalServerError && faults.From(ctx) == faults.Panic:
+		panic(fmt.Sprintf("gateway client: the gateway panicked charging order %s, as asked (%s: %s): %s", req.Key, HeaderFault, faults.Panic, refused.Error))
 	case status == http.StatusOK:
 		return receipt.receipt(), nil
 	case status == http.StatusConflict && refused.Recorded != nil:

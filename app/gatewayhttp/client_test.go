@@ -3,6 +3,7 @@ package gatewayhttp_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -162,4 +163,23 @@ func TestClientSendsTheFaultOnlyFromTheContext(t *testing.T) {
 	if len(f.faults) != 2 || f.faults[0] != "" || f.faults[1] != "flaky" {
 		t.Errorf("Orderflow-Fault sent: %q, want none, then flaky", f.faults)
 	}
+}
+
+// An injected panic (seed --panic) panics in the client, in the step, when the
+// gateway answers it with a 500, as the in-process gateway does; a 500 to any
+// other charge is a transient error.
+func TestClientPanicsOnAnInjectedPanic(t *testing.T) {
+	var f fake
+	c := gatewayhttp.NewClient(f.server(t, 500, "application/json", `{"error":"panic: injected"}`), 1)
+	defer c.Close()
+	if _, err := c.Charge(faults.With(context.Background(), faults.Fail), order300); err == nil || events.IsPermanent(err) {
+		t.Errorf("a 500 to a charge without the panic fault: %v, want a transient error", err)
+	}
+	defer func() {
+		if p := recover(); p == nil || !strings.Contains(fmt.Sprint(p), "the gateway panicked charging order o-1") {
+			t.Errorf("a 500 to a charge asking for a panic: recovered %v, want the client's panic", p)
+		}
+	}()
+	_, err := c.Charge(faults.With(context.Background(), faults.Panic), order300)
+	t.Errorf("a 500 to a charge asking for a panic returned %v", err)
 }
