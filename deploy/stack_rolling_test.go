@@ -14,6 +14,7 @@ import (
 
 	"github.com/orderflow/orderflow/app/messaging/deadletter"
 	"github.com/orderflow/orderflow/app/seed"
+	"github.com/orderflow/orderflow/app/testkit"
 	"github.com/orderflow/orderflow/handlers"
 )
 
@@ -65,6 +66,15 @@ func (s *stack) rollingUpdate(t *testing.T) {
 	}
 
 	killed := replicas[1]
+	// The gateway calls of the replicas not killed, from before the gateway's
+	// kill to the end: what its absence did to them.
+	var survivors []string
+	for _, c := range s.containers("orderflow") {
+		if c.ID != killed.ID {
+			survivors = append(survivors, fmt.Sprintf("http://127.0.0.1:%d/metrics", c.port(8081)))
+		}
+	}
+	callsBefore := s.gatewayCalls(survivors)
 	killedAt := s.notifications() - before
 	s.cmd(time.Minute, "docker", "kill", killed.ID)
 	s.cmd(time.Minute, "docker", "start", killed.ID)
@@ -116,6 +126,10 @@ func (s *stack) rollingUpdate(t *testing.T) {
 		s.task(2*time.Minute, "dlq:replay", "--", "--all", "--since", since)
 	}
 	o := s.waitDelivered(m, 3*time.Minute)
+	calls := s.gatewayCalls(survivors).minus(callsBefore)
+	if calls.failed+calls.slow == 0 {
+		t.Errorf("no gateway call of %v failed or waited over 1 s: the gateway's kill was not felt", survivors)
+	}
 
 	lost, dups := s.tally(t, m, o)
 	twice := s.chargedTwice(t, m)
@@ -125,8 +139,28 @@ func (s *stack) rollingUpdate(t *testing.T) {
 	}
 	t.Logf("rolling update:\n  %s", strings.Join(steps, "\n  "))
 	t.Logf("RESULT rolling update of 3 replicas, one killed, the gateway killed: seeded %d at 1,000/s; every stop exit 0 within %ds; "+
-		"dead-lettered by the gateway's absence %d %v, replayed; lost %d, charged twice %d, duplicate outputs %d (bound %d), %s",
-		len(m.Orders), grace, len(letters), byHandler, lost, twice, dups, bound, time.Since(start).Round(time.Second))
+		"gateway calls since its kill (2 replicas) %g failed, %g over 1 s; dead-lettered by its absence %d %v, replayed; "+
+		"lost %d, charged twice %d, duplicate outputs %d (bound %d), %s",
+		len(m.Orders), grace, calls.failed, calls.slow, len(letters), byHandler, lost, twice, dups, bound, time.Since(start).Round(time.Second))
+}
+
+// calls counts gateway calls from orderflow_gateway_call_duration_seconds.
+type calls struct{ failed, slow float64 }
+
+func (c calls) minus(d calls) calls { return calls{c.failed - d.failed, c.slow - d.slow} }
+
+// gatewayCalls sums, over the /metrics URLs, the gateway calls that failed
+// and those that took over 1 s (the histogram's last bucket).
+func (s *stack) gatewayCalls(urls []string) calls {
+	s.t.Helper()
+	var c calls
+	const name = "orderflow_gateway_call_duration_seconds"
+	for _, u := range urls {
+		m := testkit.Scrape(s.t, u)
+		c.failed += testkit.Sum(m, name+"_count", `outcome="error"`)
+		c.slow += testkit.Sum(m, name+"_count") - testkit.Sum(m, name+"_bucket", `le="1"`)
+	}
+	return c
 }
 
 // waitHealthy waits until Docker's healthcheck calls c healthy, asking every
