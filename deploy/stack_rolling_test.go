@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"net/http"
 	"slices"
 	"strconv"
 	"strings"
@@ -20,8 +21,12 @@ import (
 
 // rollingUpdate runs what a rolling update of the three orderflow replicas
 // does to a 30,000-order stream at 1,000/s: each replica in turn stopped
-// (SIGTERM, the grace period) and started, the next one only once it is
-// healthy; then one replica killed and the gateway killed, both started again.
+// (SIGTERM, the grace period) and started, the next one only once it is ready
+// (its /readyz answers 200: what its healthcheck asks); then one replica
+// killed and the gateway killed, both started again. The update takes about
+// as long as the stream here (each replica 5-11 s), so the kills follow the
+// last replica's start without waiting for it to be ready: the update's end
+// and the kills overlap, and all of it happens while orders flow (checked).
 // Compose stops and kills a whole service, so one replica is stopped, killed
 // and started with docker stop/kill/start on the container compose made. The
 // orders the gateway's absence dead-lettered are replayed; then every order
@@ -43,38 +48,34 @@ func (s *stack) rollingUpdate(t *testing.T) {
 	start := time.Now()
 	before := s.notifications()
 	seeded := s.seedFromHost(seed.Plan{Count: count, Rate: 1000})
-	// The update takes most of the stream's 30 s: begin as soon as it flows.
-	s.waitNotified(before + 200)
+	s.waitNotified(before + 500) // the stream flows
 	var steps []string
-	for _, c := range replicas {
+	stoppedAt := map[string]time.Time{}
+	for i, c := range replicas {
 		at := s.notifications() - before
 		stopped := time.Now()
+		stoppedAt[c.ID] = stopped
 		s.cmd(2*time.Minute, "docker", "stop", c.ID)
 		took := time.Since(stopped)
 		code := strings.TrimSpace(s.cmd(time.Minute, "docker", "inspect", "-f", "{{.State.ExitCode}}", c.ID))
 		if code != "0" || took >= time.Duration(grace)*time.Second {
 			t.Errorf("%s: docker stop took %s and it exited %s; want exit 0 within the %ds grace period", c.Name, took.Round(100*time.Millisecond), code, grace)
 		}
-		logs := s.compose("logs", "--no-color", "--since", stopped.Add(-time.Second).Format(time.RFC3339), "--index", c.index(), "orderflow")
-		if !strings.Contains(logs, "stopping: finishing messages in flight") {
-			t.Errorf("%s did not drain when stopped:\n%s", c.Name, logs)
-		}
 		s.cmd(time.Minute, "docker", "start", c.ID)
-		s.waitHealthy(c)
-		steps = append(steps, fmt.Sprintf("%s stopped at %d notified: exit %s in %s, healthy again %s after the stop",
-			c.Name, at, code, took.Round(100*time.Millisecond), time.Since(stopped).Round(100*time.Millisecond)))
+		step := fmt.Sprintf("%s stopped at %d notified: exit %s in %s", c.Name, at, code, took.Round(100*time.Millisecond))
+		if i < len(replicas)-1 {
+			s.waitReady(c)
+			step += fmt.Sprintf(", ready again %s after the stop", time.Since(stopped).Round(100*time.Millisecond))
+		}
+		steps = append(steps, step)
 	}
 
+	// The gateway calls of the first replica (not killed, ready since its
+	// restart) from before the gateway's kill to the end: what the gateway's
+	// absence did to them.
 	killed := replicas[1]
-	// The gateway calls of the replicas not killed, from before the gateway's
-	// kill to the end: what its absence did to them.
-	var survivors []string
-	for _, c := range s.containers("orderflow") {
-		if c.ID != killed.ID {
-			survivors = append(survivors, fmt.Sprintf("http://127.0.0.1:%d/metrics", c.port(8081)))
-		}
-	}
-	callsBefore := s.gatewayCalls(survivors)
+	first := []string{fmt.Sprintf("http://127.0.0.1:%d/metrics", s.port(replicas[0]))}
+	callsBefore := s.gatewayCalls(first)
 	killedAt := s.notifications() - before
 	s.cmd(time.Minute, "docker", "kill", killed.ID)
 	s.cmd(time.Minute, "docker", "start", killed.ID)
@@ -84,11 +85,20 @@ func (s *stack) rollingUpdate(t *testing.T) {
 	s.cmd(time.Minute, "docker", "start", gateway[0].ID)
 	s.waitHealthy(gateway[0])
 	gatewayDown := time.Since(gatewayKilled)
-	s.waitHealthy(killed)
+	for _, c := range replicas {
+		s.waitHealthy(c)
+	}
 	steps = append(steps, fmt.Sprintf("%s killed at %d notified", killed.Name, killedAt),
 		fmt.Sprintf("gateway killed at %d notified, healthy again in %s", gatewayAt, gatewayDown.Round(100*time.Millisecond)))
 	if gatewayAt >= count {
 		t.Errorf("the gateway was killed after every order was notified (%d): the stream was over", gatewayAt)
+	}
+	// Each stopped replica drained: its log since the stop says so.
+	for _, c := range replicas {
+		logs := s.compose("logs", "--no-color", "--since", stoppedAt[c.ID].Add(-time.Second).Format(time.RFC3339), "--index", c.index(), "orderflow")
+		if !strings.Contains(logs, "stopping: finishing messages in flight") {
+			t.Errorf("%s did not drain when stopped:\n%s", c.Name, logs)
+		}
 	}
 	m, ok := <-seeded
 	if !ok {
@@ -126,9 +136,9 @@ func (s *stack) rollingUpdate(t *testing.T) {
 		s.task(2*time.Minute, "dlq:replay", "--", "--all", "--since", since)
 	}
 	o := s.waitDelivered(m, 3*time.Minute)
-	calls := s.gatewayCalls(survivors).minus(callsBefore)
+	calls := s.gatewayCalls(first).minus(callsBefore)
 	if calls.failed+calls.slow == 0 {
-		t.Errorf("no gateway call of %v failed or waited over 1 s: the gateway's kill was not felt", survivors)
+		t.Errorf("no gateway call of %s failed or waited over 1 s: the gateway's kill was not felt", replicas[0].Name)
 	}
 
 	lost, dups := s.tally(t, m, o)
@@ -139,7 +149,7 @@ func (s *stack) rollingUpdate(t *testing.T) {
 	}
 	t.Logf("rolling update:\n  %s", strings.Join(steps, "\n  "))
 	t.Logf("RESULT rolling update of 3 replicas, one killed, the gateway killed: seeded %d at 1,000/s; every stop exit 0 within %ds; "+
-		"gateway calls since its kill (2 replicas) %g failed, %g over 1 s; dead-lettered by its absence %d %v, replayed; "+
+		"gateway calls since its kill (replica 1) %g failed, %g over 1 s; dead-lettered by its absence %d %v, replayed; "+
 		"lost %d, charged twice %d, duplicate outputs %d (bound %d), %s",
 		len(m.Orders), grace, calls.failed, calls.slow, len(letters), byHandler, lost, twice, dups, bound, time.Since(start).Round(time.Second))
 }
@@ -161,6 +171,44 @@ func (s *stack) gatewayCalls(urls []string) calls {
 		c.slow += testkit.Sum(m, name+"_count") - testkit.Sum(m, name+"_bucket", `le="1"`)
 	}
 	return c
+}
+
+// port is the host port c's 8081 is published on now: a restarted replica
+// may hold another port of the range.
+func (s *stack) port(c container) int {
+	s.t.Helper()
+	out := strings.TrimSpace(s.cmd(time.Minute, "docker", "port", c.ID, "8081/tcp"))
+	_, p, _ := strings.Cut(strings.Split(out, "\n")[0], "127.0.0.1:")
+	n, err := strconv.Atoi(p)
+	if err != nil {
+		s.t.Fatalf("%s publishes 8081 on %q", c.Name, out)
+	}
+	return n
+}
+
+// waitReady waits until the replica c's /readyz answers 200, as its
+// healthcheck (orderflow health) asks it, polling every 100 ms: a docker
+// health status would lag by up to its interval.
+func (s *stack) waitReady(c container) {
+	s.t.Helper()
+	url := fmt.Sprintf("http://127.0.0.1:%d/readyz", s.port(c))
+	deadline := time.Now().Add(2 * time.Minute)
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	client := http.Client{Timeout: 5 * time.Second}
+	for {
+		resp, err := client.Get(url)
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			s.t.Fatalf("%s: %s not 200 within 2m: %v", c.Name, url, err)
+		}
+		<-tick.C
+	}
 }
 
 // waitHealthy waits until Docker's healthcheck calls c healthy, asking every
