@@ -24,9 +24,10 @@ import (
 // (SIGTERM, the grace period) and started, the next one only once it is ready
 // (its /readyz answers 200: what its healthcheck asks); then one replica
 // killed and the gateway killed, both started again. The update takes about
-// as long as the stream here (each replica 5-11 s), so the kills follow the
-// last replica's start without waiting for it to be ready: the update's end
-// and the kills overlap, and all of it happens while orders flow (checked).
+// as long as the stream here (each replica 5-11 s), so the replica's kill
+// follows the last replica's start without waiting for it to be ready, and the
+// gateway's kill comes as soon as charges flow again: all of it happens while
+// orders flow, and the gateway's absence is felt (both checked).
 // Compose stops and kills a whole service, so one replica is stopped, killed
 // and started with docker stop/kill/start on the container compose made. The
 // orders the gateway's absence dead-lettered are replayed; then every order
@@ -79,6 +80,9 @@ func (s *stack) rollingUpdate(t *testing.T) {
 	killedAt := s.notifications() - before
 	s.cmd(time.Minute, "docker", "kill", killed.ID)
 	s.cmd(time.Minute, "docker", "start", killed.ID)
+	// The replicas joining pause the groups a while (a rebalance): the
+	// gateway is killed once charges flow again, so calls are under way.
+	s.waitCharging(first)
 	gatewayAt := s.notifications() - before
 	gatewayKilled := time.Now()
 	s.cmd(time.Minute, "docker", "kill", gateway[0].ID)
@@ -155,9 +159,32 @@ func (s *stack) rollingUpdate(t *testing.T) {
 }
 
 // calls counts gateway calls from orderflow_gateway_call_duration_seconds.
-type calls struct{ failed, slow float64 }
+type calls struct{ all, failed, slow float64 }
 
-func (c calls) minus(d calls) calls { return calls{c.failed - d.failed, c.slow - d.slow} }
+func (c calls) minus(d calls) calls {
+	return calls{c.all - d.all, c.failed - d.failed, c.slow - d.slow}
+}
+
+// waitCharging waits until the replicas at urls make gateway calls: their
+// count moves between two scrapes.
+func (s *stack) waitCharging(urls []string) {
+	s.t.Helper()
+	last := s.gatewayCalls(urls).all
+	deadline := time.Now().Add(time.Minute)
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		<-tick.C
+		now := s.gatewayCalls(urls).all
+		if now > last {
+			return
+		}
+		if time.Now().After(deadline) {
+			s.t.Fatalf("%v made no gateway call for a minute", urls)
+		}
+		last = now
+	}
+}
 
 // gatewayCalls sums, over the /metrics URLs, the gateway calls that failed
 // and those that took over 1 s (the histogram's last bucket).
@@ -167,6 +194,7 @@ func (s *stack) gatewayCalls(urls []string) calls {
 	const name = "orderflow_gateway_call_duration_seconds"
 	for _, u := range urls {
 		m := testkit.Scrape(s.t, u)
+		c.all += testkit.Sum(m, name+"_count")
 		c.failed += testkit.Sum(m, name+"_count", `outcome="error"`)
 		c.slow += testkit.Sum(m, name+"_count") - testkit.Sum(m, name+"_bucket", `le="1"`)
 	}
