@@ -26,8 +26,8 @@ import (
 // killed and the gateway killed, both started again. The update takes about
 // as long as the stream here (each replica 5-11 s), so the replica's kill
 // follows the last replica's start without waiting for it to be ready, and the
-// gateway's kill comes as soon as charges flow again: all of it happens while
-// orders flow, and the gateway's absence is felt (both checked).
+// gateway's kill comes as soon as charges flow again, and it is started again
+// once a call has failed for want of it: all of it happens while orders flow.
 // Compose stops and kills a whole service, so one replica is stopped, killed
 // and started with docker stop/kill/start on the container compose made. The
 // orders the gateway's absence dead-lettered are replayed; then every order
@@ -82,10 +82,15 @@ func (s *stack) rollingUpdate(t *testing.T) {
 	s.cmd(time.Minute, "docker", "start", killed.ID)
 	// The replicas joining pause the groups a while (a rebalance): the
 	// gateway is killed once charges flow again, so calls are under way.
-	s.waitCharging(first)
+	last := s.gatewayCalls(first)
+	s.waitCalls(first, "charges flowing", func(c calls) bool { moved := c.all > last.all; last = c; return moved })
 	gatewayAt := s.notifications() - before
 	gatewayKilled := time.Now()
 	s.cmd(time.Minute, "docker", "kill", gateway[0].ID)
+	// Started again once a call has failed for want of it: killed and started
+	// at once, it can be back before any call notices (the client replays a
+	// request a dead connection refused).
+	s.waitCalls(first, "a gateway call failed", func(c calls) bool { return c.failed > last.failed })
 	s.cmd(time.Minute, "docker", "start", gateway[0].ID)
 	s.waitHealthy(gateway[0])
 	gatewayDown := time.Since(gatewayKilled)
@@ -165,24 +170,21 @@ func (c calls) minus(d calls) calls {
 	return calls{c.all - d.all, c.failed - d.failed, c.slow - d.slow}
 }
 
-// waitCharging waits until the replicas at urls make gateway calls: their
-// count moves between two scrapes.
-func (s *stack) waitCharging(urls []string) {
+// waitCalls waits until the gateway calls of the replicas at urls meet
+// cond, scraping every 100 ms.
+func (s *stack) waitCalls(urls []string, what string, cond func(calls) bool) {
 	s.t.Helper()
-	last := s.gatewayCalls(urls).all
 	deadline := time.Now().Add(time.Minute)
 	tick := time.NewTicker(100 * time.Millisecond)
 	defer tick.Stop()
 	for {
 		<-tick.C
-		now := s.gatewayCalls(urls).all
-		if now > last {
+		if cond(s.gatewayCalls(urls)) {
 			return
 		}
 		if time.Now().After(deadline) {
-			s.t.Fatalf("%v made no gateway call for a minute", urls)
+			s.t.Fatalf("%v: not %s within a minute", urls, what)
 		}
-		last = now
 	}
 }
 
