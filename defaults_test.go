@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"syscall"
@@ -16,9 +17,10 @@ import (
 	"github.com/orderflow/orderflow/app/testkit"
 )
 
-// serve with no config file and no ORDERFLOW_ variables reaches the default
-// brokers, 127.0.0.1:9092-9094, and with nothing there exits 1 within 10 s
-// naming them: it never falls back to an in-memory broker. The test needs
+// serve with no config file and no ORDERFLOW_ variables but the gateway's
+// records file (serve refuses records kept only in memory) reaches the
+// default brokers, 127.0.0.1:9092-9094, and with nothing there exits 1
+// within 10 s naming them: it never falls back to an in-memory broker. The test needs
 // those ports free: .ci/run runs it before it starts its cluster, with
 // ORDERFLOW_TEST_PORTS_FREE=1, where a taken port fails it; elsewhere it skips.
 func TestServeWithoutConfigFailsFast(t *testing.T) {
@@ -38,7 +40,8 @@ func TestServeWithoutConfigFailsFast(t *testing.T) {
 			env = append(env, kv)
 		}
 	}
-	out, err, took, finished := runIn(t, t.TempDir(), env, 10*time.Second, "serve")
+	dir := t.TempDir()
+	out, err, took, finished := runIn(t, dir, append(env, "ORDERFLOW_GATEWAY_STORE_PATH="+filepath.Join(dir, "gateway.jsonl")), 10*time.Second, "serve")
 	if !finished {
 		t.Fatalf("serve with no config still running after 10 s:\n%s", out)
 	}

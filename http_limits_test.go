@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -25,6 +26,7 @@ func TestSlowHTTPClientsAreCutOff(t *testing.T) {
 		"ORDERFLOW_KAFKA_EMBEDDED=true", "ORDERFLOW_KAFKA_BROKERS=127.0.0.1:0,127.0.0.1:0,127.0.0.1:0",
 		"ORDERFLOW_HTTP_ADDR=127.0.0.1:0", "ORDERFLOW_HTTP_READ_TIMEOUT=" + readTimeout.String(),
 		"ORDERFLOW_HTTP_MAX_IN_FLIGHT=30", "ORDERFLOW_HTTP_MAX_CONNECTIONS=60",
+		"ORDERFLOW_GATEWAY_STORE_PATH=" + filepath.Join(t.TempDir(), "gateway.jsonl"),
 	}, "serve")
 	addr := awaitOutput(t, out, `msg="http endpoints" addr=(\S+)`, time.Minute)
 	rssBefore := rss(t, serve.Process.Pid)

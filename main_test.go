@@ -199,7 +199,8 @@ func runWithin(t *testing.T, env []string, bound time.Duration, args ...string) 
 // names them.
 func TestSilentBrokerFailsFast(t *testing.T) {
 	addr, _ := silentBroker(t)
-	env := []string{"ORDERFLOW_KAFKA_EMBEDDED=false", "ORDERFLOW_KAFKA_BROKERS=" + addr, "ORDERFLOW_HTTP_ADDR=127.0.0.1:0"}
+	env := []string{"ORDERFLOW_KAFKA_EMBEDDED=false", "ORDERFLOW_KAFKA_BROKERS=" + addr, "ORDERFLOW_HTTP_ADDR=127.0.0.1:0",
+		"ORDERFLOW_GATEWAY_STORE_PATH=" + filepath.Join(t.TempDir(), "gateway.jsonl")}
 	bound := 2*kafkaclient.StartTimeout + 5*time.Second
 	for _, args := range [][]string{{"serve"}, {"seed", "--count", "1"}, {"dlq", "list"}, {"dlq", "replay", "--all"}, {"topics"}} {
 		t.Run(strings.Join(args, " "), func(t *testing.T) {
@@ -222,7 +223,8 @@ func TestSilentBrokerFailsFast(t *testing.T) {
 func TestSIGTERMDuringStart(t *testing.T) {
 	addr, connected := silentBroker(t)
 	cmd := exec.Command(os.Args[0], "serve")
-	cmd.Env = append(os.Environ(), "RUN_ORDERFLOW_MAIN=1", "ORDERFLOW_KAFKA_EMBEDDED=false", "ORDERFLOW_KAFKA_BROKERS="+addr, "ORDERFLOW_HTTP_ADDR=127.0.0.1:0")
+	cmd.Env = append(os.Environ(), "RUN_ORDERFLOW_MAIN=1", "ORDERFLOW_KAFKA_EMBEDDED=false", "ORDERFLOW_KAFKA_BROKERS="+addr, "ORDERFLOW_HTTP_ADDR=127.0.0.1:0",
+		"ORDERFLOW_GATEWAY_STORE_PATH="+filepath.Join(t.TempDir(), "gateway.jsonl"))
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}

@@ -26,7 +26,8 @@ import (
 //	kafkaclient.Conn   broker.Module       ← Kafka, Logger (brokers + the one Sarama config; starts the embedded broker if configured)
 //	*metrics.Metrics   metrics.Module      ← the "collectors" group (the Prometheus registry; GET /metrics into the "routes" group)
 //	TracerProvider     tracing.Module      ← Tracing (no-op without tracing.otlp_endpoint)
-//	PaymentGateway     gateway.Module      ← Gateway, Faults, Metrics (every call timed)
+//	PaymentGateway     gateway.Module      ← Gateway, Faults, Metrics (every call timed; the gateway service's
+//	                                       HTTP client with gateway.url, else the simulator in-process)
 //	[]messaging.Route  Pipeline            ← Topics, PaymentGateway, PaymentLedger
 //	Publisher, Router  messaging.Module    ← Topics, Retry, Handler, Delivery, Faults, Conn, routes, Logger, Metrics, TracerProvider
 //	                                       (and the consumer-lag collector into the "collectors" group)

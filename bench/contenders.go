@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 
 	"github.com/orderflow/orderflow/app/config"
@@ -35,6 +36,7 @@ func contenderByName(name string) (contender, bool) {
 			cfg.Topics.Notifications, cfg.Topics.DeadLetter, cfg.Topics.Partitions = t.notifications, t.deadLetter, partitions
 			cfg.Gateway.DeclineOverCents = 1_000_000_000 // every order paid, shipped and notified
 			cfg.Logging.Level = "warn"
+			cfg.Gateway.StorePath = filepath.Join(os.TempDir(), prefix+"-gateway.jsonl") // serve keeps its records in a file
 			if name != "orderflow" {
 				cfg.Kafka.Client = config.ClientFranz
 			}

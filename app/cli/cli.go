@@ -1,5 +1,5 @@
-// Package cli is orderflow's command line: serve, demo, seed, dlq, topics,
-// health and config.
+// Package cli is orderflow's command line: serve, gateway, demo, seed, dlq,
+// topics, health and config.
 // Each command parses its flags, loads the config and calls into the app.
 package cli
 
@@ -27,6 +27,7 @@ Usage: orderflow <command> [flags]
 
 Commands:
   serve        run the pipeline until SIGINT/SIGTERM
+  gateway      serve the payment gateway simulator over HTTP (docs/gateway.md)
   demo         embedded broker + pipeline + seeded orders, then a summary
   seed         publish orders, some built to fail
   dlq list     show dead letters without disturbing them
@@ -54,13 +55,14 @@ type command func(ctx context.Context, args []string, io IO) error
 // Main runs the command named by args[0] and returns the process exit code.
 func Main(args []string, stdout, stderr io.Writer) int {
 	commands := map[string]command{
-		"serve":  Serve,
-		"demo":   Demo,
-		"seed":   Seed,
-		"dlq":    DLQ,
-		"topics": Topics,
-		"health": Health,
-		"config": Config,
+		"serve":   Serve,
+		"gateway": Gateway,
+		"demo":    Demo,
+		"seed":    Seed,
+		"dlq":     DLQ,
+		"topics":  Topics,
+		"health":  Health,
+		"config":  Config,
 	}
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		fmt.Fprint(stderr, usage)

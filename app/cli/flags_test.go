@@ -5,6 +5,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 )
 
 // A command's own flags are validated with the config they join: --embedded
@@ -24,6 +25,29 @@ func TestFlagsAreValidatedWithTheConfig(t *testing.T) {
 		err := run()
 		if err == nil || !strings.Contains(err.Error(), "kafka.embedded: the embedded broker speaks neither TLS nor SASL") {
 			t.Errorf("%s with kafka.tls.enabled: %v, want the embedded-and-TLS problem", name, err)
+		}
+	}
+}
+
+// serve refuses to keep the gateway's idempotency records only in memory,
+// naming both ways out, before it dials a broker; the gateway command refuses
+// to run without its records file. demo keeps the in-memory simulator
+// (TestDemo).
+func TestServeAndGatewayRefuseRecordsInMemory(t *testing.T) {
+	t.Chdir(t.TempDir())
+	t.Setenv("ORDERFLOW_KAFKA_BROKERS", "127.0.0.1:1") // never dialled (nothing answers there)
+	for name, tt := range map[string]struct {
+		run  command
+		want string
+	}{
+		"serve":   {Serve, "gateway.url and gateway.store_path are both empty"},
+		"gateway": {Gateway, "gateway.store_path is empty"},
+	} {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		err := tt.run(ctx, nil, IO{Out: &bytes.Buffer{}, Err: &bytes.Buffer{}, Abort: ctx})
+		cancel()
+		if err == nil || !strings.Contains(err.Error(), tt.want) || strings.Contains(err.Error(), "127.0.0.1:1") {
+			t.Errorf("%s with neither: %v; want a config error saying %q, no broker dialled", name, err, tt.want)
 		}
 	}
 }

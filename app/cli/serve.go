@@ -15,7 +15,9 @@ import (
 // messages, finishes and commits those in flight, and returns. A second signal
 // cuts the drain short: exit 130. It runs on kafka.brokers, and fails fast,
 // naming them, when none answers; an in-memory broker only when asked for one
-// (--embedded or kafka.embedded), for the zero-setup tour.
+// (--embedded or kafka.embedded), for the zero-setup tour. It refuses to keep
+// the gateway's idempotency records only in its memory: gateway.url or
+// gateway.store_path must be set.
 func Serve(ctx context.Context, args []string, io IO) error {
 	fs, load := flags("serve", io)
 	fs.Usage = func() {
@@ -29,6 +31,9 @@ func Serve(ctx context.Context, args []string, io IO) error {
 		c.Faults.Inject = c.Faults.Inject || *inject
 	})
 	if err != nil {
+		return err
+	}
+	if err := cfg.Gateway.KeepsRecords(); err != nil {
 		return err
 	}
 	if !cfg.Kafka.Embedded {

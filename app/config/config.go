@@ -119,8 +119,18 @@ type Replay struct {
 	MaxReplays int `yaml:"max_replays"`
 }
 
-// Gateway configures the payment gateway simulator.
+// Gateway configures the payment gateway: the simulator (in serve, or served
+// by the gateway command) and how serve reaches it.
 type Gateway struct {
+	// URL is the gateway service serve charges through (orderflow gateway, or
+	// a provider behind the same API; docs/gateway.md), e.g.
+	// http://gateway:8090. Empty, serve runs the simulator in-process.
+	URL string `yaml:"url"`
+	// MaxConnections bounds the connections serve keeps open to URL; a call
+	// past it waits for one, within handler.timeout.
+	MaxConnections int `yaml:"max_connections"`
+	// Listen is host:port the gateway command serves the simulator on.
+	Listen string `yaml:"listen"`
 	// DeclineOverCents declines every order whose total is above it.
 	DeclineOverCents int64 `yaml:"decline_over_cents"`
 	// StorePath keeps idempotency records in a file that outlives orderflow; empty keeps them in memory.

@@ -166,7 +166,31 @@ func (g Gateway) validate() error {
 	if g.MemoryRecords < 1 {
 		errs = append(errs, fmt.Errorf("gateway.memory_records %d must be at least 1", g.MemoryRecords))
 	}
+	if g.URL != "" {
+		u, err := url.Parse(g.URL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+			errs = append(errs, fmt.Errorf("gateway.url %q is not an http(s) base URL such as http://gateway:8090", g.URL))
+		}
+	}
+	if g.MaxConnections < 1 {
+		errs = append(errs, fmt.Errorf("gateway.max_connections %d must be at least 1", g.MaxConnections))
+	}
+	if _, _, err := net.SplitHostPort(g.Listen); err != nil {
+		errs = append(errs, fmt.Errorf("gateway.listen: %q is not host:port", g.Listen))
+	}
 	return errors.Join(errs...)
+}
+
+// KeepsRecords says what is missing when the gateway's idempotency records
+// would live only in this process's memory: neither gateway.url (the gateway
+// service keeps them) nor gateway.store_path (a file) is set. serve refuses
+// that, since a restart would forget every charge and charge redelivered
+// orders again; demo and the in-process tests may run so.
+func (g Gateway) KeepsRecords() error {
+	if g.URL != "" || g.StorePath != "" {
+		return nil
+	}
+	return errors.New("invalid config:\n  - gateway.url and gateway.store_path are both empty: the gateway's idempotency records would live only in memory, and a restart would charge redelivered orders again; set gateway.url (the gateway service, docs/gateway.md) or gateway.store_path (a file)")
 }
 
 func (f Faults) validate(r Retry) error {

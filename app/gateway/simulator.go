@@ -53,10 +53,20 @@ func NewSimulator(cfg config.Gateway, store Store) *Simulator {
 // receipt. A repeat with the same amount, currency and digest returns the
 // first receipt; one with others is a *handlers.ConflictError naming both.
 func (s *Simulator) Charge(ctx context.Context, req handlers.ChargeRequest) (handlers.Receipt, error) {
+	r, _, err := s.ChargeOrReplay(ctx, req)
+	return r, err
+}
+
+// ChargeOrReplay is Charge, also saying whether the receipt is one recorded
+// before (replayed) rather than decided now: the HTTP API's
+// Idempotent-Replayed header.
+func (s *Simulator) ChargeOrReplay(ctx context.Context, req handlers.ChargeRequest) (r handlers.Receipt, replayed bool, err error) {
 	if err := ctx.Err(); err != nil {
-		return handlers.Receipt{}, err
+		return handlers.Receipt{}, false, err
 	}
-	r, err := s.store.Charge(ctx, req.Key, func(int) (handlers.Receipt, error) {
+	replayed = true
+	r, err = s.store.Charge(ctx, req.Key, func(int) (handlers.Receipt, error) {
+		replayed = false
 		r := handlers.Receipt{AmountCents: req.AmountCents, Currency: req.Currency, Digest: req.Digest}
 		if req.AmountCents > s.cfg.DeclineOverCents {
 			r.Declined = true
@@ -67,10 +77,10 @@ func (s *Simulator) Charge(ctx context.Context, req handlers.ChargeRequest) (han
 		return r, nil
 	})
 	if err != nil {
-		return handlers.Receipt{}, err
+		return handlers.Receipt{}, false, err
 	}
 	if r.Asks(req) != "" {
-		return handlers.Receipt{}, &handlers.ConflictError{Key: req.Key, Recorded: r, Asked: req}
+		return handlers.Receipt{}, false, &handlers.ConflictError{Key: req.Key, Recorded: r, Asked: req}
 	}
-	return r, nil
+	return r, replayed, nil
 }

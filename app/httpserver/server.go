@@ -30,6 +30,13 @@ type Describer interface {
 	Describe() string
 }
 
+// Liver is a Checker that also says whether the process can serve at all:
+// /healthz answers 503 with its error (the gateway command: its store is
+// open). Without it, /healthz answers 200 while the server serves.
+type Liver interface {
+	Live(ctx context.Context) error
+}
+
 // readyTimeout bounds one readiness check: well inside a probe's own timeout.
 const readyTimeout = 3 * time.Second
 
@@ -55,7 +62,7 @@ type Route struct {
 func New(cfg config.HTTP, ready Checker, log *slog.Logger, routes ...Route) *Server {
 	s := &Server{cfg: cfg, ready: ready, log: log}
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
+	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /readyz", s.readyz)
 	s.paths = []string{"/healthz", "/readyz"}
 	limited := http.NewServeMux()
@@ -74,6 +81,19 @@ func New(cfg config.HTTP, ready Checker, log *slog.Logger, routes ...Route) *Ser
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelDebug), // a client's broken request is not ours to warn about
 	}
 	return s
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	if l, ok := s.ready.(Liver); ok {
+		ctx, cancel := context.WithTimeout(r.Context(), readyTimeout)
+		defer cancel()
+		if err := l.Live(ctx); err != nil {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			fmt.Fprintf(w, "not live:\n%v\n", err)
+			return
+		}
+	}
+	fmt.Fprintln(w, "ok")
 }
 
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {

@@ -1,0 +1,64 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/orderflow/orderflow/app/config"
+	"github.com/orderflow/orderflow/app/gateway"
+	"github.com/orderflow/orderflow/app/gatewayhttp"
+	"github.com/orderflow/orderflow/app/httpserver"
+	"github.com/orderflow/orderflow/app/logging"
+)
+
+// Gateway serves the payment gateway simulator over HTTP on gateway.listen
+// (docs/gateway.md), its idempotency records in gateway.store_path, within
+// http.*'s limits, until the first SIGINT or SIGTERM: then it stops taking
+// connections, finishes the requests in flight and returns. A second signal
+// cuts that short: exit 130. It needs no Kafka.
+func Gateway(ctx context.Context, args []string, io IO) error {
+	fs, load := flags("gateway", io)
+	fs.Usage = func() {
+		fmt.Fprintln(io.Err, "Usage: orderflow gateway [--config FILE] [--inject-faults]")
+		fs.PrintDefaults()
+	}
+	inject := fs.Bool("inject-faults", false, "honour the Orderflow-Fault header serve sends for seed's faults (faults.inject): test machinery")
+	cfg, err := load(args, func(c *config.Config) { c.Faults.Inject = c.Faults.Inject || *inject })
+	if err != nil {
+		return err
+	}
+	if cfg.Gateway.StorePath == "" {
+		return errors.New("invalid config:\n  - gateway.store_path is empty: the gateway would keep its idempotency records in memory, and charge orders again after a restart; set it to a file on a volume that outlives the process")
+	}
+	log := logging.New(cfg.Logging, io.Err).With("component", "gateway")
+	store, err := gateway.OpenStore(cfg.Gateway.StorePath, cfg.Gateway.MemoryRecords)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	if cfg.Faults.Inject {
+		store = gateway.WithFaults(store, cfg.Faults)
+	}
+	api := gatewayhttp.NewServer(gateway.NewSimulator(cfg.Gateway, store), cfg.Faults.Inject, log)
+	limits := cfg.HTTP
+	limits.Addr = cfg.Gateway.Listen
+	srv := httpserver.New(limits, api, log, api.Routes()...)
+	if err := srv.Start(); err != nil {
+		return err
+	}
+	log.Info("payment gateway serving", "addr", srv.Addr(), "store_path", cfg.Gateway.StorePath, "faults_inject", cfg.Faults.Inject)
+	<-ctx.Done()
+	fmt.Fprintln(io.Err, "stopping: finishing requests in flight (signal again to exit now)")
+	// A request under way ends within http.write_timeout.
+	stopCtx, cancel := context.WithTimeout(io.Abort, cfg.HTTP.WriteTimeout+5*time.Second)
+	defer cancel()
+	if err := srv.Stop(stopCtx); err != nil {
+		if io.Abort.Err() != nil {
+			return exitCode(130)
+		}
+		return fmt.Errorf("stop: %w", err)
+	}
+	return nil
+}
