@@ -66,4 +66,5 @@ if [ ! -f "$stamp" ]; then
     "$keda/config/crd/bases/keda.sh_triggerauthentications.yaml" >/dev/null)
   touch "$stamp"
 fi
-ls schemas/kubernetes schemas/crd
+echo "chart tools:" $(go list -m -f '{{.Path}}@{{.Version}}' helm.sh/helm/v4 github.com/yannh/kubeconform) \
+  "kubernetes-validate $KUBERNETES_VALIDATE:" schemas/kubernetes/v* "KEDA $KEDA:" schemas/crd/*.json
