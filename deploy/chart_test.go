@@ -76,6 +76,8 @@ func TestChartRefuses(t *testing.T) {
 		{"no gateway", []string{"gateway.enabled=false"}, "set gateway.enabled"},
 		{"SASL without its password", []string{"config.kafka.sasl.mechanism=SCRAM-SHA-512", "config.kafka.sasl.username=u"}, "kafka.saslPasswordSecret.name"},
 		{"no HTTP address", []string{"config.http.addr="}, "config.http.addr is empty"},
+		{"a misspelt value (values.schema.json)", []string{"autoscaling.maxReplica=3"}, "additional properties 'maxReplica' not allowed"},
+		{"root (values.schema.json)", []string{"securityContext.runAsUser=0"}, "/securityContext/runAsUser"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			var args []string
