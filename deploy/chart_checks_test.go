@@ -494,9 +494,10 @@ func checkServicePort(t *testing.T, all objects, l loaded, want int) {
 }
 
 // checkGateway: serve's gateway.url names a Service of the chart whose port
-// reaches the gateway container on gateway.listen's port, and the gateway
-// keeps its records on its volume — or, with the gateway outside the chart,
-// gateway.url is an http(s) URL.
+// reaches the gateway container on gateway.listen's port, the gateway keeps
+// its records on its volume and its grace period outlasts its drain
+// (http.write_timeout + 5 s, app/cli/gateway.go on branch gw) — or, with the
+// gateway outside the chart, gateway.url is an http(s) URL.
 func checkGateway(t *testing.T, all objects, cfgs configs) {
 	t.Helper()
 	serveURL, _ := lookupKey(cfgs["orderflow"].raw, "gateway.url").(string)
@@ -542,6 +543,10 @@ func checkGateway(t *testing.T, all objects, cfgs configs) {
 		if !reached {
 			t.Errorf("serve's gateway.url %s: Service %s has no port %s to the gateway's %d", serveURL, svc.Metadata.Name, u.Port(), want)
 		}
+	}
+	grace := gw.workload.Spec.Template.Spec.TerminationGracePeriodSeconds
+	if drain := gw.cfg.HTTP.WriteTimeout + 5*time.Second; grace == nil || time.Duration(*grace)*time.Second <= drain {
+		t.Errorf("the gateway's terminationGracePeriodSeconds %v: it finishes requests in flight within http.write_timeout + 5 s = %s; SIGKILL would cut them", deref(grace), drain)
 	}
 	// The records on the volume claim, not the pod's filesystem.
 	store, _ := lookupKey(gw.raw, "gateway.store_path").(string)

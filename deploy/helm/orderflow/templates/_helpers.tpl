@@ -103,7 +103,7 @@ never holds a secret itself (app/config refuses one).
 
 {{/*
 The gateway's config: only what it reads (gateway.*, logging, faults; retry
-for faults' bounds). It
+for faults' bounds; http's limits, gateway.listen taking http.addr's place). It
 holds no Kafka settings, so its pod gets no Kafka Secret.
 */}}
 {{- define "orderflow.gatewayConfig" -}}
@@ -114,7 +114,7 @@ holds no Kafka settings, so its pod gets no Kafka Secret.
 {{- with .Values.config.logging -}}
 {{- $_ := set $cfg "logging" . -}}
 {{- end -}}
-{{- range $section := list "faults" "retry" -}}
+{{- range $section := list "faults" "retry" "http" -}}
 {{- with index $.Values.config $section -}}
 {{- $_ := set $cfg $section . -}}
 {{- end -}}
