@@ -185,6 +185,20 @@ M = [
  ("serve keeps the gateway's records only in memory", "app/config/validate.go",
   "if g.URL != \"\" || g.StorePath != \"\" {", "if true {",
   "./app/cli", "RefuseRecordsInMemory"),
+ # The Helm chart (deploy/chart_test.go; it needs the tools task test:chart installs).
+ ("the chart runs a container as root", "deploy/helm/orderflow/templates/_helpers.tpl",
+  "runAsNonRoot: true\nrunAsUser: {{ .Values.securityContext.runAsUser }}\nrunAsGroup: {{ .Values.securityContext.runAsGroup }}\nreadOnlyRootFilesystem",
+  "runAsNonRoot: false\nrunAsUser: 0\nrunAsGroup: {{ .Values.securityContext.runAsGroup }}\nreadOnlyRootFilesystem",
+  "./deploy", "TestChart$"),
+ ("the chart scales serve past the partitions", "deploy/helm/orderflow/templates/autoscaling.yaml",
+  "{{- if gt (int .Values.autoscaling.maxReplicas) $partitions }}", "{{- if false }}",
+  "./deploy", "TestChartRefuses"),
+ ("the chart probes a path serve does not answer", "deploy/helm/orderflow/templates/deployment.yaml",
+  "httpGet: {path: /readyz, port: http}", "httpGet: {path: /ready, port: http}",
+  "./deploy", "TestChart$"),
+ ("the chart keeps the gateway's records off its volume", "deploy/helm/orderflow/templates/gateway.yaml",
+  "mountPath: {{ .Values.gateway.dataDir }}", "mountPath: /var/lib/gateway",
+  "./deploy", "TestChart$"),
 ]
 # python3 .ci/mutants.py [TEXT]: only the mutants whose name contains TEXT.
 only = sys.argv[1] if len(sys.argv) > 1 else ""
