@@ -47,12 +47,13 @@ func contenderByName(name string) (contender, bool) {
 			cmd.Env = append(os.Environ(), config.Environ(cfg)...)
 			return []*exec.Cmd{cmd}
 		}}, true
-	case "watermill", "sarama", "franz", "franz-txn":
+	case "watermill", "sarama", "franz", "sarama-txn", "franz-txn":
 		title := map[string]string{
-			"watermill": "Watermill + watermill-kafka defaults",
-			"sarama":    "hand-written Sarama relay",
-			"franz":     "hand-written franz-go relay",
-			"franz-txn": "franz-go relay, exactly once",
+			"watermill":  "Watermill + watermill-kafka defaults",
+			"sarama":     "hand-written Sarama relay",
+			"franz":      "hand-written franz-go relay",
+			"sarama-txn": "Sarama relay, exactly once",
+			"franz-txn":  "franz-go relay, exactly once",
 		}[name]
 		return contender{name, title, func(b []string, prefix string, _ int) []*exec.Cmd {
 			return []*exec.Cmd{self(name, strings.Join(b, ","), prefix)}
