@@ -80,7 +80,9 @@ java_cmd=(java -Xms128m "-Xmx$heap" -XX:+UseG1GC "-Dlog4j2.configurationFile=$he
 start_node() {
   local i=$1
   local pidfile="$state/run/node$i.pid"
-  if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
+  # Running: alive and not a zombie (a SIGKILLed node not yet reaped).
+  if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null \
+    && ! grep -q '^State:[[:space:]]*Z' "/proc/$(cat "$pidfile")/status" 2>/dev/null; then
     echo "node $i already running (pid $(cat "$pidfile"))"
     return
   fi
