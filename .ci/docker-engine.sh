@@ -14,7 +14,7 @@ fi
 DOCKERD_PID=
 if ! docker info >/dev/null 2>&1; then
   mkdir -p .run
-  dockerd >.run/dockerd.log 2>&1 &
+  dockerd >.run/dockerd.log 2>&1 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&- &   # it keeps none of the caller's files open
   DOCKERD_PID=$!
   for _ in $(seq 1 60); do docker info >/dev/null 2>&1 && break; sleep 0.5; done
   docker info >/dev/null 2>&1 || { echo "dockerd did not start; its log:"; tail -20 .run/dockerd.log; exit 1; }

@@ -22,8 +22,11 @@ M = [
   "{Epoch: c.epoch.Load(), Offset: next}", "{Epoch: c.epoch.Load(), Offset: next + 1}",
   "./app/messaging/subscriber", "KeyedSubscriberKeepsKeyOrder"),
  ("exactly once commits a batch it did not finish (no abort)", "app/messaging/subscriber/transact.go",
-  "kgo.TransactionEndTry(commit)", "kgo.TryCommit",
+  "kgo.TransactionEndTry(done)", "kgo.TryCommit",
   "./app/messaging/subscriber", "TransactAbortsAndRewinds"),
+ ("exactly once commits a batch an output of which the brokers refused", "app/messaging/subscriber/transact.go",
+  "err != nil || txn.failed.Load() > 0 {", "err != nil {",
+  "./app/messaging/subscriber", "TransactAbortsWhenAnOutputFails"),
  ("exactly once produces outputs outside the transaction", "app/messaging/kafkaclient/franz.go",
   "if d.txn != nil {", "if d.txn != nil && false {",
   "./app/messaging/subscriber", "TransactAbortsAndRewinds"),
@@ -204,6 +207,20 @@ M = [
  ("gateway client takes an injected panic's 500 for a transient error (seed --panic dead-lettered as retries_exhausted)", "app/gatewayhttp/client.go",
   "case status == http.StatusInternalServerError && faults.From(ctx) == faults.Panic:", "case false:",
   "./app/gatewayhttp", "ClientPanicsOnAnInjectedPanic"),
+ # The Helm chart (deploy/chart_test.go; it needs the tools task test:chart installs).
+ ("the chart runs a container as root", "deploy/helm/orderflow/templates/_helpers.tpl",
+  "runAsNonRoot: true\nrunAsUser: {{ .Values.securityContext.runAsUser }}\nrunAsGroup: {{ .Values.securityContext.runAsGroup }}\nreadOnlyRootFilesystem",
+  "runAsNonRoot: false\nrunAsUser: 0\nrunAsGroup: {{ .Values.securityContext.runAsGroup }}\nreadOnlyRootFilesystem",
+  "./deploy", "TestChart$"),
+ ("the chart scales serve past the partitions", "deploy/helm/orderflow/templates/autoscaling.yaml",
+  "{{- if gt (int .Values.autoscaling.maxReplicas) $partitions }}", "{{- if false }}",
+  "./deploy", "TestChartRefuses"),
+ ("the chart probes a path serve does not answer", "deploy/helm/orderflow/templates/deployment.yaml",
+  "httpGet: {path: /readyz, port: http}", "httpGet: {path: /ready, port: http}",
+  "./deploy", "TestChart$"),
+ ("the chart keeps the gateway's records off its volume", "deploy/helm/orderflow/templates/gateway.yaml",
+  "mountPath: {{ .Values.gateway.dataDir }}", "mountPath: /var/lib/gateway",
+  "./deploy", "TestChart$"),
 ]
 # python3 .ci/mutants.py [TEXT]: only the mutants whose name contains TEXT.
 only = sys.argv[1] if len(sys.argv) > 1 else ""

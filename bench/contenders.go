@@ -36,7 +36,7 @@ func contenderByName(name string) (contender, bool) {
 			cfg.Topics.Notifications, cfg.Topics.DeadLetter, cfg.Topics.Partitions = t.notifications, t.deadLetter, partitions
 			cfg.Gateway.DeclineOverCents = 1_000_000_000 // every order paid, shipped and notified
 			cfg.Logging.Level = "warn"
-			cfg.Gateway.StorePath = filepath.Join(os.TempDir(), prefix+"-gateway.jsonl") // serve keeps its records in a file
+			cfg.Gateway.StorePath = gatewayStore(prefix) // serve keeps its records in a file
 			if name != "orderflow" {
 				cfg.Kafka.Client = config.ClientFranz
 			}
@@ -47,12 +47,13 @@ func contenderByName(name string) (contender, bool) {
 			cmd.Env = append(os.Environ(), config.Environ(cfg)...)
 			return []*exec.Cmd{cmd}
 		}}, true
-	case "watermill", "sarama", "franz", "franz-txn":
+	case "watermill", "sarama", "franz", "sarama-txn", "franz-txn":
 		title := map[string]string{
-			"watermill": "Watermill + watermill-kafka defaults",
-			"sarama":    "hand-written Sarama relay",
-			"franz":     "hand-written franz-go relay",
-			"franz-txn": "franz-go relay, exactly once",
+			"watermill":  "Watermill + watermill-kafka defaults",
+			"sarama":     "hand-written Sarama relay",
+			"franz":      "hand-written franz-go relay",
+			"sarama-txn": "Sarama relay, exactly once",
+			"franz-txn":  "franz-go relay, exactly once",
 		}[name]
 		return contender{name, title, func(b []string, prefix string, _ int) []*exec.Cmd {
 			return []*exec.Cmd{self(name, strings.Join(b, ","), prefix)}
@@ -70,3 +71,9 @@ func contenderByName(name string) (contender, bool) {
 }
 
 func (c contender) String() string { return fmt.Sprintf("%s (%s)", c.name, c.title) }
+
+// gatewayStore is where an orderflow contender keeps its gateway's records
+// during the run on the topics named prefix…; the run deletes it with them.
+func gatewayStore(prefix string) string {
+	return filepath.Join(os.TempDir(), prefix+"-gateway.jsonl")
+}

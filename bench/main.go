@@ -253,6 +253,8 @@ func contenderMain(args []string) int {
 		err = runFranz(ctx, brokers, t)
 	case "franz-txn":
 		err = runFranzTxn(ctx, brokers, t)
+	case "sarama-txn":
+		err = runSaramaTxn(ctx, brokers, t)
 	default:
 		err = fmt.Errorf("unknown contender %s", args[0])
 	}

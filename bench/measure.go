@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -124,6 +125,7 @@ func drain(ctx context.Context, cl *kgo.Client, c contender, o options, orders i
 		return r, err
 	}
 	defer deleteTopics(cl, t)
+	defer os.Remove(gatewayStore(prefix))
 	var watch *brokerWatch // the brokers' request counters, for a measured drain
 	if report {
 		watch = watchBrokers(o.Brokers)
@@ -364,6 +366,7 @@ func latency(ctx context.Context, cl *kgo.Client, c contender, o options, rate i
 		return lr, err
 	}
 	defer deleteTopics(cl, t)
+	defer os.Remove(gatewayStore(prefix))
 	procs, err := start(c, o, prefix)
 	if err != nil {
 		return lr, err

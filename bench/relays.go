@@ -177,46 +177,6 @@ func runFranz(ctx context.Context, brokers []string, t topics) error {
 	})
 }
 
-// runFranzTxn is the franz-go relay exactly once: each poll's outputs and
-// offsets in one transaction (GroupTransactSession, KIP-447), every output
-// topic read committed downstream. Not in the default contenders: a
-// measure of what transactions cost a relay (--contenders franz-txn).
-func runFranzTxn(ctx context.Context, brokers []string, t topics) error {
-	return eachHop(t, func(h hop) error {
-		sess, err := kgo.NewGroupTransactSession(
-			kgo.SeedBrokers(brokers...),
-			kgo.ConsumerGroup(h.group),
-			kgo.ConsumeTopics(h.from),
-			kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
-			kgo.FetchIsolationLevel(kgo.ReadCommitted()),
-			kgo.TransactionalID("bench-franz-txn-"+h.group),
-			kgo.RequiredAcks(kgo.AllISRAcks()),
-			kgo.ProducerLinger(0),
-			kgo.ProducerBatchCompression(kgo.NoCompression()),
-		)
-		if err != nil {
-			return err
-		}
-		defer sess.Close()
-		for ctx.Err() == nil {
-			fs := sess.PollRecords(ctx, 10_000)
-			if fs.NumRecords() == 0 {
-				continue
-			}
-			if err := sess.Begin(); err != nil {
-				return err
-			}
-			fs.EachRecord(func(r *kgo.Record) {
-				sess.Produce(ctx, &kgo.Record{Topic: h.to, Key: r.Key, Value: r.Value}, nil)
-			})
-			if _, err := sess.End(ctx, kgo.TryCommit); err != nil && ctx.Err() == nil {
-				return err
-			}
-		}
-		return nil
-	})
-}
-
 // eachHop runs fn for every hop at once and returns the first error.
 func eachHop(t topics, fn func(hop) error) error {
 	var wg sync.WaitGroup

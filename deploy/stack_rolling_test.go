@@ -205,7 +205,7 @@ func (s *stack) gatewayCalls(urls []string) calls {
 
 // port is the host port c's 8081 is published on now: a restarted replica
 // may hold another port of the range.
-func (s *stack) port(c container) int {
+func (s *stack) port(c composed) int {
 	s.t.Helper()
 	out := strings.TrimSpace(s.cmd(time.Minute, "docker", "port", c.ID, "8081/tcp"))
 	_, p, _ := strings.Cut(strings.Split(out, "\n")[0], "127.0.0.1:")
@@ -219,7 +219,7 @@ func (s *stack) port(c container) int {
 // waitReady waits until the replica c's /readyz answers 200, as its
 // healthcheck (orderflow health) asks it, polling every 100 ms: a docker
 // health status would lag by up to its interval.
-func (s *stack) waitReady(c container) {
+func (s *stack) waitReady(c composed) {
 	s.t.Helper()
 	url := fmt.Sprintf("http://127.0.0.1:%d/readyz", s.port(c))
 	deadline := time.Now().Add(2 * time.Minute)
@@ -243,7 +243,7 @@ func (s *stack) waitReady(c container) {
 
 // waitHealthy waits until Docker's healthcheck calls c healthy, asking every
 // 200 ms (each ask is a docker process: a 20 ms poll would take a core).
-func (s *stack) waitHealthy(c container) {
+func (s *stack) waitHealthy(c composed) {
 	s.t.Helper()
 	deadline := time.Now().Add(2 * time.Minute)
 	tick := time.NewTicker(200 * time.Millisecond)

@@ -126,8 +126,8 @@ func (s *stack) seedFromHost(plan seed.Plan) <-chan seed.Manifest {
 	return out
 }
 
-// container is one of the stack's containers as `docker compose ps` shows it.
-type container struct {
+// composed is one of the stack's containers as `docker compose ps` shows it.
+type composed struct {
 	ID, Name, Service, State, Health string
 	Publishers                       []struct {
 		URL                       string
@@ -137,29 +137,29 @@ type container struct {
 
 // containers reads `docker compose ps` of services (every one when none),
 // sorted by name: a service's replicas in order, orderflow-1 first.
-func (s *stack) containers(services ...string) []container {
+func (s *stack) containers(services ...string) []composed {
 	s.t.Helper()
 	out := s.compose(append([]string{"ps", "--all", "--format", "json"}, services...)...)
-	var got []container
+	var got []composed
 	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
 		if line == "" {
 			continue
 		}
-		var c container
+		var c composed
 		if err := json.Unmarshal([]byte(line), &c); err != nil {
 			s.t.Fatalf("docker compose ps: %v in %q", err, line)
 		}
 		got = append(got, c)
 	}
-	slices.SortFunc(got, func(a, b container) int { return strings.Compare(a.Name, b.Name) })
+	slices.SortFunc(got, func(a, b composed) int { return strings.Compare(a.Name, b.Name) })
 	return got
 }
 
 // index is c's replica number, as docker compose's --index takes it.
-func (c container) index() string { return c.Name[strings.LastIndex(c.Name, "-")+1:] }
+func (c composed) index() string { return c.Name[strings.LastIndex(c.Name, "-")+1:] }
 
 // port is the host port c publishes its port target on, 0 if none.
-func (c container) port(target int) int {
+func (c composed) port(target int) int {
 	for _, p := range c.Publishers {
 		if p.TargetPort == target && p.PublishedPort != 0 {
 			return p.PublishedPort

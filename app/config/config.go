@@ -98,13 +98,18 @@ type Delivery struct {
 	// franz).
 	Guarantee string `yaml:"guarantee"`
 	// Instance names this process among the others of the deployment, for
-	// exactly_once's transactional IDs (<client_id>-<instance>-<step>): stable
+	// exactly_once's transactional IDs (<client_id>-<instance>-<step>-<n>): stable
 	// across its restarts, unique among the processes running at once. Empty:
 	// the host name (a container's, a pod's).
 	Instance string `yaml:"instance"`
 	// TransactionRecords is the most input records one transaction takes
-	// (exactly_once): a transaction is as large as one poll, up to this.
+	// (exactly_once): what arrives within 50 ms of its first, up to this.
 	TransactionRecords int `yaml:"transaction_records"`
+	// ConcurrentTransactions is how many transactions each step keeps open
+	// at once (exactly_once): as many members of its consumer group, each
+	// with its own transactional ID, <client_id>-<instance>-<step>-<n>.
+	// While one ends its transaction the others handle records.
+	ConcurrentTransactions int `yaml:"concurrent_transactions"`
 }
 
 // The delivery guarantees delivery.guarantee names.

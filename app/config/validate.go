@@ -19,7 +19,7 @@ func (c Config) Validate() error {
 		c.Topics.validate(),
 		c.Retry.validate(),
 		c.Handler.validate(),
-		c.Delivery.validate(c.Kafka),
+		c.Delivery.validate(c.Kafka, c.Topics),
 		c.Replay.validate(),
 		c.Gateway.validate(),
 		c.Faults.validate(c.Retry),
@@ -114,7 +114,7 @@ func (r Retry) validate() error {
 	return errors.Join(errs...)
 }
 
-func (d Delivery) validate(k Kafka) error {
+func (d Delivery) validate(k Kafka, t Topics) error {
 	var errs []error
 	switch d.Guarantee {
 	case AtLeastOnce:
@@ -127,6 +127,9 @@ func (d Delivery) validate(k Kafka) error {
 	}
 	if d.TransactionRecords < 1 {
 		errs = append(errs, fmt.Errorf("delivery.transaction_records %d must be at least 1", d.TransactionRecords))
+	}
+	if d.ConcurrentTransactions < 1 || (t.Partitions > 0 && d.ConcurrentTransactions > t.Partitions) {
+		errs = append(errs, fmt.Errorf("delivery.concurrent_transactions %d must be between 1 and topics.partitions (%d): each is a member of the step's group", d.ConcurrentTransactions, t.Partitions))
 	}
 	if strings.ContainsAny(d.Instance, " \t\n") {
 		errs = append(errs, fmt.Errorf("delivery.instance %q must not contain white space", d.Instance))

@@ -120,13 +120,16 @@ func (p RouterParams) subscriber(group string) (subscriber.Member, error) {
 			_ = p.Shutdowner.Shutdown(fx.ExitCode(1))
 		}
 	}
-	return subscriber.NewTransact(cfg, opts, TransactionalID(p.Conn.Kafka.ClientID, p.Delivery.Instance, group), p.Delivery.TransactionRecords)
+	return subscriber.NewTransact(cfg, opts, TransactionalID(p.Conn.Kafka.ClientID, p.Delivery.Instance, group),
+		p.Delivery.TransactionRecords, p.Delivery.ConcurrentTransactions)
 }
 
-// TransactionalID is the transactional ID of one step (group) of one process
-// (instance, or the host name when empty): stable across the process's
-// restarts, so a restarted process fences its predecessor and aborts the
-// transaction it left open; unique among the processes running at once.
+// TransactionalID is what the transactional IDs of one step (group) of one
+// process (instance, or the host name when empty) begin with; each of the
+// step's concurrent transactions adds -0, -1, … (subscriber.Transact). They
+// are stable across the process's restarts, so a restarted process fences
+// its predecessor and aborts the transactions it left open, and unique among
+// the processes running at once.
 func TransactionalID(clientID, instance, group string) string {
 	if instance == "" {
 		instance, _ = os.Hostname()

@@ -80,7 +80,9 @@ java_cmd=(java -Xms128m "-Xmx$heap" -XX:+UseG1GC "-Dlog4j2.configurationFile=$he
 start_node() {
   local i=$1
   local pidfile="$state/run/node$i.pid"
-  if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
+  # Running: alive and not a zombie (a SIGKILLed node not yet reaped).
+  if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null \
+    && ! grep -q '^State:[[:space:]]*Z' "/proc/$(cat "$pidfile")/status" 2>/dev/null; then
     echo "node $i already running (pid $(cat "$pidfile"))"
     return
   fi
@@ -90,10 +92,12 @@ start_node() {
       --config "$state/config/node$i.properties" --ignore-formatted "${format_args[@]}" >>"$state/logs/node$i.log" 2>&1
   fi
   local jmx=$((port0 + 20000 + i))
+  # The broker outlives this script: it keeps none of its caller's files
+  # open (a lock the caller holds, a pipe a CI step waits on).
   nohup "${java_cmd[@]}" -Dcom.sun.management.jmxremote -Dcom.sun.management.jmxremote.host=127.0.0.1 \
     "-Dcom.sun.management.jmxremote.port=$jmx" "-Dcom.sun.management.jmxremote.rmi.port=$jmx" -Djava.rmi.server.hostname=127.0.0.1 \
     -Dcom.sun.management.jmxremote.authenticate=false -Dcom.sun.management.jmxremote.ssl=false \
-    kafka.Kafka "$state/config/node$i.properties" >>"$state/logs/node$i.log" 2>&1 &
+    kafka.Kafka "$state/config/node$i.properties" >>"$state/logs/node$i.log" 2>&1 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&- &
   echo $! > "$pidfile"
   echo "node $i starting (pid $!), client port $((port0 + i)), log $state/logs/node$i.log"
 }

@@ -49,10 +49,11 @@ type lanes struct {
 	redeliver   Redelivery
 	settled     func(acked bool)
 	log         *slog.Logger
-	// once delivers each record once: a nack, or an output the brokers
-	// failed, leaves it undone, and what waits behind its key unstarted,
-	// for the transaction to abort and the batch to come again
-	// (exactly_once), instead of a redelivery in place.
+	// once delivers each record once (exactly_once): a nack leaves it
+	// undone, and what waits behind its key unstarted, for the transaction
+	// to abort and the batch to come again, instead of a redelivery in
+	// place. A record is done once acked: the transaction waits for its
+	// outputs.
 	once bool
 }
 
@@ -185,6 +186,11 @@ func (h *lanes) deliver(ctx, drainCtx context.Context, r inbound) bool {
 		select {
 		case <-msg.Acked():
 			h.settled(true)
+			if h.once {
+				// Its outputs are in the transaction, which commits only
+				// once the brokers have acknowledged all of them.
+				return true
+			}
 			failed = d.Wait(drainCtx)
 			if failed == nil {
 				return true

@@ -17,28 +17,34 @@ import (
 )
 
 // Transact is the exactly-once Subscriber (delivery.guarantee: exactly_once):
-// franz-go's GroupTransactSession under the same lanes. It polls a batch,
-// begins a transaction, deals the batch through the lanes — one key's
-// records in order, up to MaxInFlight of a partition at once — with every
-// output and dead letter produced in the transaction (the records' Delivery
-// carries it to the publisher), and ends it: a commit, with the batch's
-// offsets, if every record was acked and every output acknowledged; an abort
-// otherwise, after which franz-go rewinds the partitions to their committed
-// offsets and the batch comes again. A rebalance during a batch aborts it
-// (the session sees the revocation). KIP-447 fences a process whose
-// partitions moved on; the transactional ID, stable per process and step,
-// fences an earlier run of the same process.
+// franz-go's GroupTransactSession under the same lanes. It polls records,
+// begins a transaction, and deals them through the lanes — one key's records
+// in order, up to MaxInFlight of a partition at once — as they arrive for up
+// to batchWindow, with every output and dead letter produced in the
+// transaction (the records' Delivery carries it to the publisher). Then it
+// ends it: a commit, with the batch's offsets, if the router acked every
+// record and the brokers every output; an abort otherwise, after which
+// franz-go rewinds the partitions to their committed offsets and the batch
+// comes again. A rebalance during a batch aborts it (the session sees the
+// revocation). KIP-447 fences a process whose partitions moved on; the
+// transactional IDs, stable per process and step, fence an earlier run of
+// the same process.
+//
+// One transaction at a time would leave the step idle while it ends (a
+// flush, the offsets, a heartbeat, the end marker): Transact runs sessions
+// members of the group, each its own transaction over its own partitions.
 type Transact struct {
 	cfg       Config
 	opts      []kgo.Opt
-	txnID     string
+	txnID     string // each member's is txnID-<n>
 	batchSize int
+	sessions  int
 
 	closing   chan struct{}
 	closeOnce sync.Once
 	wg        sync.WaitGroup
 	mu        sync.Mutex
-	sessions  []*kgo.GroupTransactSession
+	members   []*kgo.GroupTransactSession // Joined asks them
 }
 
 var _ Member = (*Transact)(nil)
@@ -50,9 +56,9 @@ var _ Member = (*Transact)(nil)
 var TxnPoint func(point string)
 
 // NewTransact returns an exactly-once subscriber with the client options
-// opts (kafkaclient.Conn.Franz), the transactional ID txnID and at most
-// batchSize records per transaction.
-func NewTransact(cfg Config, opts []kgo.Opt, txnID string, batchSize int) (*Transact, error) {
+// opts (kafkaclient.Conn.Franz), sessions members with the transactional IDs
+// txnID-0, txnID-1, …, and at most batchSize records per transaction.
+func NewTransact(cfg Config, opts []kgo.Opt, txnID string, batchSize, sessions int) (*Transact, error) {
 	cfg.setDefaults()
 	errs := []error{cfg.validate(), nonEmpty(opts)}
 	if txnID == "" {
@@ -61,85 +67,101 @@ func NewTransact(cfg Config, opts []kgo.Opt, txnID string, batchSize int) (*Tran
 	if batchSize < 1 {
 		errs = append(errs, fmt.Errorf("subscriber: batch size %d must be at least 1", batchSize))
 	}
+	if sessions < 1 {
+		errs = append(errs, fmt.Errorf("subscriber: %d sessions: must be at least 1", sessions))
+	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
-	return &Transact{cfg: cfg, opts: opts, txnID: txnID, batchSize: batchSize, closing: make(chan struct{})}, nil
+	return &Transact{cfg: cfg, opts: opts, txnID: txnID, batchSize: batchSize, sessions: sessions, closing: make(chan struct{})}, nil
 }
 
-// Subscribe joins the group on topic. The channel closes once the subscriber
-// is closed or ctx ends, the transaction under way has ended, and every
-// goroutine it started has returned.
+// Subscribe joins the group on topic with the subscriber's members. The
+// channel closes once the subscriber is closed or ctx ends, the transactions
+// under way have ended, and every goroutine it started has returned.
 func (s *Transact) Subscribe(ctx context.Context, topic string) (<-chan *message.Message, error) {
 	select {
 	case <-s.closing:
 		return nil, errors.New("subscriber closed")
 	default:
 	}
-	opts := append(slices.Clone(s.opts),
-		kgo.ConsumerGroup(s.cfg.Group),
-		kgo.ConsumeTopics(topic),
-		kgo.TransactionalID(s.txnID),
-		// Longer than a batch can take (a record's attempts, handler.timeout
-		// each, and its backoffs): the coordinator aborts a transaction that
-		// outlives it. A restarted process aborts its predecessor's open
-		// transaction at once (same transactional ID); a process whose
-		// partitions moved on is fenced by the group's generation (KIP-447).
-		kgo.TransactionTimeout(time.Minute),
-		kgo.DisableAutoCommit(),
-	)
-	if TxnPoint != nil {
-		opts = append(opts, kgo.WithHooks(txnHook{}))
-	}
-	sess, err := kgo.NewGroupTransactSession(opts...)
-	if err != nil {
-		return nil, fmt.Errorf("consumer group %s: %w", s.cfg.Group, err)
-	}
-	s.setSession(sess)
 	ctx, cancel := context.WithCancel(ctx)
 	out := make(chan *message.Message)
 	l := s.cfg.lanes(out)
 	l.once = true
-	log := s.cfg.Logger.With("group", s.cfg.Group, "topic", topic, "transactional_id", s.txnID)
-
-	s.wg.Add(2)
-	go func() { // ends the consumption when the subscriber closes
+	var loops sync.WaitGroup
+	for n := range s.sessions {
+		txnID := fmt.Sprintf("%s-%d", s.txnID, n)
+		opts := append(slices.Clone(s.opts),
+			kgo.ConsumerGroup(s.cfg.Group),
+			kgo.ConsumeTopics(topic),
+			kgo.TransactionalID(txnID),
+			// Longer than a batch can take (a record's attempts, handler.timeout
+			// each, and its backoffs): the coordinator aborts a transaction that
+			// outlives it. A restarted process aborts its predecessor's open
+			// transaction at once (same transactional ID); a process whose
+			// partitions moved on is fenced by the group's generation (KIP-447).
+			kgo.TransactionTimeout(time.Minute),
+			kgo.DisableAutoCommit(),
+			// Outputs count at the commit, not when acknowledged: a produce
+			// request may wait for more of them. Fewer, larger requests
+			// halve what the brokers spend per order (BENCHMARKS.md).
+			kgo.ProducerLinger(txnLinger),
+		)
+		if TxnPoint != nil {
+			opts = append(opts, kgo.WithHooks(txnHook{}))
+		}
+		sess, err := kgo.NewGroupTransactSession(opts...)
+		if err != nil {
+			cancel()
+			loops.Wait()
+			return nil, fmt.Errorf("consumer group %s: %w", s.cfg.Group, err)
+		}
+		slot := s.addMember(sess)
+		log := s.cfg.Logger.With("group", s.cfg.Group, "topic", topic, "transactional_id", txnID)
+		s.wg.Add(1)
+		loops.Add(1)
+		go func() { // one member's transaction loop: it owns the session
+			defer s.wg.Done()
+			defer loops.Done()
+			failures := 0
+			for {
+				err := s.consume(ctx, sess, l, topic, log)
+				sess.Close() // leaves the group; a transaction left open is aborted
+				if err == nil || ctx.Err() != nil {
+					return
+				}
+				// A transaction that could neither commit nor abort: a new
+				// session (a new producer epoch) starts from the committed
+				// offsets. Five in a row stop the process.
+				if failures++; failures == maxSessionFailures {
+					log.Error("transaction failed; stopping", "err", err, "failures", failures)
+					if s.cfg.Fatal != nil {
+						s.cfg.Fatal(fmt.Errorf("consumer group %s, transactional ID %s: %w", s.cfg.Group, txnID, err))
+					}
+					return
+				}
+				log.Warn("transaction failed; starting a new session", "err", err, "failures", failures)
+				if sess, err = kgo.NewGroupTransactSession(opts...); err != nil {
+					if s.cfg.Fatal != nil {
+						s.cfg.Fatal(fmt.Errorf("consumer group %s: %w", s.cfg.Group, err))
+					}
+					return
+				}
+				s.setMember(slot, sess)
+			}
+		}()
+	}
+	s.wg.Add(1)
+	go func() { // ends the members when the subscriber closes, and the channel once they have
 		defer s.wg.Done()
 		select {
 		case <-s.closing:
 			cancel()
 		case <-ctx.Done():
 		}
-	}()
-	go func() { // the transaction loop: it owns the session
-		defer s.wg.Done()
-		defer close(out)
-		failures := 0
-		for {
-			err := s.consume(ctx, sess, l, topic, log)
-			sess.Close() // leaves the group; a transaction left open is aborted
-			if err == nil || ctx.Err() != nil {
-				return
-			}
-			// A transaction that could neither commit nor abort: a new
-			// session (a new producer epoch) starts from the committed
-			// offsets. Five in a row stop the process.
-			if failures++; failures == maxSessionFailures {
-				log.Error("transaction failed; stopping", "err", err, "failures", failures)
-				if s.cfg.Fatal != nil {
-					s.cfg.Fatal(fmt.Errorf("consumer group %s, transactional ID %s: %w", s.cfg.Group, s.txnID, err))
-				}
-				return
-			}
-			log.Warn("transaction failed; starting a new session", "err", err, "failures", failures)
-			if sess, err = kgo.NewGroupTransactSession(opts...); err != nil {
-				if s.cfg.Fatal != nil {
-					s.cfg.Fatal(fmt.Errorf("consumer group %s: %w", s.cfg.Group, err))
-				}
-				return
-			}
-			s.setSession(sess)
-		}
+		loops.Wait()
+		close(out)
 	}()
 	return out, nil
 }
@@ -147,40 +169,32 @@ func (s *Transact) Subscribe(ctx context.Context, topic string) (<-chan *message
 // batchWindow is how long a batch gathers records after its first, up to
 // the batch size: a transaction costs the brokers about as much whatever its
 // size (a marker for each partition it wrote, the coordinator's writes), so
-// many small ones would cost them more than the work (Kafka Streams waits
-// 100 ms under exactly-once). It adds up to as much latency per step.
+// many small ones would cost them more than the work (Kafka Streams commits
+// every 100 ms under exactly-once). The records are handled as they arrive:
+// the window delays only the commit.
 const batchWindow = 50 * time.Millisecond
 
-// gather adds to fs what arrives within batchWindow, up to the batch size.
-func (s *Transact) gather(ctx context.Context, sess *kgo.GroupTransactSession, fs kgo.Fetches) kgo.Fetches {
-	n := fs.NumRecords()
-	if n >= s.batchSize {
-		return fs
-	}
-	window, cancel := context.WithTimeout(ctx, batchWindow)
-	defer cancel()
-	for n < s.batchSize {
-		// Every record polled is taken: the session commits the offsets of
-		// all it handed out.
-		more := sess.PollRecords(window, s.batchSize-n)
-		fs = append(fs, more...)
-		n += more.NumRecords()
-		if window.Err() != nil {
-			break
-		}
-	}
-	return fs
-}
+// txnLinger is how long a member's producer lets outputs gather into one
+// produce request.
+const txnLinger = 10 * time.Millisecond
 
 // maxSessionFailures is how many sessions in a row may fail before the
 // subscriber gives up.
 const maxSessionFailures = 5
 
-// setSession makes sess the one Joined asks.
-func (s *Transact) setSession(sess *kgo.GroupTransactSession) {
+// addMember adds sess to the members Joined asks, and returns its slot.
+func (s *Transact) addMember(sess *kgo.GroupTransactSession) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.sessions = []*kgo.GroupTransactSession{sess}
+	s.members = append(s.members, sess)
+	return len(s.members) - 1
+}
+
+// setMember puts sess in slot, in place of the session it follows.
+func (s *Transact) setMember(slot int, sess *kgo.GroupTransactSession) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.members[slot] = sess
 }
 
 // consume runs transactions on sess until ctx ends (nil), the brokers refuse
@@ -197,7 +211,6 @@ func (s *Transact) consume(ctx context.Context, sess *kgo.GroupTransactSession, 
 		if fs.NumRecords() == 0 {
 			continue
 		}
-		fs = s.gather(ctx, sess, fs)
 		if err := s.transact(ctx, sess, l, fs); err != nil {
 			return err
 		}
@@ -205,43 +218,66 @@ func (s *Transact) consume(ctx context.Context, sess *kgo.GroupTransactSession, 
 }
 
 // transact runs one batch in one transaction and ends it: committed if every
-// record of the batch is done, aborted (and rewound by franz-go) otherwise.
+// record of the batch is done and every output acknowledged, aborted (and
+// rewound by franz-go) otherwise. The batch is fs and what arrives within
+// batchWindow after it, up to the batch size; each partition's records go
+// to the lanes as they arrive.
 func (s *Transact) transact(ctx context.Context, sess *kgo.GroupTransactSession, l *lanes, fs kgo.Fetches) error {
 	if err := sess.Begin(); err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
 	start := time.Now()
-	done := true
-	var mu sync.Mutex
+	txn := &batchTxn{sess: sess}
 	var wg sync.WaitGroup
-	// One claim per partition, its records in offset order: a batch gathered
-	// over several polls holds a partition's records in several fetches.
-	records := map[int32][]*kgo.Record{}
-	fs.EachPartition(func(p kgo.FetchTopicPartition) {
-		records[p.Partition] = append(records[p.Partition], p.Records...)
-	})
-	for _, rs := range records {
-		if len(rs) == 0 {
-			continue
-		}
-		b := &batchClaim{txn: sess, records: rs, want: rs[len(rs)-1].Offset + 1}
-		wg.Go(func() {
-			l.run(ctx, b)
-			if b.marked.Load() != b.want {
-				mu.Lock()
-				done = false
-				mu.Unlock()
+	claims := map[int32]*batchClaim{} // one per partition: its records in offset order
+	deal := func(fs kgo.Fetches) {
+		fs.EachPartition(func(p kgo.FetchTopicPartition) {
+			if len(p.Records) == 0 {
+				return
 			}
+			c, ok := claims[p.Partition]
+			if !ok {
+				c = newBatchClaim(txn, s.batchSize)
+				claims[p.Partition] = c
+				wg.Go(func() { l.run(ctx, c) })
+			}
+			c.add(p.Records)
 		})
 	}
+	deal(fs)
+	if n := fs.NumRecords(); n < s.batchSize {
+		window, cancel := context.WithTimeout(ctx, batchWindow)
+		for n < s.batchSize && window.Err() == nil {
+			// Every record polled is taken: the session commits the offsets
+			// of all it handed out.
+			more := sess.PollRecords(window, s.batchSize-n)
+			deal(more)
+			n += more.NumRecords()
+		}
+		cancel()
+	}
+	for _, c := range claims {
+		c.close()
+	}
 	wg.Wait()
-	commit := done && ctx.Err() == nil
-	if commit && TxnPoint != nil {
+	done := ctx.Err() == nil
+	for _, c := range claims {
+		done = done && c.marked.Load() == c.want
+	}
+	// The lanes count a record done once the router acked it; its outputs
+	// are acknowledged here. (franz-go would not commit a transaction an
+	// output of which failed either.)
+	if done {
+		if err := sess.Client().Flush(ctx); err != nil || txn.failed.Load() > 0 {
+			done = false
+		}
+	}
+	if done && TxnPoint != nil {
 		TxnPoint("flushed")
 	}
 	// A cancelled ctx would leave the session unusable: the batch ends with
 	// an abort, bounded by the transaction timeout, and the loop returns.
-	committed, err := sess.End(context.WithoutCancel(ctx), kgo.TransactionEndTry(commit))
+	committed, err := sess.End(context.WithoutCancel(ctx), kgo.TransactionEndTry(done))
 	s.cfg.Ended(committed, time.Since(start))
 	if err != nil {
 		return fmt.Errorf("end: %w", err)
@@ -252,6 +288,22 @@ func (s *Transact) transact(ctx context.Context, sess *kgo.GroupTransactSession,
 	return nil
 }
 
+// batchTxn is a batch's transaction as its records' outputs join it: it
+// counts the outputs the brokers failed.
+type batchTxn struct {
+	sess   *kgo.GroupTransactSession
+	failed atomic.Int64
+}
+
+func (t *batchTxn) Produce(ctx context.Context, r *kgo.Record, promise func(*kgo.Record, error)) {
+	t.sess.Produce(ctx, r, func(r *kgo.Record, err error) {
+		if err != nil {
+			t.failed.Add(1)
+		}
+		promise(r, err)
+	})
+}
+
 // Group is the consumer group's name.
 func (s *Transact) Group() string { return s.cfg.Group }
 
@@ -259,12 +311,12 @@ func (s *Transact) Group() string { return s.cfg.Group }
 func (s *Transact) Joined() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for _, sess := range s.sessions {
+	for _, sess := range s.members {
 		if member, gen := sess.Client().GroupMetadata(); member == "" || gen <= 0 {
 			return false
 		}
 	}
-	return len(s.sessions) > 0
+	return len(s.members) > 0
 }
 
 // Close stops consuming and waits until every goroutine has ended.
@@ -275,22 +327,43 @@ func (s *Transact) Close() error {
 }
 
 // batchClaim is one partition's records of a batch, as the lanes read them:
-// it ends with the batch. The lanes' marks say how far the partition is done;
-// the transaction commits only if that is the whole batch.
+// they arrive while the batch gathers, and the claim ends with the batch. The
+// lanes' marks say how far the partition is done; the transaction commits
+// only if that is the whole batch.
 type batchClaim struct {
 	txn     kafkaclient.Txn
-	records []*kgo.Record
-	want    int64        // the offset after the batch's last record
-	marked  atomic.Int64 // how far the lanes finished without a gap
+	records chan *kgo.Record // closed once the batch is gathered
+	want    int64            // the offset after the last record added
+	marked  atomic.Int64     // how far the lanes finished without a gap
 }
 
+// newBatchClaim returns a claim of at most size records.
+func newBatchClaim(txn kafkaclient.Txn, size int) *batchClaim {
+	return &batchClaim{txn: txn, records: make(chan *kgo.Record, size)}
+}
+
+// add hands rs, the partition's next records, to the lanes. A claim holds a
+// batch's worth: add never waits.
+func (b *batchClaim) add(rs []*kgo.Record) {
+	for _, r := range rs {
+		b.records <- r
+	}
+	b.want = rs[len(rs)-1].Offset + 1
+}
+
+// close says the batch holds no more of the partition's records.
+func (b *batchClaim) close() { close(b.records) }
+
 func (b *batchClaim) next(ctx context.Context) (inbound, bool) {
-	if len(b.records) == 0 || ctx.Err() != nil {
+	select {
+	case r, ok := <-b.records:
+		if !ok {
+			return nil, false
+		}
+		return txnRecord{(*franzRecord)(r), b.txn}, true
+	case <-ctx.Done():
 		return nil, false
 	}
-	r := b.records[0]
-	b.records = b.records[1:]
-	return txnRecord{(*franzRecord)(r), b.txn}, true
 }
 
 func (b *batchClaim) mark(next int64) { b.marked.Store(next) }
