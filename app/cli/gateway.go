@@ -33,14 +33,11 @@ func Gateway(ctx context.Context, args []string, io IO) error {
 		return errors.New("invalid config:\n  - gateway.store_path is empty: the gateway would keep its idempotency records in memory, and charge orders again after a restart; set it to a file on a volume that outlives the process")
 	}
 	log := logging.New(cfg.Logging, io.Err).With("component", "gateway")
-	store, err := gateway.OpenStore(cfg.Gateway.StorePath, cfg.Gateway.MemoryRecords)
+	store, err := gateway.Open(cfg.Gateway, cfg.Faults)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	if cfg.Faults.Inject {
-		store = gateway.WithFaults(store, cfg.Faults)
-	}
 	api := gatewayhttp.NewServer(gateway.NewSimulator(cfg.Gateway, store), cfg.Faults.Inject, log)
 	limits := cfg.HTTP
 	limits.Addr = cfg.Gateway.Listen

@@ -32,13 +32,24 @@ func newPort(lc fx.Lifecycle, g config.Gateway, f config.Faults, m *metrics.Metr
 		lc.Append(fx.StopHook(c.Close))
 		return Instrumented{Gateway: c, Metrics: m}, nil
 	}
-	s, err := OpenStore(g.StorePath, g.MemoryRecords)
+	s, err := Open(g, f)
 	if err != nil {
 		return Instrumented{}, err
 	}
 	lc.Append(fx.StopHook(func(context.Context) error { return s.Close() }))
-	if f.Inject {
-		s = WithFaults(s, f)
-	}
 	return Instrumented{Gateway: NewSimulator(g, s), Metrics: m}, nil
+}
+
+// Open opens the store g names (gateway.store_path, else memory); with
+// faults.inject on, decorated with the faults seed asks for. Serve's
+// in-process simulator and the gateway command both keep their records in it.
+func Open(g config.Gateway, f config.Faults) (Store, error) {
+	s, err := OpenStore(g.StorePath, g.MemoryRecords)
+	if err != nil {
+		return nil, err
+	}
+	if f.Inject {
+		return WithFaults(s, f), nil
+	}
+	return s, nil
 }
