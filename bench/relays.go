@@ -144,17 +144,7 @@ func (r saramaRelay) ConsumeClaim(sess sarama.ConsumerGroupSession, claim sarama
 // synchronously, mark them for commit. Our stand-in for the limit.
 func runFranz(ctx context.Context, brokers []string, t topics) error {
 	return eachHop(t, func(h hop) error {
-		cl, err := kgo.NewClient(
-			kgo.SeedBrokers(brokers...),
-			kgo.ConsumerGroup(h.group),
-			kgo.ConsumeTopics(h.from),
-			kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
-			kgo.AutoCommitMarks(),
-			kgo.BlockRebalanceOnPoll(),
-			kgo.RequiredAcks(kgo.AllISRAcks()),
-			kgo.ProducerLinger(0),
-			kgo.ProducerBatchCompression(kgo.NoCompression()), // as every other contender: its default is snappy
-		)
+		cl, err := kgo.NewClient(append(franzRelay(brokers, h), kgo.AutoCommitMarks(), kgo.BlockRebalanceOnPoll())...)
 		if err != nil {
 			return err
 		}
@@ -175,6 +165,21 @@ func runFranz(ctx context.Context, brokers []string, t topics) error {
 		}
 		return nil
 	})
+}
+
+// franzRelay is the franz-go relays' client for hop h: its group on h's
+// input, acks=all, each record sent at once, uncompressed (as every other
+// contender: franz-go's default is snappy).
+func franzRelay(brokers []string, h hop) []kgo.Opt {
+	return []kgo.Opt{
+		kgo.SeedBrokers(brokers...),
+		kgo.ConsumerGroup(h.group),
+		kgo.ConsumeTopics(h.from),
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
+		kgo.RequiredAcks(kgo.AllISRAcks()),
+		kgo.ProducerLinger(0),
+		kgo.ProducerBatchCompression(kgo.NoCompression()),
+	}
 }
 
 // eachHop runs fn for every hop at once and returns the first error.

@@ -26,17 +26,9 @@ const txnRecords = 10_000
 // per hop (it aborts and rewinds a transaction a rebalance cut short).
 func runFranzTxn(ctx context.Context, brokers []string, t topics) error {
 	return eachHop(t, func(h hop) error {
-		sess, err := kgo.NewGroupTransactSession(
-			kgo.SeedBrokers(brokers...),
-			kgo.ConsumerGroup(h.group),
-			kgo.ConsumeTopics(h.from),
-			kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
+		sess, err := kgo.NewGroupTransactSession(append(franzRelay(brokers, h),
 			kgo.FetchIsolationLevel(kgo.ReadCommitted()),
-			kgo.TransactionalID("bench-franz-txn-"+h.group),
-			kgo.RequiredAcks(kgo.AllISRAcks()),
-			kgo.ProducerLinger(0),
-			kgo.ProducerBatchCompression(kgo.NoCompression()),
-		)
+			kgo.TransactionalID("bench-franz-txn-"+h.group))...)
 		if err != nil {
 			return err
 		}
