@@ -135,6 +135,11 @@ func drain(ctx context.Context, cl *kgo.Client, c contender, o options, orders i
 	if err := prefill(ctx, cl, t.orders, orders); err != nil {
 		return r, err
 	}
+	settle, err := watchSettle(o.Brokers, t, orders)
+	if err != nil {
+		return r, err
+	}
+	defer settle.stop()
 	procs, err := start(c, o, prefix)
 	if err != nil {
 		return r, err
@@ -144,39 +149,33 @@ func drain(ctx context.Context, cl *kgo.Client, c contender, o options, orders i
 	started := time.Now()
 	var first, elapsedAt time.Time
 	var settled int
+	var fetchesAtFirst, fetchesAtEnd int64
 	lastReport := time.Now()
-	for {
+	for elapsedAt.IsZero() {
 		if err := cmp.Or(ctx.Err(), procs.failed()); err != nil {
 			return r, err
 		}
-		pay, _ := endOffsets(ctx, cl, t.payments)
-		if first.IsZero() && pay > 0 {
-			first = time.Now()
-			sampler.markStart()
-		}
-		ship, _ := endOffsets(ctx, cl, t.shipments)
-		note, _ := endOffsets(ctx, cl, t.notifications)
-		// Records are counted as they land; an order counts as settled only
-		// once, by its key, so duplicates do not inflate the figure.
-		if records := int(min(ship, note)); records >= orders || time.Since(started) > maxTime {
-			settledAt := time.Now()
-			var dups int
-			settled, dups, err = distinctSettled(ctx, cl, t)
-			if err != nil {
-				return r, err
+		if first.IsZero() {
+			if pay, _ := endOffsets(ctx, cl, t.payments); pay > 0 {
+				first = time.Now()
+				fetchesAtFirst = settle.fetches.Load()
+				sampler.markStart()
 			}
-			if settled >= orders || time.Since(started) > maxTime {
-				r.Partial = settled < orders
-				r.Duplicates = dups
-				elapsedAt = settledAt
-				break
+		}
+		select {
+		case <-settle.done:
+			settled, r.Duplicates, elapsedAt, fetchesAtEnd = settle.state()
+		case <-time.After(100 * time.Millisecond):
+			if time.Since(started) > maxTime {
+				settled, r.Duplicates, _, _ = settle.state()
+				elapsedAt, fetchesAtEnd, r.Partial = time.Now(), settle.fetches.Load(), true
 			}
 		}
 		if report && time.Since(lastReport) >= 5*time.Second {
-			fmt.Printf("   %d/%d orders through (records in shipments and notifications)\n", min(ship, note), orders)
+			n, _, _, _ := settle.state()
+			fmt.Printf("   %d/%d orders through (shipped and notified)\n", n, orders)
 			lastReport = time.Now()
 		}
-		time.Sleep(100 * time.Millisecond)
 	}
 	if first.IsZero() {
 		first = started
@@ -197,6 +196,7 @@ func drain(ctx context.Context, cl *kgo.Client, c contender, o options, orders i
 		if bc, err := watch.between(first, elapsedAt); err != nil {
 			fmt.Printf("   no request counts: %v\n", err)
 		} else {
+			bc.Fetch = max(0, bc.Fetch-float64(fetchesAtEnd-fetchesAtFirst)) // less the settle watch's own
 			per := 1000 / float64(settled)
 			r.ProducePer1000, r.FetchPer1000, r.FollowerFetchPer1000 = bc.Produce*per, bc.Fetch*per, bc.Follower*per
 			if bc.Records > 0 {
@@ -270,79 +270,6 @@ func prefill(ctx context.Context, cl *kgo.Client, topic string, n int) error {
 		}
 	}
 	return nil
-}
-
-// distinctSettled reads the shipments and notifications topics to their
-// current ends and returns the orders found in both (by key) and the records
-// beyond the first per order and topic.
-func distinctSettled(ctx context.Context, cl *kgo.Client, t topics) (settled, duplicates int, err error) {
-	ship, shipDups, err := distinctKeys(ctx, cl, t.shipments)
-	if err != nil {
-		return 0, 0, err
-	}
-	note, noteDups, err := distinctKeys(ctx, cl, t.notifications)
-	if err != nil {
-		return 0, 0, err
-	}
-	for k := range ship {
-		if note[k] {
-			settled++
-		}
-	}
-	return settled, shipDups + noteDups, nil
-}
-
-// distinctKeys reads topic from its start to the end offsets it sees first.
-func distinctKeys(ctx context.Context, cl *kgo.Client, topic string) (map[string]bool, int, error) {
-	ends, err := kadm.NewClient(cl).ListEndOffsets(ctx, topic)
-	if err != nil {
-		return nil, 0, err
-	}
-	want := map[int32]kgo.Offset{}
-	remaining := map[int32]int64{}
-	ends.Each(func(o kadm.ListedOffset) {
-		if o.Offset > 0 {
-			want[o.Partition] = kgo.NewOffset().AtStart()
-			remaining[o.Partition] = o.Offset
-		}
-	})
-	keys := map[string]bool{}
-	dups := 0
-	if len(want) == 0 {
-		return keys, 0, nil
-	}
-	// Committed records only, as a consumer downstream sees them (the
-	// exactly-once contender's aborted ones are not orders through); the
-	// transaction markers go by, so a partition ending in one still ends.
-	rd, err := kgo.NewClient(kgo.SeedBrokers(cl.OptValue(kgo.SeedBrokers).([]string)...),
-		kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{topic: want}),
-		kgo.FetchIsolationLevel(kgo.ReadCommitted()), kgo.KeepControlRecords())
-	if err != nil {
-		return nil, 0, err
-	}
-	defer rd.Close()
-	for len(remaining) > 0 {
-		fs := rd.PollFetches(ctx)
-		if err := ctx.Err(); err != nil {
-			return nil, 0, err
-		}
-		fs.EachRecord(func(r *kgo.Record) {
-			end, ok := remaining[r.Partition]
-			if !ok || r.Offset >= end {
-				return
-			}
-			if !r.Attrs.IsControl() {
-				if keys[string(r.Key)] {
-					dups++
-				}
-				keys[string(r.Key)] = true
-			}
-			if r.Offset == end-1 {
-				delete(remaining, r.Partition)
-			}
-		})
-	}
-	return keys, dups, nil
 }
 
 func endOffsets(ctx context.Context, cl *kgo.Client, topic string) (int64, error) {
