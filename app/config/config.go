@@ -104,6 +104,8 @@ type Delivery struct {
 	Instance string `yaml:"instance"`
 	// TransactionRecords is the most input records one transaction takes
 	// (exactly_once): what arrives within 50 ms of its first, up to this.
+	// A transaction's end costs about the same whatever its size, so under a
+	// backlog larger ones go faster; at a steady rate the 50 ms end it first.
 	TransactionRecords int `yaml:"transaction_records"`
 	// ConcurrentTransactions is how many transactions each step keeps open
 	// at once (exactly_once): as many members of its consumer group, each

@@ -103,9 +103,8 @@ func (s *Transact) Subscribe(ctx context.Context, topic string) (<-chan *message
 			// partitions moved on is fenced by the group's generation (KIP-447).
 			kgo.TransactionTimeout(time.Minute),
 			kgo.DisableAutoCommit(),
-			// Outputs count at the commit, not when acknowledged: a produce
-			// request may wait for more of them. Fewer, larger requests
-			// halve what the brokers spend per order (BENCHMARKS.md).
+			// Outputs count at the commit, not when acknowledged: they wait
+			// for it in the producer and go in one request per broker.
 			kgo.ProducerLinger(txnLinger),
 		)
 		if TxnPoint != nil {
@@ -174,9 +173,15 @@ func (s *Transact) Subscribe(ctx context.Context, topic string) (<-chan *message
 // the window delays only the commit.
 const batchWindow = 50 * time.Millisecond
 
-// txnLinger is how long a member's producer lets outputs gather into one
-// produce request.
-const txnLinger = 10 * time.Millisecond
+// txnLinger is how long a member's producer holds a partition's outputs
+// before it sends them: longer than a batch takes to gather and handle, so
+// they go when the batch ends (the flush before the commit sends them at
+// once), in one produce request per broker. A transaction costs the brokers
+// a produce request per partition it writes, whatever its records; sent
+// as they came (10 ms), the outputs took 8–15× the requests, and the brokers
+// 2–3× the CPU per order (BENCHMARKS.md). A dead letter, whose Publish waits
+// for the brokers' answer, waits this long at most.
+const txnLinger = 250 * time.Millisecond
 
 // maxSessionFailures is how many sessions in a row may fail before the
 // subscriber gives up.
