@@ -103,10 +103,17 @@ type Delivery struct {
 	// the host name (a container's, a pod's).
 	Instance string `yaml:"instance"`
 	// TransactionRecords is the most input records one transaction takes
-	// (exactly_once): what arrives within 50 ms of its first, up to this.
-	// A transaction's end costs about the same whatever its size, so under a
-	// backlog larger ones go faster; at a steady rate the 50 ms end it first.
+	// (exactly_once): what arrives within TransactionWindow of its first, up
+	// to this. A transaction's end costs about the same whatever its size, so
+	// under a backlog larger ones go faster; at a steady rate the window ends
+	// it first.
 	TransactionRecords int `yaml:"transaction_records"`
+	// TransactionWindow is how long a transaction gathers records after its
+	// first (exactly_once). The records are handled as they arrive; the
+	// window delays the commit, so every order waits up to it at each step:
+	// shorter is lower latency, longer fewer transactions for the brokers
+	// (Kafka Streams commits every 100 ms under exactly-once).
+	TransactionWindow time.Duration `yaml:"transaction_window"`
 	// ConcurrentTransactions is how many transactions each step keeps open
 	// at once (exactly_once): as many members of its consumer group, each
 	// with its own transactional ID, <client_id>-<instance>-<step>-<n>.

@@ -113,6 +113,9 @@ func TestValidate(t *testing.T) {
 		{name: "no gateway records", give: func(c *config.Config) { c.Gateway.MemoryRecords = 0 }, want: "gateway.memory_records 0 must be at least 1"},
 		{name: "error rate", give: func(c *config.Config) { c.Faults.ErrorRate["payments"] = 2 }, want: "faults.error_rate.payments 2"},
 		{name: "otlp endpoint not a URL", give: func(c *config.Config) { c.Tracing.OTLPEndpoint = "127.0.0.1:4318" }, want: `tracing.otlp_endpoint "127.0.0.1:4318" is not an http(s) URL`},
+		{name: "transaction window of none", give: func(c *config.Config) { c.Delivery.TransactionWindow = 0 }, want: "delivery.transaction_window 0s must be between 1ms and 10s"},
+		{name: "transaction window past its bound", give: func(c *config.Config) { c.Delivery.TransactionWindow = time.Minute }, want: "delivery.transaction_window 1m0s must be between 1ms and 10s"},
+		{name: "more transactions than partitions", give: func(c *config.Config) { c.Delivery.ConcurrentTransactions = 13 }, want: "delivery.concurrent_transactions 13 must be between 1 and topics.partitions (12)"},
 		{name: "error rate of no step", give: func(c *config.Config) { c.Faults.ErrorRate["shipment"] = 0.1 }, want: "faults.error_rate.shipment: no such step (steps: payments, shipping, notifications)"},
 	}
 	for _, tt := range tests {

@@ -128,6 +128,9 @@ func (d Delivery) validate(k Kafka, t Topics) error {
 	if d.TransactionRecords < 1 {
 		errs = append(errs, fmt.Errorf("delivery.transaction_records %d must be at least 1", d.TransactionRecords))
 	}
+	if d.TransactionWindow < time.Millisecond || d.TransactionWindow > 10*time.Second {
+		errs = append(errs, fmt.Errorf("delivery.transaction_window %s must be between 1ms and 10s (a transaction must end well within its 1-minute timeout)", d.TransactionWindow))
+	}
 	if d.ConcurrentTransactions < 1 || (t.Partitions > 0 && d.ConcurrentTransactions > t.Partitions) {
 		errs = append(errs, fmt.Errorf("delivery.concurrent_transactions %d must be between 1 and topics.partitions (%d): each is a member of the step's group", d.ConcurrentTransactions, t.Partitions))
 	}

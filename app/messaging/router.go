@@ -120,8 +120,12 @@ func (p RouterParams) subscriber(group string) (subscriber.Member, error) {
 			_ = p.Shutdowner.Shutdown(fx.ExitCode(1))
 		}
 	}
-	return subscriber.NewTransact(cfg, opts, TransactionalID(p.Conn.Kafka.ClientID, p.Delivery.Instance, group),
-		p.Delivery.TransactionRecords, p.Delivery.ConcurrentTransactions)
+	return subscriber.NewTransact(cfg, opts, subscriber.Transactions{
+		ID:      TransactionalID(p.Conn.Kafka.ClientID, p.Delivery.Instance, group),
+		Members: p.Delivery.ConcurrentTransactions,
+		Records: p.Delivery.TransactionRecords,
+		Window:  p.Delivery.TransactionWindow,
+	})
 }
 
 // TransactionalID is what the transactional IDs of one step (group) of one

@@ -20,7 +20,7 @@ import (
 // franz-go's GroupTransactSession under the same lanes. It polls records,
 // begins a transaction, and deals them through the lanes — one key's records
 // in order, up to MaxInFlight of a partition at once — as they arrive for up
-// to batchWindow, with every output and dead letter produced in the
+// to its window, with every output and dead letter produced in the
 // transaction (the records' Delivery carries it to the publisher). Then it
 // ends it: a commit, with the batch's offsets, if the router acked every
 // record and the brokers every output; an abort otherwise, after which
@@ -31,14 +31,13 @@ import (
 // the same process.
 //
 // One transaction at a time would leave the step idle while it ends (a
-// flush, the offsets, a heartbeat, the end marker): Transact runs sessions
-// members of the group, each its own transaction over its own partitions.
+// flush, the offsets, a heartbeat, the end marker): Transact runs
+// Transactions.Members members of the group, each its own transaction over
+// its own partitions.
 type Transact struct {
-	cfg       Config
-	opts      []kgo.Opt
-	txnID     string // each member's is txnID-<n>
-	batchSize int
-	sessions  int
+	cfg  Config
+	opts []kgo.Opt
+	txns Transactions
 
 	closing   chan struct{}
 	closeOnce sync.Once
@@ -55,25 +54,39 @@ var _ Member = (*Transact)(nil)
 // ended), "committed" (it has). Only the test binary sets it.
 var TxnPoint func(point string)
 
-// NewTransact returns an exactly-once subscriber with the client options
-// opts (kafkaclient.Conn.Franz), sessions members with the transactional IDs
-// txnID-0, txnID-1, …, and at most batchSize records per transaction.
-func NewTransact(cfg Config, opts []kgo.Opt, txnID string, batchSize, sessions int) (*Transact, error) {
-	cfg.setDefaults()
-	errs := []error{cfg.validate(), nonEmpty(opts)}
-	if txnID == "" {
+// Transactions is how an exactly-once subscriber runs its transactions.
+type Transactions struct {
+	ID      string        // the transactional IDs' stem: each member's is ID-<n>
+	Members int           // transactions open at once, one per group member
+	Records int           // the most records one transaction takes
+	Window  time.Duration // how long a transaction gathers records after its first
+}
+
+func (t Transactions) validate() error {
+	var errs []error
+	if t.ID == "" {
 		errs = append(errs, errors.New("subscriber: no transactional ID"))
 	}
-	if batchSize < 1 {
-		errs = append(errs, fmt.Errorf("subscriber: batch size %d must be at least 1", batchSize))
+	if t.Members < 1 {
+		errs = append(errs, fmt.Errorf("subscriber: %d members: must be at least 1", t.Members))
 	}
-	if sessions < 1 {
-		errs = append(errs, fmt.Errorf("subscriber: %d sessions: must be at least 1", sessions))
+	if t.Records < 1 {
+		errs = append(errs, fmt.Errorf("subscriber: %d records per transaction: must be at least 1", t.Records))
 	}
-	if err := errors.Join(errs...); err != nil {
+	if t.Window <= 0 {
+		errs = append(errs, fmt.Errorf("subscriber: a transaction's window %s must be positive", t.Window))
+	}
+	return errors.Join(errs...)
+}
+
+// NewTransact returns an exactly-once subscriber with the client options
+// opts (kafkaclient.Conn.Franz) that runs its transactions as txns says.
+func NewTransact(cfg Config, opts []kgo.Opt, txns Transactions) (*Transact, error) {
+	cfg.setDefaults()
+	if err := errors.Join(cfg.validate(), nonEmpty(opts), txns.validate()); err != nil {
 		return nil, err
 	}
-	return &Transact{cfg: cfg, opts: opts, txnID: txnID, batchSize: batchSize, sessions: sessions, closing: make(chan struct{})}, nil
+	return &Transact{cfg: cfg, opts: opts, txns: txns, closing: make(chan struct{})}, nil
 }
 
 // Subscribe joins the group on topic with the subscriber's members. The
@@ -90,8 +103,8 @@ func (s *Transact) Subscribe(ctx context.Context, topic string) (<-chan *message
 	l := s.cfg.lanes(out)
 	l.once = true
 	var loops sync.WaitGroup
-	for n := range s.sessions {
-		txnID := fmt.Sprintf("%s-%d", s.txnID, n)
+	for n := range s.txns.Members {
+		txnID := fmt.Sprintf("%s-%d", s.txns.ID, n)
 		opts := append(slices.Clone(s.opts),
 			kgo.ConsumerGroup(s.cfg.Group),
 			kgo.ConsumeTopics(topic),
@@ -105,7 +118,7 @@ func (s *Transact) Subscribe(ctx context.Context, topic string) (<-chan *message
 			kgo.DisableAutoCommit(),
 			// Outputs count at the commit, not when acknowledged: they wait
 			// for it in the producer and go in one request per broker.
-			kgo.ProducerLinger(txnLinger),
+			kgo.ProducerLinger(s.txns.Window+txnLinger),
 		)
 		if TxnPoint != nil {
 			opts = append(opts, kgo.WithHooks(txnHook{}))
@@ -165,23 +178,15 @@ func (s *Transact) Subscribe(ctx context.Context, topic string) (<-chan *message
 	return out, nil
 }
 
-// batchWindow is how long a batch gathers records after its first, up to
-// the batch size: a transaction costs the brokers about as much whatever its
-// size (a marker for each partition it wrote, the coordinator's writes), so
-// many small ones would cost them more than the work (Kafka Streams commits
-// every 100 ms under exactly-once). The records are handled as they arrive:
-// the window delays only the commit.
-const batchWindow = 50 * time.Millisecond
-
-// txnLinger is how long a member's producer holds a partition's outputs
-// before it sends them: longer than a batch takes to gather and handle, so
-// they go when the batch ends (the flush before the commit sends them at
-// once), in one produce request per broker. A transaction costs the brokers
+// txnLinger is how much longer than the window a member's producer holds a
+// partition's outputs before it sends them: longer than a batch takes to
+// gather and handle, so they go when the batch ends (the flush before the
+// commit sends them at once), in one produce request per broker. A transaction costs the brokers
 // a produce request per partition it writes, whatever its records; sent
 // as they came (10 ms), the outputs took 8–15× the requests, and the brokers
 // 2–3× the CPU per order (BENCHMARKS.md). A dead letter, whose Publish waits
 // for the brokers' answer, waits this long at most.
-const txnLinger = 250 * time.Millisecond
+const txnLinger = 200 * time.Millisecond
 
 // maxSessionFailures is how many sessions in a row may fail before the
 // subscriber gives up.
@@ -206,7 +211,7 @@ func (s *Transact) setMember(slot int, sess *kgo.GroupTransactSession) {
 // the group (nil, after Refused), or one fails (its error).
 func (s *Transact) consume(ctx context.Context, sess *kgo.GroupTransactSession, l *lanes, topic string, log *slog.Logger) error {
 	for {
-		fs := sess.PollRecords(ctx, s.batchSize)
+		fs := sess.PollRecords(ctx, s.txns.Records)
 		if fs.IsClientClosed() || ctx.Err() != nil {
 			return nil
 		}
@@ -225,7 +230,7 @@ func (s *Transact) consume(ctx context.Context, sess *kgo.GroupTransactSession, 
 // transact runs one batch in one transaction and ends it: committed if every
 // record of the batch is done and every output acknowledged, aborted (and
 // rewound by franz-go) otherwise. The batch is fs and what arrives within
-// batchWindow after it, up to the batch size; each partition's records go
+// the window after it, up to Transactions.Records; each partition's records go
 // to the lanes as they arrive.
 func (s *Transact) transact(ctx context.Context, sess *kgo.GroupTransactSession, l *lanes, fs kgo.Fetches) error {
 	if err := sess.Begin(); err != nil {
@@ -242,7 +247,7 @@ func (s *Transact) transact(ctx context.Context, sess *kgo.GroupTransactSession,
 			}
 			c, ok := claims[p.Partition]
 			if !ok {
-				c = newBatchClaim(txn, s.batchSize)
+				c = newBatchClaim(txn, s.txns.Records)
 				claims[p.Partition] = c
 				wg.Go(func() { l.run(ctx, c) })
 			}
@@ -250,12 +255,12 @@ func (s *Transact) transact(ctx context.Context, sess *kgo.GroupTransactSession,
 		})
 	}
 	deal(fs)
-	if n := fs.NumRecords(); n < s.batchSize {
-		window, cancel := context.WithTimeout(ctx, batchWindow)
-		for n < s.batchSize && window.Err() == nil {
+	if n := fs.NumRecords(); n < s.txns.Records {
+		window, cancel := context.WithTimeout(ctx, s.txns.Window)
+		for n < s.txns.Records && window.Err() == nil {
 			// Every record polled is taken: the session commits the offsets
 			// of all it handed out.
-			more := sess.PollRecords(window, s.batchSize-n)
+			more := sess.PollRecords(window, s.txns.Records-n)
 			deal(more)
 			n += more.NumRecords()
 		}

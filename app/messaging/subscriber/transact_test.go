@@ -84,7 +84,7 @@ func runTransact(t *testing.T, handle func(m *message.Message, handled int) (out
 			} else {
 				aborted++
 			}
-		}}, opts, "orderflow-test-txn", 50, 2)
+		}}, opts, subscriber.Transactions{ID: "orderflow-test-txn", Members: 2, Records: 50, Window: 50 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
