@@ -149,7 +149,7 @@ func TestExactlyOnceBrokerLoss(t *testing.T) {
 		t.Skip("needs a three-broker cluster")
 	}
 	start := time.Now()
-	const orders = 15000
+	const orders = 21000 // at 300/s, still coming in while the third broker is lost
 	seeded := s.seedThroughLoss(t, orders)
 	orderflow(t, s.env, "serve")
 	s.waitNotified(t, 500)
@@ -192,6 +192,10 @@ func TestExactlyOnceBrokerLoss(t *testing.T) {
 		hardStop(t, node)
 		s.waitNotified(t, before+300) // progress without it
 		kafkaNode(t, "up.sh", int(node))
+		// One broker lost at a time: the next stops once this one is back in
+		// every partition's in-sync replicas, or two would be (a partition
+		// whose only in-sync replica stopped has no leader until it returns).
+		waitInSync(t, admin)
 		t.Logf("%s (node %d) stopped and restarted; %d notified", r.what, node, s.tr.Notified())
 	}
 	s.verifyExactlyOnce(t, "exactly once, three brokers lost in turn", <-seeded, start, false)
@@ -238,6 +242,26 @@ func (s stack) seedThroughLoss(t *testing.T, count int) <-chan seed.Manifest {
 		out <- all
 	}()
 	return out
+}
+
+// waitInSync waits until every partition of every topic, the internal ones
+// included, has a leader and all its replicas in sync.
+func waitInSync(t *testing.T, admin *kadm.Client) {
+	t.Helper()
+	testkit.WaitFor(t, 2*time.Minute, "every partition's replicas in sync", func() (bool, string) {
+		md, err := admin.Metadata(context.Background())
+		if err != nil {
+			return false, err.Error()
+		}
+		for _, td := range md.Topics {
+			for _, p := range td.Partitions {
+				if p.Leader < 0 || len(p.ISR) < len(p.Replicas) {
+					return false, fmt.Sprintf("%s/%d: leader %d, in sync %v of %v", td.Topic, p.Partition, p.Leader, p.ISR, p.Replicas)
+				}
+			}
+		}
+		return true, ""
+	})
 }
 
 // hardStop kills the local cluster's node with SIGKILL; kafkaNode(t,
