@@ -181,11 +181,10 @@ func (s *Transact) Subscribe(ctx context.Context, topic string) (<-chan *message
 // txnLinger is how much longer than the window a member's producer holds a
 // partition's outputs before it sends them: longer than a batch takes to
 // gather and handle, so they go when the batch ends (the flush before the
-// commit sends them at once), in one produce request per broker. A transaction costs the brokers
-// a produce request per partition it writes, whatever its records; sent
-// as they came (10 ms), the outputs took 8–15× the requests, and the brokers
-// 2–3× the CPU per order (BENCHMARKS.md). A dead letter, whose Publish waits
-// for the brokers' answer, waits this long at most.
+// commit sends them at once), in one produce request per broker. Sent as
+// they came (a 10 ms linger), they took 6–15× the produce requests and twice
+// the brokers' CPU per order (BENCHMARKS.md). A dead letter, whose Publish
+// waits for the brokers' answer, waits up to the window and this.
 const txnLinger = 200 * time.Millisecond
 
 // maxSessionFailures is how many sessions in a row may fail before the
