@@ -264,27 +264,7 @@ func (s *stack) waitHealthy(c composed) {
 // declined: dead-lettered is not enough.
 func (s *stack) waitDelivered(m seed.Manifest, within time.Duration) outputs {
 	s.t.Helper()
-	declined := map[string]bool{}
-	for _, id := range m.Declined {
-		declined[id] = true
-	}
-	var o outputs
-	deadline := time.Now().Add(within)
-	for {
-		o = s.read()
-		var left []string
-		for _, id := range m.Orders {
-			if o.notifications[id] == 0 || (!declined[id] && o.shipments[id] == 0) {
-				left = append(left, id)
-			}
-		}
-		if len(left) == 0 {
-			return o
-		}
-		if time.Now().After(deadline) {
-			s.t.Fatalf("%d of %d orders not notified and shipped within %s, e.g. %s", len(left), len(m.Orders), within, left[0])
-		}
-	}
+	return s.waitOrders(m, within, "notified and shipped", outputs.delivered)
 }
 
 // chargedTwice reports the orders of m doubleCharges finds in the gateway's

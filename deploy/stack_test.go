@@ -266,34 +266,43 @@ func (s *stack) read() outputs {
 	}
 }
 
-// settled: dead-lettered, or notified and (declined or shipped).
+// settled: dead-lettered, or delivered.
 func (o outputs) settled(id string, declined bool) bool {
-	if o.deadLetters[id] > 0 {
-		return true
-	}
+	return o.deadLetters[id] > 0 || o.delivered(id, declined)
+}
+
+// delivered: notified, and shipped unless declined.
+func (o outputs) delivered(id string, declined bool) bool {
 	return o.notifications[id] > 0 && (declined || o.shipments[id] > 0)
 }
 
 // waitSettled waits until every order of m has settled, by kcat's reading.
 func (s *stack) waitSettled(m seed.Manifest, within time.Duration) outputs {
 	s.t.Helper()
+	return s.waitOrders(m, within, "settled", outputs.settled)
+}
+
+// waitOrders waits until done holds for every order of m, by kcat's reading
+// (declined says whether the gateway declines the order).
+func (s *stack) waitOrders(m seed.Manifest, within time.Duration, what string, done func(o outputs, id string, declined bool) bool) outputs {
+	s.t.Helper()
 	declined := map[string]bool{}
 	for _, id := range m.Declined {
 		declined[id] = true
 	}
 	var o outputs
-	testkit.WaitFor(s.t, within, fmt.Sprintf("%d orders settled", len(m.Orders)), func() (bool, string) {
+	testkit.WaitFor(s.t, within, fmt.Sprintf("%d orders %s", len(m.Orders), what), func() (bool, string) {
 		o = s.read()
 		var left []string
 		for _, id := range m.Orders {
-			if !o.settled(id, declined[id]) {
+			if !done(o, id, declined[id]) {
 				left = append(left, id)
 			}
 		}
 		if len(left) == 0 {
 			return true, ""
 		}
-		return false, fmt.Sprintf("%d unsettled, e.g. %s", len(left), left[0])
+		return false, fmt.Sprintf("%d not, e.g. %s", len(left), left[0])
 	})
 	return o
 }
