@@ -284,11 +284,7 @@ func hardStop(t *testing.T, node int32) {
 
 func kadmClient(t *testing.T, s stack) *kadm.Client {
 	t.Helper()
-	opts, err := s.Conn(t).Franz(testkit.Logger(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cl, err := kgo.NewClient(opts...)
+	cl, err := kgo.NewClient(s.Conn(t).Franz()...)
 	if err != nil {
 		t.Fatal(err)
 	}

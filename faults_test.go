@@ -153,9 +153,9 @@ func stopGracefully(t *testing.T, cmd *exec.Cmd, out *bytes.Buffer) {
 }
 
 // Scenario 1: kill -9 the serve process mid-stream and start it again; on
-// either client (kafka.client).
+// either transport (kafka.client).
 func TestCrashLosesNothing(t *testing.T) {
-	for _, client := range []string{config.ClientSarama, config.ClientFranz} {
+	for _, client := range []string{config.ClientFranz, config.ClientWatermillKafka} {
 		t.Run(client, func(t *testing.T) { crashLosesNothing(t, client) })
 	}
 }
@@ -213,9 +213,9 @@ func TestBrokerLossLosesNothing(t *testing.T) {
 }
 
 // Scenario 3: two serve processes share the groups; one stops mid-stream and
-// the other takes over its partitions. On either client.
+// the other takes over its partitions. On either transport.
 func TestRebalanceLosesNothing(t *testing.T) {
-	for _, client := range []string{config.ClientSarama, config.ClientFranz} {
+	for _, client := range []string{config.ClientFranz, config.ClientWatermillKafka} {
 		t.Run(client, func(t *testing.T) { rebalanceLosesNothing(t, client) })
 	}
 }
@@ -422,7 +422,7 @@ func run(t *testing.T, env []string, args ...string) string {
 // the admin client it returns closes when the test ends.
 func deleteTopic(t *testing.T, s stack, topic string) sarama.ClusterAdmin {
 	t.Helper()
-	admin, err := sarama.NewClusterAdmin(s.Brokers, testkit.Sarama(t, s.Cfg.Kafka))
+	admin, err := sarama.NewClusterAdmin(s.Brokers, s.Conn(t).Sarama())
 	if err != nil {
 		t.Fatal(err)
 	}

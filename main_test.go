@@ -15,9 +15,10 @@ import (
 	"testing"
 	"time"
 
+	"go.uber.org/fx"
+
 	"github.com/orderflow/orderflow/app/cli"
 	"github.com/orderflow/orderflow/app/messaging/kafkaclient"
-	"github.com/orderflow/orderflow/app/messaging/subscriber"
 	"github.com/orderflow/orderflow/app/seed"
 	"github.com/orderflow/orderflow/app/testkit"
 )
@@ -26,8 +27,7 @@ import (
 // command line instead of the tests, so tests can start real processes.
 func TestMain(m *testing.M) {
 	if os.Getenv("RUN_ORDERFLOW_MAIN") == "1" {
-		killAtTxnPoint(os.Getenv("TEST_KILL_AT_TXN_POINT"))
-		os.Exit(cli.Main(os.Args[1:], os.Stdout, os.Stderr))
+		os.Exit(cli.MainWith(os.Args[1:], os.Stdout, os.Stderr, killAtTxnPoint(os.Getenv("TEST_KILL_AT_TXN_POINT"))))
 	}
 	os.Exit(m.Run())
 }
@@ -259,22 +259,24 @@ func firstLine(s string) string {
 
 // killAtTxnPoint makes this process kill itself (SIGKILL, as kill -9) the
 // n-th time an exactly-once transaction reaches point, for at = "point:n"
-// (subscriber.TxnPoint). Only the test binary can: the orderflow binary has
-// no such hook, and no configuration reaches this.
-func killAtTxnPoint(at string) {
+// (subscriber.Transactions.Point, supplied to the app as "txn_point"). Only
+// the test binary can: the orderflow binary has no such hook, and no
+// configuration reaches this.
+func killAtTxnPoint(at string) fx.Option {
 	point, n, ok := strings.Cut(at, ":")
 	if !ok {
-		return
+		return fx.Options()
 	}
 	want, err := strconv.Atoi(n)
 	if err != nil {
-		return
+		return fx.Options()
 	}
 	var seen atomic.Int64
-	subscriber.TxnPoint = func(p string) {
+	hook := func(p string) {
 		if p == point && seen.Add(1) == int64(want) {
 			_ = syscall.Kill(os.Getpid(), syscall.SIGKILL)
 			select {} // the signal is on its way
 		}
 	}
+	return fx.Supply(fx.Annotate(hook, fx.ResultTags(`name:"txn_point"`)))
 }

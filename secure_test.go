@@ -28,6 +28,7 @@ import (
 	"github.com/IBM/sarama"
 
 	"github.com/orderflow/orderflow/app/config"
+	"github.com/orderflow/orderflow/app/messaging/kafkaclient"
 	"github.com/orderflow/orderflow/app/seed"
 	"github.com/orderflow/orderflow/app/testkit"
 )
@@ -41,9 +42,9 @@ func TestSecuredKafka(t *testing.T) {
 	t.Run("pipeline and replay", func(t *testing.T) {
 		deadLetterReplayCLI(t, newStackOn(t, sec.ForTest(t)))
 	})
-	t.Run("pipeline and replay on franz-go", func(t *testing.T) {
+	t.Run("pipeline and replay on watermill-kafka", func(t *testing.T) {
 		s := newStackOn(t, sec.ForTest(t))
-		s.env = append(s.env, "ORDERFLOW_KAFKA_CLIENT="+config.ClientFranz)
+		s.env = append(s.env, "ORDERFLOW_KAFKA_CLIENT="+config.ClientWatermillKafka)
 		deadLetterReplayCLI(t, s)
 	})
 	t.Run("each failure named within the bound", func(t *testing.T) { securityFailures(t, sec) })
@@ -108,7 +109,6 @@ func securityFailures(t *testing.T, sec testkit.Secured) {
 	restore := revoke(t, admin, sarama.Resource{ResourceType: sarama.AclResourceGroup, ResourceName: "shipping", ResourcePatternType: sarama.AclPatternLiteral},
 		sarama.AclOperationRead)
 	mustFail(t, s.env, "User:orderflow is not authorized by the brokers' ACLs for its consumer group", "serve")
-	mustFail(t, append(s.env, "ORDERFLOW_KAFKA_CLIENT="+config.ClientFranz), "User:orderflow is not authorized by the brokers' ACLs for its consumer group", "serve")
 	restore()
 
 	// The principal with no ACLs cannot write to topics that exist.
@@ -245,7 +245,11 @@ func adminClient(t *testing.T, sec testkit.Secured) sarama.ClusterAdmin {
 	t.Helper()
 	k := sec.Cfg.Kafka
 	k.SASL.Username, k.SASL.Password = "admin", config.Secret(sec.Passwords["admin"])
-	admin, err := sarama.NewClusterAdmin(sec.Brokers, testkit.Sarama(t, k))
+	conn, err := kafkaclient.Connect(sec.Brokers, k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin, err := sarama.NewClusterAdmin(sec.Brokers, conn.Sarama())
 	if err != nil {
 		t.Fatal(err)
 	}

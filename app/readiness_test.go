@@ -50,7 +50,7 @@ func readinessFollowsGroupsAndBrokers(t *testing.T, c testkit.Owned) {
 
 	hold.release()
 	waitReadyz(t, readyz, "ready once every group joined, saying how it delivers", func(code int, body string) bool {
-		return code == 200 && strings.HasPrefix(body, "ready\n") && strings.Contains(body, "delivery: at_least_once, kafka.client: sarama")
+		return code == 200 && strings.HasPrefix(body, "ready\n") && strings.Contains(body, "delivery: at_least_once, kafka.client: franz")
 	})
 
 	c.Stop()
@@ -104,7 +104,7 @@ func (h *heldGroup) ConsumeClaim(s sarama.ConsumerGroupSession, _ sarama.Consume
 // holdGroup joins group on topic and holds it once another member asks to join.
 func holdGroup(t *testing.T, c testkit.Cluster, group, topic string) *heldGroup {
 	t.Helper()
-	cg, err := sarama.NewConsumerGroup(c.Brokers, group, testkit.Sarama(t, c.Cfg.Kafka))
+	cg, err := sarama.NewConsumerGroup(c.Brokers, group, c.Conn(t).Sarama())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,15 +16,25 @@ import (
 var Module = fx.Module("broker", fx.Provide(connect))
 
 func connect(lc fx.Lifecycle, cfg config.Kafka, log *slog.Logger) (kafkaclient.Conn, error) {
+	brokers, err := brokers(lc, cfg, log)
+	if err != nil {
+		return kafkaclient.Conn{}, err
+	}
+	c, err := kafkaclient.Connect(brokers, cfg)
+	return c.WithLogger(log), err
+}
+
+// brokers are the configured brokers, or the embedded cluster's once started.
+func brokers(lc fx.Lifecycle, cfg config.Kafka, log *slog.Logger) (kafkaclient.Brokers, error) {
 	if !cfg.Embedded {
-		return kafkaclient.Connect(cfg.Brokers, cfg)
+		return cfg.Brokers, nil
 	}
 	// Started here rather than in OnStart: the clients built next dial it at construction.
 	e, err := Start(cfg)
 	if err != nil {
-		return kafkaclient.Conn{}, err
+		return nil, err
 	}
 	log.Info("embedded Kafka-protocol broker started; its data lives in memory only", "brokers", e.Addrs())
 	lc.Append(fx.StopHook(func(context.Context) { e.Close() }))
-	return kafkaclient.Connect(e.Addrs(), cfg)
+	return e.Addrs(), nil
 }

@@ -48,12 +48,19 @@ Run "orderflow <command> -h" for a command's flags.
 type IO struct {
 	Out, Err io.Writer
 	Abort    context.Context
+	// App is added to the app serve builds: the test binary's hooks
+	// (MainWith); nothing in the orderflow binary.
+	App []fx.Option
 }
 
 type command func(ctx context.Context, args []string, io IO) error
 
 // Main runs the command named by args[0] and returns the process exit code.
-func Main(args []string, stdout, stderr io.Writer) int {
+func Main(args []string, stdout, stderr io.Writer) int { return MainWith(args, stdout, stderr) }
+
+// MainWith is Main with app added to the app serve builds: the test
+// binary's fault hooks reach the process this way, never through config.
+func MainWith(args []string, stdout, stderr io.Writer, app ...fx.Option) int {
 	commands := map[string]command{
 		"serve":   Serve,
 		"gateway": Gateway,
@@ -75,7 +82,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, abort, release := signals()
 	defer release()
-	err := cmd(ctx, args[1:], IO{Out: stdout, Err: stderr, Abort: abort})
+	err := cmd(ctx, args[1:], IO{Out: stdout, Err: stderr, Abort: abort, App: app})
 	var exit exitCode
 	switch {
 	case err == nil:

@@ -41,7 +41,7 @@ func Serve(ctx context.Context, args []string, io IO) error {
 			return err
 		}
 	}
-	a := fx.New(app.Options(cfg))
+	a := fx.New(app.Options(cfg), fx.Options(io.App...))
 	if err := start(ctx, a); err != nil {
 		return err
 	}

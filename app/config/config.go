@@ -29,12 +29,15 @@ type Kafka struct {
 	// Embedded hosts an in-memory Kafka-protocol cluster inside serve and demo.
 	Embedded bool   `yaml:"embedded"`
 	ClientID string `yaml:"client_id"`
-	// Version is the Kafka protocol version Sarama speaks, e.g. "3.6.0".
+	// Version is the Kafka protocol version the watermill-kafka transport's
+	// Sarama client speaks, e.g. "3.6.0" (franz-go negotiates its own).
 	Version string `yaml:"version"`
-	// Client is the Kafka client the pipeline's steps consume and publish
-	// with: "sarama" (watermill-kafka's, the default) or "franz" (franz-go,
-	// opt-in). Both run the same lanes, offset window and completion tokens;
-	// topic creation, readiness, lag, seed and dlq use Sarama either way.
+	// Client is the transport the pipeline's steps consume and publish with:
+	// "franz" (franz-go with keyed lanes, the offset window and completion
+	// tokens; the default, and the only one with exactly_once) or
+	// "watermill-kafka" (the stock watermill-kafka/v3 publisher and
+	// subscriber, the reference a Watermill user would write). Topic
+	// creation, readiness, lag, seed and dlq use franz-go either way.
 	Client string `yaml:"client"`
 	// TLS and SASL secure the connection to the brokers (security.go).
 	TLS  TLS  `yaml:"tls"`

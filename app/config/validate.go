@@ -46,8 +46,12 @@ func (k Kafka) validate() error {
 	if !kafkaVersion.MatchString(k.Version) {
 		errs = append(errs, fmt.Errorf("kafka.version %q is not a Kafka version such as 3.6.0", k.Version))
 	}
-	if k.Client != ClientSarama && k.Client != ClientFranz {
-		errs = append(errs, fmt.Errorf("kafka.client %q is not %s or %s", k.Client, ClientSarama, ClientFranz))
+	switch k.Client {
+	case ClientFranz, ClientWatermillKafka:
+	case "sarama":
+		errs = append(errs, fmt.Errorf("kafka.client %q is gone: its hand-written subscriber was replaced by %s (the default, franz-go) and %s (the stock watermill-kafka transport, on Sarama)", k.Client, ClientFranz, ClientWatermillKafka))
+	default:
+		errs = append(errs, fmt.Errorf("kafka.client %q is not %s or %s", k.Client, ClientFranz, ClientWatermillKafka))
 	}
 	errs = append(errs, k.TLS.validate(), k.SASL.validate())
 	if k.Embedded && (k.TLS.Enabled || k.SASL.Mechanism != "") {
@@ -56,10 +60,10 @@ func (k Kafka) validate() error {
 	return errors.Join(errs...)
 }
 
-// The Kafka clients kafka.client names.
+// The transports kafka.client names.
 const (
-	ClientSarama = "sarama"
-	ClientFranz  = "franz"
+	ClientFranz          = "franz"
+	ClientWatermillKafka = "watermill-kafka"
 )
 
 // kafkaVersion is the form Sarama's ParseKafkaVersion accepts: 0.a.b.c for

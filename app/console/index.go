@@ -61,6 +61,12 @@ func (x *Index) Topic() string { return x.topic }
 // Add takes in one record of the dead-letter topic: a letter, or a replay
 // marker. A record added again (a follower restarted) replaces itself.
 func (x *Index) Add(r kafkaclient.Record) {
+	if r.Control { // a transaction's marker: read, nothing to index
+		x.mu.Lock()
+		defer x.mu.Unlock()
+		x.read[r.Partition] = max(x.read[r.Partition], r.Offset+1)
+		return
+	}
 	var d deadletter.Letter
 	marker := deadletter.IsReplayMarker(r)
 	if !marker {

@@ -73,7 +73,7 @@ func BenchmarkHop(b *testing.B) {
 		if err != nil || len(out) != 1 {
 			b.Fatalf("hop: %v, %d outputs", err, len(out))
 		}
-		if _, err := (kafkaclient.Marshaler{}).Marshal("payments", out[0]); err != nil {
+		if _, err := kafkaclient.FranzRecord("payments", out[0]); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -11,9 +11,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/IBM/sarama"
 	"github.com/ThreeDotsLabs/watermill"
 	"github.com/ThreeDotsLabs/watermill/message"
+	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/orderflow/orderflow/app/config"
 	"github.com/orderflow/orderflow/app/gateway"
@@ -48,12 +48,12 @@ func BenchmarkPipeline(b *testing.B) {
 	// charged idempotently): a record per op would make the heap, and so the
 	// GC's share of an op, grow with b.N.
 	const orders = 4096
-	pool := make([]*sarama.ConsumerMessage, orders)
+	pool := make([]*kgo.Record, orders)
 	rng := rand.New(rand.NewPCG(1, 2))
 	for i := range pool {
 		pool[i] = consumed(b, "orders", fmt.Sprintf("order-%d", i), rng)
 	}
-	records := make([][]*sarama.ConsumerMessage, partitions)
+	records := make([][]*kgo.Record, partitions)
 	for i := range b.N {
 		p := i % partitions
 		r := *pool[i%orders]
@@ -72,9 +72,9 @@ func BenchmarkPipeline(b *testing.B) {
 	}
 	router.AddMiddleware(handling.Chain(chain)...)
 	sub, err := subscriber.New(subscriber.Config{
-		Brokers: []string{"in-memory"}, Sarama: sarama.NewConfig(), Group: config.StepPayments,
+		Group:       config.StepPayments,
 		MaxInFlight: cfg.Handler.MaxInFlight, Logger: log, Settled: m.Handler(config.StepPayments).Settled,
-	})
+	}, []kgo.Opt{kgo.SeedBrokers("in-memory")})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -86,7 +86,6 @@ func BenchmarkPipeline(b *testing.B) {
 	<-router.Running()
 	defer router.Close()
 
-	claims := sub.Handler(out)
 	ctx, endSession := context.WithCancel(context.Background())
 	defer endSession()
 	sessions := make([]*markSession, partitions)
@@ -101,11 +100,11 @@ func BenchmarkPipeline(b *testing.B) {
 	cpu := cpuTime()
 	var wg sync.WaitGroup
 	for p := range partitions {
-		msgs := make(chan *sarama.ConsumerMessage, len(records[p]))
+		msgs := make(chan *kgo.Record, len(records[p]))
 		for _, r := range records[p] {
 			msgs <- r
 		}
-		wg.Go(func() { _ = claims.ConsumeClaim(sessions[p], fixedClaim{msgs: msgs}) })
+		wg.Go(func() { sub.RunPartition(ctx, out, msgs, sessions[p].mark) })
 	}
 	for _, s := range sessions {
 		<-s.done
@@ -129,21 +128,17 @@ func cpuTime() time.Duration {
 
 // consumed is an order as the consumer reads it: the record the producer
 // wrote for seed's message.
-func consumed(b *testing.B, topic string, id string, rng *rand.Rand) *sarama.ConsumerMessage {
+func consumed(b *testing.B, topic string, id string, rng *rand.Rand) *kgo.Record {
 	msg, err := codec.NewEventMessage(seed.Order(id, rng), "corr-"+id)
 	if err != nil {
 		b.Fatal(err)
 	}
 	tracing.Inject(tracing.Start(context.Background()), msg)
-	pm, err := kafkaclient.Marshaler{}.Marshal(topic, msg)
+	r, err := kafkaclient.FranzRecord(topic, kafkaclient.WithKey(msg, id))
 	if err != nil {
 		b.Fatal(err)
 	}
-	km := &sarama.ConsumerMessage{Topic: topic, Key: []byte(id), Value: msg.Payload}
-	for i := range pm.Headers {
-		km.Headers = append(km.Headers, &pm.Headers[i])
-	}
-	return km
+	return r
 }
 
 // marshalOnly is a publisher that builds each record and stops there.
@@ -151,7 +146,7 @@ type marshalOnly struct{ published atomic.Int64 }
 
 func (p *marshalOnly) Publish(topic string, msgs ...*message.Message) error {
 	for _, m := range msgs {
-		if _, err := (kafkaclient.Marshaler{}).Marshal(topic, m); err != nil {
+		if _, err := kafkaclient.FranzRecord(topic, m); err != nil {
 			return err
 		}
 	}
@@ -169,28 +164,17 @@ func (s fixedSubscriber) Subscribe(context.Context, string) (<-chan *message.Mes
 }
 func (fixedSubscriber) Close() error { return nil }
 
-// markSession is the part of a group session a claim uses; done closes once
-// the offset after the want-th record is marked.
+// markSession is one partition's run: done closes once the offset after
+// the want-th record is marked.
 type markSession struct {
-	sarama.ConsumerGroupSession
 	ctx  context.Context
 	want int64
 	once sync.Once
 	done chan struct{}
 }
 
-func (s *markSession) Context() context.Context { return s.ctx }
-func (s *markSession) MarkOffset(_ string, _ int32, next int64, _ string) {
+func (s *markSession) mark(next int64) {
 	if next == s.want {
 		s.once.Do(func() { close(s.done) })
 	}
 }
-
-type fixedClaim struct {
-	sarama.ConsumerGroupClaim
-	msgs chan *sarama.ConsumerMessage
-}
-
-func (c fixedClaim) Messages() <-chan *sarama.ConsumerMessage { return c.msgs }
-func (fixedClaim) Topic() string                              { return "orders" }
-func (fixedClaim) Partition() int32                           { return 0 }

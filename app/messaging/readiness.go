@@ -17,7 +17,7 @@ import (
 // handler's consumer group has a session, and a broker answers a request.
 type Readiness struct {
 	router        *message.Router
-	subs          []subscriber.Member
+	subs          []message.Subscriber
 	brokersAnswer func(context.Context) error
 	mode          string // how the steps deliver: Describe
 }
@@ -26,14 +26,14 @@ type Readiness struct {
 const probeTimeout = time.Second
 
 // NewReadiness watches router, its subscribers and the brokers.
-func NewReadiness(router *message.Router, subs []subscriber.Member, c kafkaclient.Conn, d config.Delivery) *Readiness {
+func NewReadiness(router *message.Router, subs []message.Subscriber, c kafkaclient.Conn, d config.Delivery) *Readiness {
 	return &Readiness{router: router, subs: subs, brokersAnswer: kafkaclient.Prober(c, probeTimeout), mode: Mode(c.Kafka, d)}
 }
 
 // Describe says how the steps deliver (/readyz prints it).
 func (r *Readiness) Describe() string { return r.mode }
 
-// Mode is the steps' delivery guarantee and Kafka client, as one line: the
+// Mode is the steps' delivery guarantee and transport, as one line: the
 // start-up log and /readyz say it.
 func Mode(k config.Kafka, d config.Delivery) string {
 	mode := fmt.Sprintf("delivery: %s, kafka.client: %s", d.Guarantee, k.Client)
@@ -54,9 +54,11 @@ func (r *Readiness) Ready(ctx context.Context) error {
 	default:
 		errs = append(errs, errors.New("router is not running yet"))
 	}
+	// The franz transport's subscribers say whether they are in their
+	// groups; watermill-kafka's do not, and count as joined while the router runs.
 	for _, s := range r.subs {
-		if !s.Joined() {
-			errs = append(errs, fmt.Errorf("consumer group %s has not joined", s.Group()))
+		if m, ok := s.(subscriber.Member); ok && !m.Joined() {
+			errs = append(errs, fmt.Errorf("consumer group %s has not joined", m.Group()))
 		}
 	}
 	if err := r.brokersAnswer(ctx); err != nil {

@@ -14,7 +14,6 @@ import (
 	"github.com/orderflow/orderflow/app/messaging/deadletter"
 	"github.com/orderflow/orderflow/app/messaging/handling"
 	"github.com/orderflow/orderflow/app/messaging/kafkaclient"
-	"github.com/orderflow/orderflow/app/messaging/subscriber"
 	"github.com/orderflow/orderflow/app/metrics"
 )
 
@@ -22,25 +21,22 @@ import (
 type RouterParams struct {
 	fx.In
 
-	Topics    config.Topics
-	Retry     config.Retry
-	Handler   config.Handler
-	Delivery  config.Delivery
-	Faults    config.Faults
-	Conn      kafkaclient.Conn
-	Routes    []Route
-	Publisher message.Publisher
-	Logger    *slog.Logger
-	Metrics   *metrics.Metrics     `optional:"true"` // nil: no metrics
-	Tracer    trace.TracerProvider `optional:"true"` // nil: no spans; trace context still carried
-	// Shutdowner ends the process (exit 1) when the brokers refuse a group.
-	Shutdowner fx.Shutdowner `optional:"true"`
+	Topics      config.Topics
+	Retry       config.Retry
+	Handler     config.Handler
+	Faults      config.Faults
+	Routes      []Route
+	Publisher   message.Publisher
+	Subscribers Subscribers
+	Logger      *slog.Logger
+	Metrics     *metrics.Metrics     `optional:"true"` // nil: no metrics
+	Tracer      trace.TracerProvider `optional:"true"` // nil: no spans; trace context still carried
 }
 
 // NewRouter builds the router: one Watermill handler per route, each consuming
 // in a group named after it, all sharing the publisher and the middleware
 // chain. The subscribers come back too, for readiness.
-func NewRouter(p RouterParams) (*message.Router, []subscriber.Member, error) {
+func NewRouter(p RouterParams) (*message.Router, []message.Subscriber, error) {
 	// The router waits a little longer than the subscribers drain (both bounded
 	// by handler.close_timeout), so a drain that takes all its time still ends
 	// cleanly rather than as the router's close timeout.
@@ -51,14 +47,14 @@ func NewRouter(p RouterParams) (*message.Router, []subscriber.Member, error) {
 	// Watermill closes a handler's publisher when the handler stops; the
 	// publisher is shared and outlives the router, so it is closed by its owner.
 	shared := keepOpen{p.Publisher}
-	chain, err := p.chain(router, shared, p.Conn.Sarama().Producer.MaxMessageBytes)
+	chain, err := p.chain(router, shared, kafkaclient.MaxRecordBytes)
 	if err != nil {
 		return nil, nil, err
 	}
 	router.AddMiddleware(handling.Chain(chain)...)
-	subs := make([]subscriber.Member, 0, len(p.Routes))
+	subs := make([]message.Subscriber, 0, len(p.Routes))
 	for _, r := range p.Routes {
-		sub, err := p.subscriber(r.Name)
+		sub, err := p.Subscribers(r.Name)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -85,47 +81,6 @@ func (p RouterParams) chain(router *message.Router, shared message.Publisher, ma
 		router.AddPublisherDecorators(handling.TimePublishes(p.Metrics))
 	}
 	return c, nil
-}
-
-// subscriber is the keyed subscriber of one step's consumer group, on the
-// client kafka.client names, its metrics at 0 from the start. If the brokers
-// refuse the group (ACLs), it stops the process with exit 1.
-func (p RouterParams) subscriber(group string) (subscriber.Member, error) {
-	cfg := subscriber.Config{
-		Brokers: p.Conn.Brokers, Sarama: p.Conn.Sarama(), Group: group,
-		MaxInFlight: p.Handler.MaxInFlight, DrainTimeout: p.Handler.CloseTimeout, Logger: p.Logger,
-		Settled: p.Metrics.Handler(group).Settled,
-		Refused: func(err error) {
-			p.Logger.Error("the brokers refuse this consumer group: stopping", "err", kafkaclient.ExplainDenied(err, p.Conn.Kafka))
-			if p.Shutdowner != nil {
-				_ = p.Shutdowner.Shutdown(fx.ExitCode(1))
-			}
-		},
-	}
-	p.Metrics.InitHandler(group, deadLetterKinds)
-	if p.Conn.Kafka.Client != config.ClientFranz {
-		return subscriber.New(cfg)
-	}
-	opts, err := p.Conn.Franz(p.Logger)
-	if err != nil {
-		return nil, err
-	}
-	if p.Delivery.Guarantee != config.ExactlyOnce {
-		return subscriber.NewFranz(cfg, opts)
-	}
-	cfg.Ended = p.Metrics.Handler(group).TransactionEnded
-	cfg.Fatal = func(err error) {
-		p.Logger.Error("exactly-once delivery cannot go on: stopping", "err", err)
-		if p.Shutdowner != nil {
-			_ = p.Shutdowner.Shutdown(fx.ExitCode(1))
-		}
-	}
-	return subscriber.NewTransact(cfg, opts, subscriber.Transactions{
-		ID:      TransactionalID(p.Conn.Kafka.ClientID, p.Delivery.Instance, group),
-		Members: p.Delivery.ConcurrentTransactions,
-		Records: p.Delivery.TransactionRecords,
-		Window:  p.Delivery.TransactionWindow,
-	})
 }
 
 // TransactionalID is what the transactional IDs of one step (group) of one

@@ -20,7 +20,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/IBM/sarama"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
@@ -370,16 +369,6 @@ func PromQuery(t testing.TB, base, q, label string) map[string]float64 {
 		out[r.Metric[label]] += v
 	}
 	return out
-}
-
-// Sarama is orderflow's Sarama configuration for a test's cluster.
-func Sarama(t testing.TB, cfg config.Kafka) *sarama.Config {
-	t.Helper()
-	c, err := kafkaclient.Connect(cfg.Brokers, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c.Sarama()
 }
 
 // Conn is how orderflow's clients reach c, with c's config as it is now.

@@ -10,10 +10,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/IBM/sarama"
 	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/ThreeDotsLabs/watermill/message/router/middleware"
-	"github.com/twmb/franz-go/pkg/kerr"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/trace"
@@ -94,7 +92,7 @@ func (d *DeadLetter) Middleware(h message.HandlerFunc) message.HandlerFunc {
 			dl = withoutPayload(dl, fmt.Sprintf("over the producer's limit of %d bytes", d.cfg.MaxBytes))
 		}
 		pubErr := d.cfg.Publisher.Publish(d.cfg.Topic, dl)
-		if (errors.Is(pubErr, sarama.ErrMessageSizeTooLarge) || errors.Is(pubErr, kerr.MessageTooLarge)) && len(dl.Payload) > 0 {
+		if kafkaclient.TooLarge(pubErr) && len(dl.Payload) > 0 {
 			dl = withoutPayload(dl, "refused by the brokers as too large")
 			pubErr = d.cfg.Publisher.Publish(d.cfg.Topic, dl)
 		}

@@ -7,8 +7,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/IBM/sarama"
 	"github.com/ThreeDotsLabs/watermill/message"
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/orderflow/orderflow/app/messaging/deadletter"
 	"github.com/orderflow/orderflow/app/messaging/kafkaclient"
@@ -29,7 +30,7 @@ func (p *sizedPublisher) Publish(_ string, msgs ...*message.Message) error {
 			return p.fail
 		}
 		if len(m.Payload) > p.limit {
-			return fmt.Errorf("cannot produce message %s: %w", m.UUID, sarama.ErrMessageSizeTooLarge)
+			return fmt.Errorf("cannot produce message %s: %w", m.UUID, kerr.MessageTooLarge)
 		}
 		p.got = append(p.got, m)
 	}
@@ -58,8 +59,8 @@ func TestDeadLetterIsAlwaysWritable(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			pub := &sizedPublisher{limit: tt.brokerLimit}
 			d := newDeadLetter(t, DeadLetterConfig{Publisher: pub, Topic: "dlq", MaxBytes: tt.maxBytes})
-			km := &sarama.ConsumerMessage{Key: []byte("order-7"), Partition: 3, Offset: 42, Value: []byte(strings.Repeat("x", tt.payload))}
-			msg := kafkaclient.ToMessage(km)
+			km := &kgo.Record{Key: []byte("order-7"), Partition: 3, Offset: 42, Value: []byte(strings.Repeat("x", tt.payload))}
+			msg := kafkaclient.FranzMessage(km)
 			msg.UUID = "uuid-1"
 			msg.SetContext(kafkaclient.WithOrigin(context.Background(), kafkaclient.Origin{Partition: km.Partition, Offset: km.Offset}))
 			produced, err := d.Middleware(failing)(msg)

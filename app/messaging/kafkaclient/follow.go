@@ -4,14 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
-	"github.com/IBM/sarama"
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kgo"
 )
 
 // followTimeout bounds each network step of a Follower: a broker that does
-// not answer is an error within seconds, not Sarama's minutes of retries.
+// not answer is an error within seconds, not minutes of retries.
 const followTimeout = 5 * time.Second
 
 // ErrNoTopic says the topic followed does not exist.
@@ -21,29 +22,28 @@ var ErrNoTopic = errors.New("topic does not exist")
 // joining no consumer group and committing nothing. It never creates the
 // topic: a missing one is ErrNoTopic.
 type Follower struct {
-	topic    string
-	client   sarama.Client
-	consumer sarama.Consumer
+	topic string
+	cl    *kgo.Client
+	adm   *kadm.Client
 }
 
 // Follow connects to c for topic and checks that topic exists.
 func Follow(c Conn, topic string) (*Follower, error) {
-	sc := c.Sarama()
-	sc.Metadata.AllowAutoTopicCreation = false
-	sc.Net.DialTimeout, sc.Net.ReadTimeout, sc.Net.WriteTimeout = followTimeout, followTimeout, followTimeout
-	sc.Metadata.Retry.Max = 2
-	client, err := sarama.NewClient(c.Brokers, sc)
+	cl, err := kgo.NewClient(c.Franz(
+		kgo.ConsumeTopics(topic),
+		// Markers are handed on (Record.Control): the reader counts the
+		// partition read to its end past a transaction's last marker.
+		kgo.KeepControlRecords(),
+		kgo.DialTimeout(followTimeout),
+		kgo.RetryTimeout(followTimeout),
+	)...)
 	if err != nil {
 		return nil, fmt.Errorf("kafka client: %w", err)
 	}
-	f := &Follower{topic: topic, client: client}
+	f := &Follower{topic: topic, cl: cl, adm: kadm.NewClient(cl)}
 	if _, err := f.Ends(); err != nil {
-		client.Close()
+		cl.Close()
 		return nil, err
-	}
-	if f.consumer, err = sarama.NewConsumerFromClient(client); err != nil {
-		client.Close()
-		return nil, fmt.Errorf("consumer: %w", err)
 	}
 	return f, nil
 }
@@ -51,92 +51,50 @@ func Follow(c Conn, topic string) (*Follower, error) {
 // Ends returns each partition's end offset (the offset the next record will
 // have), asking the brokers now.
 func (f *Follower) Ends() (map[int32]int64, error) {
-	if err := f.client.RefreshMetadata(f.topic); err != nil {
-		if errors.Is(err, sarama.ErrUnknownTopicOrPartition) {
-			return nil, fmt.Errorf("%s: %w", f.topic, ErrNoTopic)
-		}
-		return nil, fmt.Errorf("metadata of %s: %w", f.topic, err)
+	ctx, cancel := context.WithTimeout(context.Background(), followTimeout)
+	defer cancel()
+	listed, err := f.adm.ListEndOffsets(ctx, f.topic)
+	if err == nil {
+		err = listed.Error()
 	}
-	partitions, err := f.client.Partitions(f.topic)
+	if errors.Is(err, kerr.UnknownTopicOrPartition) || (err == nil && len(listed[f.topic]) == 0) {
+		return nil, fmt.Errorf("%s: %w", f.topic, ErrNoTopic)
+	}
 	if err != nil {
-		if errors.Is(err, sarama.ErrUnknownTopicOrPartition) {
-			return nil, fmt.Errorf("%s: %w", f.topic, ErrNoTopic)
-		}
-		return nil, fmt.Errorf("partitions of %s: %w", f.topic, err)
+		return nil, fmt.Errorf("end offsets of %s: %w", f.topic, err)
 	}
-	ends := make(map[int32]int64, len(partitions))
-	for _, p := range partitions {
-		end, err := f.client.GetOffset(f.topic, p, sarama.OffsetNewest)
-		if err != nil {
-			return nil, fmt.Errorf("end offset of %s/%d: %w", f.topic, p, err)
-		}
-		ends[p] = end
+	ends := make(map[int32]int64, len(listed[f.topic]))
+	for p, o := range listed[f.topic] {
+		ends[p] = o.Offset
 	}
 	return ends, nil
 }
 
-// Run calls fn for every record of the topic, from the oldest on, until ctx
-// ends (nil) or a partition's consumer stops (its error). Every partition
-// has its own goroutine, ended before Run returns; fn is called from several
-// at once.
+// Run calls fn for every record of the topic, transaction markers included
+// (Record.Control), from the oldest on, until ctx ends (nil) or the topic
+// cannot be read (why). fn is called from Run's goroutine.
 func (f *Follower) Run(ctx context.Context, fn func(Record)) error {
-	partitions, err := f.client.Partitions(f.topic)
-	if err != nil {
-		return fmt.Errorf("partitions of %s: %w", f.topic, err)
-	}
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	var wg sync.WaitGroup
-	defer wg.Wait()
-	for _, p := range partitions {
-		pc, err := consumePartition(ctx, f.client, f.consumer, f.topic, p)
-		if err != nil {
-			cancel(err)
-			break
+	for {
+		fs := f.cl.PollFetches(ctx)
+		if ctx.Err() != nil {
+			return nil
 		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer pc.Close()
-			if drain(ctx, pc, fn) {
-				cancel(fmt.Errorf("reading %s/%d stopped", f.topic, p))
+		var ferr error
+		fs.EachError(func(t string, p int32, err error) {
+			// Unrecoverable for a follower: the topic went, or may not be read.
+			if errors.Is(err, kerr.UnknownTopicOrPartition) || errors.Is(err, kerr.TopicAuthorizationFailed) {
+				ferr = fmt.Errorf("read %s/%d: %w", t, p, err)
 			}
-		}()
+		})
+		if ferr != nil {
+			return ferr
+		}
+		fs.EachRecord(func(r *kgo.Record) { fn(franzRecordOf(r)) })
 	}
-	<-ctx.Done()
-	if err := context.Cause(ctx); !errors.Is(err, context.Canceled) {
-		return err
-	}
-	return nil
 }
 
 // Close releases the connections.
 func (f *Follower) Close() error {
-	return errors.Join(f.consumer.Close(), f.client.Close())
-}
-
-// ReadAt returns the record of topic at partition and offset.
-func ReadAt(ctx context.Context, c Conn, topic string, partition int32, offset int64) (Record, error) {
-	client, consumer, err := openConsumer(c)
-	if err != nil {
-		return Record{}, err
-	}
-	defer client.Close()
-	defer consumer.Close()
-	pc, err := consumePartitionAt(ctx, client, consumer, topic, partition, offset)
-	if err != nil {
-		return Record{}, err
-	}
-	defer pc.Close()
-	select {
-	case m := <-pc.Messages():
-		if m.Offset != offset {
-			return Record{}, fmt.Errorf("%s/%d offset %d is gone (the next is %d)", topic, partition, offset, m.Offset)
-		}
-		return recordOf(m), nil
-	case err := <-pc.Errors():
-		return Record{}, fmt.Errorf("read %s/%d offset %d: %w", topic, partition, offset, err)
-	case <-ctx.Done():
-		return Record{}, ctx.Err()
-	}
+	f.cl.Close()
+	return nil
 }

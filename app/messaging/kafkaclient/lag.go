@@ -1,15 +1,16 @@
 package kafkaclient
 
 import (
-	"errors"
+	"context"
 	"fmt"
 	"log/slog"
 	"strconv"
 	"sync"
 	"time"
 
-	"github.com/IBM/sarama"
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
 )
 
 // LagCollector reports, on each scrape, where every consumer group stands on
@@ -20,13 +21,12 @@ import (
 // within lagTimeout reports orderflow_consumer_lag_scrape_errors_total and no
 // lag, rather than stale figures.
 type LagCollector struct {
-	brokers Brokers
-	sarama  *sarama.Config
-	groups  map[string]string // consumer group → the topic it consumes
-	log     *slog.Logger
+	conn   Conn
+	groups map[string]string // consumer group → the topic it consumes
+	log    *slog.Logger
 
-	mu     sync.Mutex // one scrape at a time; guards client
-	client sarama.Client
+	mu  sync.Mutex // one scrape at a time; guards adm
+	adm *kadm.Client
 
 	lag, committed, end *prometheus.Desc
 	errors              prometheus.Counter
@@ -40,7 +40,7 @@ const lagTimeout = 2 * time.Second
 func NewLagCollector(c Conn, groups map[string]string, log *slog.Logger) *LagCollector {
 	labels := []string{"group", "topic", "partition"}
 	return &LagCollector{
-		brokers: c.Brokers, sarama: probeConfig(c, lagTimeout), groups: groups, log: log,
+		conn: c, groups: groups, log: log,
 		lag: prometheus.NewDesc("orderflow_consumer_lag_messages",
 			"Messages of a partition not yet committed by a consumer group: end offset minus committed offset.", labels, nil),
 		committed: prometheus.NewDesc("orderflow_consumer_committed_offset",
@@ -76,82 +76,54 @@ func (c *LagCollector) Collect(ch chan<- prometheus.Metric) {
 }
 
 func (c *LagCollector) collect(ch chan<- prometheus.Metric) error {
-	if c.client == nil || c.client.Closed() {
-		client, err := sarama.NewClient(c.brokers, c.sarama)
+	if c.adm == nil {
+		cl, err := kgo.NewClient(c.conn.Franz(kgo.DialTimeout(lagTimeout), kgo.RetryTimeout(lagTimeout))...)
 		if err != nil {
 			return fmt.Errorf("kafka client: %w", err)
 		}
-		c.client = client
+		c.adm = kadm.NewClient(cl)
 	}
-	admin, err := sarama.NewClusterAdminFromClient(c.client)
-	if err != nil {
-		return fmt.Errorf("cluster admin: %w", err)
-	}
-	// Not admin.Close: it would close the shared client.
+	ctx, cancel := context.WithTimeout(context.Background(), 2*lagTimeout)
+	defer cancel()
 	for group, topic := range c.groups {
-		partitions, err := c.client.Partitions(topic)
-		if err != nil {
-			return fmt.Errorf("partitions of %s: %w", topic, err)
+		// The last stable offset: the end as a read-committed consumer sees
+		// it, before any transaction still open (exactly_once), whose
+		// records cannot be consumed yet.
+		ends, err := c.adm.ListCommittedOffsets(ctx, topic)
+		if err == nil {
+			err = ends.Error()
 		}
-		offsets, err := admin.ListConsumerGroupOffsets(group, map[string][]int32{topic: partitions})
+		if err != nil {
+			return fmt.Errorf("end offsets of %s: %w", topic, err)
+		}
+		offsets, err := c.adm.FetchOffsets(ctx, group)
+		if err == nil {
+			err = offsets.Error()
+		}
 		if err != nil {
 			return fmt.Errorf("offsets of group %s: %w", group, err)
 		}
-		for _, p := range partitions {
-			end, err := lastStable(c.client, c.sarama.Version, topic, p)
-			if err != nil {
-				return fmt.Errorf("end offset of %s/%d: %w", topic, p, err)
-			}
+		ends.Each(func(o kadm.ListedOffset) {
 			committed := int64(-1)
-			if b := offsets.GetBlock(topic, p); b != nil {
-				committed = b.Offset
+			if r, ok := offsets.Lookup(topic, o.Partition); ok {
+				committed = r.At
 			}
-			lag := end - max(committed, 0)
-			labels := []string{group, topic, strconv.Itoa(int(p))}
+			lag := o.Offset - max(committed, 0)
+			labels := []string{group, topic, strconv.Itoa(int(o.Partition))}
 			ch <- prometheus.MustNewConstMetric(c.lag, prometheus.GaugeValue, float64(lag), labels...)
 			ch <- prometheus.MustNewConstMetric(c.committed, prometheus.GaugeValue, float64(committed), labels...)
-			ch <- prometheus.MustNewConstMetric(c.end, prometheus.GaugeValue, float64(end), labels...)
-		}
+			ch <- prometheus.MustNewConstMetric(c.end, prometheus.GaugeValue, float64(o.Offset), labels...)
+		})
 	}
 	return nil
-}
-
-// lastStable is the partition's last stable offset: its end as a
-// read-committed consumer sees it, before any transaction still open
-// (delivery.guarantee exactly_once). Lag is measured against it: the records
-// of an open transaction cannot be consumed yet. Sarama's GetOffset asks for
-// the high watermark.
-func lastStable(client sarama.Client, v sarama.KafkaVersion, topic string, p int32) (int64, error) {
-	leader, err := client.Leader(topic, p)
-	if err != nil {
-		return -1, err
-	}
-	req := sarama.NewOffsetRequest(v)
-	req.IsolationLevel = sarama.ReadCommitted
-	req.AddBlock(topic, p, sarama.OffsetNewest, 1)
-	resp, err := leader.GetAvailableOffsets(req)
-	if err != nil {
-		return -1, err
-	}
-	block := resp.GetBlock(topic, p)
-	if block == nil {
-		return -1, sarama.ErrIncompleteResponse
-	}
-	if !errors.Is(block.Err, sarama.ErrNoError) {
-		return -1, block.Err
-	}
-	if len(block.Offsets) > 0 && req.Version == 0 {
-		return block.Offsets[0], nil
-	}
-	return block.Offset, nil
 }
 
 // Close ends the collector's client.
 func (c *LagCollector) Close() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.client == nil {
-		return nil
+	if c.adm != nil {
+		c.adm.Close()
 	}
-	return c.client.Close()
+	return nil
 }

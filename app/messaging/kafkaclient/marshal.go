@@ -6,6 +6,7 @@ import (
 	"github.com/IBM/sarama"
 	"github.com/ThreeDotsLabs/watermill-kafka/v3/pkg/kafka"
 	"github.com/ThreeDotsLabs/watermill/message"
+	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/orderflow/orderflow/events"
 )
@@ -15,7 +16,7 @@ import (
 // not the message's context, because Message.Copy keeps metadata and drops the
 // context: a middleware that copies a message keeps its key, and with it one
 // order's ordering. It is not published as a header (the record's key is the
-// key); ToMessage sets it from the record's key on the way in.
+// key); the readers set it from the record's key on the way in.
 const KeyMetadata = "_kafka_key"
 
 // WithKey sets the Kafka key msg is published with; an empty key is no key.
@@ -31,7 +32,9 @@ func WithKey(msg *message.Message, key string) *message.Message {
 // KeyOf is the Kafka key of msg, or "" for none.
 func KeyOf(msg *message.Message) string { return msg.Metadata.Get(KeyMetadata) }
 
-// Marshaler writes records as watermill-kafka's partitioning marshaler does —
+// Marshaler is the watermill-kafka transport's marshaler and unmarshaler
+// (kafka.client: watermill-kafka): records as franz-go's Producer writes and
+// reads them. It writes them as watermill-kafka's partitioning marshaler does —
 // the UUID header, every metadata entry as a header, the key from
 // KeyMetadata — with two changes: the key is not repeated as a header, and a
 // message without a key gets no key (Sarama then picks a partition), where
@@ -72,21 +75,21 @@ func (Marshaler) Marshal(topic string, msg *message.Message) (*sarama.ProducerMe
 	return pm, nil
 }
 
-// Unmarshal is ToMessage; it never fails.
+// Unmarshal is toMessage; it never fails.
 func (Marshaler) Unmarshal(km *sarama.ConsumerMessage) (*message.Message, error) {
-	return ToMessage(km), nil
+	return toMessage(km), nil
 }
 
 var _ kafka.MarshalerUnmarshaler = Marshaler{}
 
-// ToMessage reads a consumed record as a Watermill message: watermill-kafka's
+// toMessage reads a consumed record as a Watermill message: watermill-kafka's
 // header mapping, the record's key in KeyMetadata, and an ID derived from where
 // the record lies for records produced without Watermill's UUID header (by any
 // other Kafka client), so a redelivery keeps its ID. It runs for every record
 // consumed, so it builds the message itself where watermill-kafka's
 // unmarshaler gives it a map to throw away and one that grows for the key,
 // and the header names every event carries are shared strings, not copies.
-func ToMessage(km *sarama.ConsumerMessage) *message.Message {
+func toMessage(km *sarama.ConsumerMessage) *message.Message {
 	md := make(message.Metadata, len(km.Headers)+1)
 	var id string
 	for _, h := range km.Headers {
@@ -118,12 +121,52 @@ func headerName(b []byte) string {
 	return string(b)
 }
 
-// internHeader is headerName for a name franz-go decoded already.
-func internHeader(s string) string {
-	for _, name := range commonHeaders {
-		if s == name {
-			return name
+// FranzRecord is Marshaler.Marshal for franz-go: the same headers and key.
+func FranzRecord(topic string, msg *message.Message) (*kgo.Record, error) {
+	if msg.Metadata.Get(kafka.UUIDHeaderKey) != "" {
+		return nil, fmt.Errorf("metadata %s is reserved by watermill for message UUID", kafka.UUIDHeaderKey)
+	}
+	size, n := len(msg.UUID), 1
+	for k, v := range msg.Metadata {
+		if k != KeyMetadata {
+			size, n = size+len(v), n+1
 		}
 	}
-	return s
+	buf := make([]byte, 0, size) // every header's value, in one allocation
+	headers := make([]kgo.RecordHeader, 0, n)
+	header := func(k, v string) {
+		i := len(buf)
+		buf = append(buf, v...)
+		headers = append(headers, kgo.RecordHeader{Key: k, Value: buf[i:len(buf):len(buf)]})
+	}
+	header(kafka.UUIDHeaderKey, msg.UUID)
+	for k, v := range msg.Metadata {
+		if k != KeyMetadata {
+			header(k, v)
+		}
+	}
+	r := &kgo.Record{Topic: topic, Value: msg.Payload, Headers: headers}
+	if key := KeyOf(msg); key != "" {
+		r.Key = []byte(key)
+	}
+	return r, nil
+}
+
+// FranzMessage is Marshaler.Unmarshal for a record franz-go fetched.
+func FranzMessage(r *kgo.Record) *message.Message {
+	md := make(message.Metadata, len(r.Headers)+1)
+	var id string
+	for _, h := range r.Headers {
+		if h.Key == kafka.UUIDHeaderKey {
+			id = string(h.Value)
+			continue
+		}
+		md[h.Key] = string(h.Value)
+	}
+	if id == "" {
+		id = fmt.Sprintf("kafka-%s-%d-%d", r.Topic, r.Partition, r.Offset)
+	}
+	msg := message.NewMessage(id, r.Value)
+	msg.Metadata = md
+	return WithKey(msg, string(r.Key)) // a header of that name from the wire is not the key
 }

@@ -59,7 +59,7 @@ func TestMarshalerKeysFromMetadata(t *testing.T) {
 			}
 
 			// And back: the consumed record's key is in the metadata again.
-			back := ToMessage(&sarama.ConsumerMessage{Topic: "orders", Key: key, Value: []byte("{}"), Headers: ptrs(pm.Headers)})
+			back := toMessage(&sarama.ConsumerMessage{Topic: "orders", Key: key, Value: []byte("{}"), Headers: ptrs(pm.Headers)})
 			if KeyOf(back) != tt.key || back.UUID != "uuid-1" {
 				t.Errorf("consumed: key %q uuid %q, want %q and uuid-1", KeyOf(back), back.UUID, tt.key)
 			}
@@ -70,7 +70,7 @@ func TestMarshalerKeysFromMetadata(t *testing.T) {
 // A record from a client that is not orderflow's has no UUID header: its ID is
 // where it lies, so a redelivery keeps it.
 func TestToMessageNamesForeignRecordsByPosition(t *testing.T) {
-	m := ToMessage(&sarama.ConsumerMessage{Topic: "orders", Partition: 3, Offset: 17, Key: []byte("k")})
+	m := toMessage(&sarama.ConsumerMessage{Topic: "orders", Partition: 3, Offset: 17, Key: []byte("k")})
 	if m.UUID != "kafka-orders-3-17" || KeyOf(m) != "k" {
 		t.Errorf("uuid %q key %q, want kafka-orders-3-17 and k", m.UUID, KeyOf(m))
 	}
@@ -81,7 +81,7 @@ func TestToMessageNamesForeignRecordsByPosition(t *testing.T) {
 func TestToMessageTakesTheKeyFromTheRecordOnly(t *testing.T) {
 	forged := []*sarama.RecordHeader{{Key: []byte(KeyMetadata), Value: []byte("order-2")}, {Key: []byte("traceparent"), Value: []byte("tp")}}
 	for _, key := range []string{"", "order-1"} {
-		m := ToMessage(&sarama.ConsumerMessage{Topic: "orders", Key: []byte(key), Headers: forged})
+		m := toMessage(&sarama.ConsumerMessage{Topic: "orders", Key: []byte(key), Headers: forged})
 		if KeyOf(m) != key || m.Metadata.Get("traceparent") != "tp" {
 			t.Errorf("record key %q: key %q, traceparent %q; want %q and tp", key, KeyOf(m), m.Metadata.Get("traceparent"), key)
 		}

@@ -5,6 +5,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ThreeDotsLabs/watermill-kafka/v3/pkg/kafka"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
@@ -130,11 +131,18 @@ func WithOrigin(ctx context.Context, o Origin) context.Context {
 	return WithDelivery(ctx, NewDelivery(o))
 }
 
-// OriginFrom returns where the message being handled with ctx came from.
+// OriginFrom returns where the message being handled with ctx came from:
+// the Delivery franz-go's subscriber gives it, or what the watermill-kafka
+// transport's subscriber puts in its context.
 func OriginFrom(ctx context.Context) (Origin, bool) {
-	d := DeliveryFrom(ctx)
-	if d == nil || !d.consumed {
+	if d := DeliveryFrom(ctx); d != nil {
+		return d.origin, d.consumed
+	}
+	partition, ok := kafka.MessagePartitionFromCtx(ctx)
+	offset, ok2 := kafka.MessagePartitionOffsetFromCtx(ctx)
+	if !ok || !ok2 {
 		return Origin{}, false
 	}
-	return d.origin, true
+	ts, _ := kafka.MessageTimestampFromCtx(ctx)
+	return Origin{Partition: partition, Offset: offset, Timestamp: ts}, true
 }

@@ -2,151 +2,106 @@ package kafkaclient
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"sync"
-	"time"
 
-	"github.com/IBM/sarama"
 	"github.com/ThreeDotsLabs/watermill/message"
+	"github.com/twmb/franz-go/pkg/kgo"
 )
 
-// Producer sends Watermill messages with acks=all, idempotence, the key carried
-// in metadata and the headers Marshaler writes. It is the router's publisher
-// (NewPublisher) and what seed and replay send batches with (NewProducer).
+// Producer sends Watermill messages on franz-go with acks=all, idempotence,
+// the key carried in metadata and watermill-kafka's headers. It is the
+// router's publisher (kafka.client: franz) and what seed, replay and the
+// intake send with.
 //
 // A message whose context carries a Delivery (a handler's output: the router
 // gives outputs their input's context) is counted there and handed to
-// Sarama's asynchronous producer: Publish returns at once, and the brokers'
-// answer reaches the Delivery, which the subscriber waits on before it marks
-// the input's offset. Any other message (the intake's, a dead letter, seed's,
-// replay's) is sent synchronously: Publish and Send return once every message
-// is acknowledged.
-//
-// It replaces watermill-kafka's publisher, which waited for every message
-// through a SyncProducer and built a map of log fields, boxing the partition
-// and offset into it, for every message, logged or not.
+// franz-go: Publish returns at once, and the brokers' answer reaches the
+// Delivery, which the subscriber waits on before it marks the input's
+// offset. Any other message (the intake's, a dead letter, seed's, replay's)
+// is sent and waited for: Publish and Send return once every message is
+// acknowledged.
 type Producer struct {
-	p sarama.AsyncProducer
-
-	mu       sync.RWMutex // held to send; taken to close
-	closed   bool
-	answered chan struct{} // closed when every answer has been handed on
+	cl *kgo.Client
 }
 
 var _ message.Publisher = (*Producer)(nil)
 
-// NewPublisher connects the router's publisher: each message is sent as soon
-// as the one request in flight to its broker is answered, so concurrent
-// handlers' messages travel together without waiting for a timer.
-func NewPublisher(conn Conn) (*Producer, error) {
-	return newProducer(conn, conn.Sarama())
-}
-
-// NewProducer connects a producer for batches sent at once (seed, replay):
-// Sarama gathers a batch into few requests rather than one request per message
-// behind the one request in flight.
-func NewProducer(conn Conn) (*Producer, error) {
-	c := conn.Sarama()
-	c.Producer.Flush.Frequency = 5 * time.Millisecond
-	c.Producer.Flush.Messages = 500
-	return newProducer(conn, c)
-}
-
-func newProducer(conn Conn, c *sarama.Config) (*Producer, error) {
-	c.Producer.Return.Successes = true
-	c.Producer.Return.Errors = true
-	ap, err := sarama.NewAsyncProducer(conn.Brokers, c)
+// NewProducer connects a producer.
+func NewProducer(c Conn) (*Producer, error) {
+	cl, err := kgo.NewClient(c.Franz()...)
 	if err != nil {
-		return nil, fmt.Errorf("kafka producer: %w", ExplainDenied(err, conn.Kafka))
+		return nil, fmt.Errorf("kafka producer: %w", err)
 	}
-	p := &Producer{p: ap, answered: make(chan struct{})}
-	go p.handOn() // ends when Close has closed the producer's channels
-	return p, nil
+	return &Producer{cl: cl}, nil
 }
 
-// handOn gives each answer of the brokers to the Delivery its message counted
-// in, until the producer's channels close.
-func (p *Producer) handOn() {
-	defer close(p.answered)
-	successes, failures := p.p.Successes(), p.p.Errors()
-	for successes != nil || failures != nil {
-		select {
-		case m, ok := <-successes:
-			if !ok {
-				successes = nil
-				continue
-			}
-			m.Metadata.(*Delivery).Answered(nil)
-		case e, ok := <-failures:
-			if !ok {
-				failures = nil
-				continue
-			}
-			e.Msg.Metadata.(*Delivery).Answered(fmt.Errorf("send to %s: %w", e.Msg.Topic, e.Err))
-		}
-	}
-}
-
-// errClosed is what a send after Close returns.
-var errClosed = errors.New("kafka producer closed")
-
-// Publish sends msgs to topic. The router calls it with a handler's outputs,
-// which carry their input's Delivery: it returns once they are handed to
-// Sarama. Without a Delivery it returns once all are acknowledged.
+// Publish sends msgs to topic. With a Delivery in their context it returns
+// once they are handed to franz-go; without, once all are acknowledged.
 func (p *Producer) Publish(topic string, msgs ...*message.Message) error {
 	if len(msgs) == 0 {
 		return nil
 	}
-	if d := DeliveryFrom(msgs[0].Context()); d != nil {
-		return p.send(topic, d, msgs)
+	ctx := msgs[0].Context()
+	d := DeliveryFrom(ctx)
+	if d == nil {
+		via, _ := ctx.Value(txnCtx{}).(Txn) // a dead letter joins its input's transaction (TxnOf)
+		return p.send(topic, via, msgs)
 	}
-	return p.Send(topic, msgs...)
+	via := Txn(p.cl)
+	if d.txn != nil { // exactly_once: the outputs join their input's transaction
+		via = d.txn
+	}
+	return p.produce(topic, via, d, msgs)
 }
 
 // Send publishes msgs to topic, all at once, and returns once all are
 // acknowledged.
 func (p *Producer) Send(topic string, msgs ...*message.Message) error {
-	batch := &Delivery{}
-	if err := p.send(topic, batch, msgs); err != nil {
+	return p.send(topic, nil, msgs)
+}
+
+// send produces msgs via t (the client when nil) and waits for the answers.
+func (p *Producer) send(topic string, t Txn, msgs []*message.Message) error {
+	if t == nil {
+		t = p.cl
+	}
+	d := &Delivery{}
+	if err := p.produce(topic, t, d, msgs); err != nil {
 		return err
 	}
-	if err := batch.Wait(context.Background()); err != nil {
+	if err := d.Wait(context.Background()); err != nil {
 		return fmt.Errorf("%d messages: %w", len(msgs), err)
 	}
 	return nil
 }
 
-// send hands msgs to Sarama, each counted in d.
-func (p *Producer) send(topic string, d *Delivery, msgs []*message.Message) error {
-	p.mu.RLock()
-	defer p.mu.RUnlock()
-	if p.closed {
-		return errClosed
-	}
+// produce hands msgs to franz-go via t, each counted in d.
+func (p *Producer) produce(topic string, t Txn, d *Delivery, msgs []*message.Message) error {
 	for _, m := range msgs {
-		pm, err := Marshaler{}.Marshal(topic, m)
+		r, err := FranzRecord(topic, m)
 		if err != nil {
 			return fmt.Errorf("marshal %s: %w", m.UUID, err)
 		}
-		pm.Metadata = d
 		d.Sent()
-		p.p.Input() <- pm
+		t.Produce(context.Background(), r, func(r *kgo.Record, err error) {
+			if err != nil {
+				err = fmt.Errorf("send to %s: %w", r.Topic, err)
+			}
+			d.Answered(err)
+		})
 	}
 	return nil
 }
 
-// Close sends what is on its way, waits for the brokers' answers, hands them
-// on and closes the producer. Publish and Send return an error after it.
+// Close waits for the answers to what was sent (each reaches its Delivery)
+// and closes the client.
 func (p *Producer) Close() error {
-	p.mu.Lock()
-	if p.closed {
-		p.mu.Unlock()
-		return nil
-	}
-	p.closed = true
-	p.mu.Unlock()
-	p.p.AsyncClose()
-	<-p.answered
-	return nil
+	err := p.cl.Flush(context.Background())
+	p.cl.Close()
+	return err
 }
+
+// MaxRecordBytes is the largest record the producers here send (franz-go's
+// and Sarama's default, under the brokers' message.max.bytes): the dead-letter
+// middleware trims a letter's payload to fit it.
+const MaxRecordBytes = 1_000_000

@@ -21,7 +21,7 @@ func TestPublishAnswersThroughTheDelivery(t *testing.T) {
 	if _, err := kafkaclient.EnsureTopics(c.Conn(t), c.Cfg.Topics); err != nil {
 		t.Fatal(err)
 	}
-	pub, err := kafkaclient.NewPublisher(c.Conn(t))
+	pub, err := kafkaclient.NewProducer(c.Conn(t))
 	if err != nil {
 		t.Fatal(err)
 	}

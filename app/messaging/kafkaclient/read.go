@@ -3,11 +3,8 @@ package kafkaclient
 import (
 	"context"
 	"fmt"
-	"log/slog"
-	"sync"
 	"time"
 
-	"github.com/IBM/sarama"
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
@@ -21,14 +18,9 @@ type Record struct {
 	Key       []byte
 	Value     []byte
 	Headers   map[string]string // a repeated header keeps its last value
-}
-
-func recordOf(m *sarama.ConsumerMessage) Record {
-	h := make(map[string]string, len(m.Headers))
-	for _, rh := range m.Headers {
-		h[string(rh.Key)] = string(rh.Value)
-	}
-	return Record{Topic: m.Topic, Partition: m.Partition, Offset: m.Offset, Timestamp: m.Timestamp, Key: m.Key, Value: m.Value, Headers: h}
+	// Control says the record is a transaction marker (Follower hands them
+	// on so that its reader knows how far the partition is read).
+	Control bool
 }
 
 // ReadToEnd calls fn for every record of topic up to the end offsets it sees
@@ -38,11 +30,7 @@ func recordOf(m *sarama.ConsumerMessage) Record {
 // records only, and sees transaction markers (exactly_once) go by without
 // handing them to fn, so a partition whose last record is a marker still ends.
 func ReadToEnd(ctx context.Context, c Conn, topic string, fn func(Record) error) error {
-	opts, err := c.Franz(slog.New(slog.DiscardHandler))
-	if err != nil {
-		return err
-	}
-	admin, err := kgo.NewClient(opts...)
+	admin, err := kgo.NewClient(c.Franz()...)
 	if err != nil {
 		return fmt.Errorf("kafka client: %w", err)
 	}
@@ -75,7 +63,7 @@ func ReadToEnd(ctx context.Context, c Conn, topic string, fn func(Record) error)
 	if len(left) == 0 {
 		return nil
 	}
-	cl, err := kgo.NewClient(append(opts, kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{topic: from}), kgo.KeepControlRecords())...)
+	cl, err := kgo.NewClient(c.Franz(kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{topic: from}), kgo.KeepControlRecords())...)
 	if err != nil {
 		return fmt.Errorf("kafka client: %w", err)
 	}
@@ -123,123 +111,60 @@ func franzRecordOf(r *kgo.Record) Record {
 	for _, rh := range r.Headers {
 		h[rh.Key] = string(rh.Value)
 	}
-	return Record{Topic: r.Topic, Partition: r.Partition, Offset: r.Offset, Timestamp: r.Timestamp, Key: r.Key, Value: r.Value, Headers: h}
+	return Record{Topic: r.Topic, Partition: r.Partition, Offset: r.Offset, Timestamp: r.Timestamp, Key: r.Key, Value: r.Value, Headers: h,
+		Control: r.Attrs.IsControl()}
 }
 
 // Tail calls fn for every record of topics, from the oldest on, until ctx
-// ends. Every partition has its own goroutine; Tail returns when all have
-// ended. fn is called from several goroutines at once.
+// ends, joining no consumer group. fn is called from one goroutine, each
+// partition's records in order. A topic deleted and made again is read again
+// from its start.
 func Tail(ctx context.Context, c Conn, topics []string, fn func(Record)) error {
-	client, consumer, err := openConsumer(c)
+	cl, err := kgo.NewClient(c.Franz(kgo.ConsumeTopics(topics...))...)
 	if err != nil {
-		return err
+		return fmt.Errorf("kafka client: %w", err)
 	}
-	defer client.Close()
-	defer consumer.Close()
+	defer cl.Close()
+	for {
+		fs := cl.PollFetches(ctx)
+		if ctx.Err() != nil {
+			return nil
+		}
+		// Fetch errors (a topic not there yet, a leader moving) are retried by franz-go.
+		fs.EachRecord(func(r *kgo.Record) { fn(franzRecordOf(r)) })
+	}
+}
 
-	var wg sync.WaitGroup
-	defer wg.Wait()
-	ctx, cancel := context.WithCancel(ctx) // on an early return, ends the partitions already started
+// ReadAt returns the record of topic at partition and offset.
+func ReadAt(ctx context.Context, c Conn, topic string, partition int32, offset int64) (Record, error) {
+	cl, err := kgo.NewClient(c.Franz(kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{
+		topic: {partition: kgo.NewOffset().At(offset)},
+	}))...)
+	if err != nil {
+		return Record{}, fmt.Errorf("kafka client: %w", err)
+	}
+	defer cl.Close()
+	ctx, cancel := context.WithTimeout(ctx, readAtTimeout)
 	defer cancel()
-	for _, topic := range topics {
-		partitions, err := client.Partitions(topic)
-		if err != nil {
-			return fmt.Errorf("partitions of %s: %w", topic, err)
-		}
-		for _, p := range partitions {
-			pc, err := consumePartition(ctx, client, consumer, topic, p)
-			if err != nil {
-				return err
-			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				tailPartition(ctx, client, consumer, topic, p, pc, fn)
-			}()
-		}
-	}
-	<-ctx.Done()
-	return nil
-}
-
-// tailPartition hands pc's messages to fn until ctx ends. If the partition's
-// consumer stops (its topic was deleted), it consumes the partition again,
-// from the oldest offset, once the topic is back.
-func tailPartition(ctx context.Context, client sarama.Client, c sarama.Consumer, topic string, p int32, pc sarama.PartitionConsumer, fn func(Record)) {
 	for {
-		stopped := drain(ctx, pc, fn)
-		pc.Close()
-		if !stopped {
-			return
+		fs := cl.PollRecords(ctx, 1)
+		if ctx.Err() != nil {
+			return Record{}, fmt.Errorf("read %s/%d offset %d: %w", topic, partition, offset, ctx.Err())
 		}
-		var err error
-		for pc, err = consumePartition(ctx, client, c, topic, p); err != nil; pc, err = consumePartition(ctx, client, c, topic, p) {
-			if ctx.Err() != nil {
-				return
+		var ferr error
+		fs.EachError(func(_ string, _ int32, err error) { ferr = err })
+		if ferr != nil {
+			return Record{}, fmt.Errorf("read %s/%d offset %d: %w", topic, partition, offset, ferr)
+		}
+		if rs := fs.Records(); len(rs) > 0 {
+			if rs[0].Offset != offset {
+				return Record{}, fmt.Errorf("%s/%d offset %d is gone (the next is %d)", topic, partition, offset, rs[0].Offset)
 			}
+			return franzRecordOf(rs[0]), nil
 		}
 	}
 }
 
-// drain hands pc's messages to fn. It reports true when pc stops, false when
-// ctx ends.
-func drain(ctx context.Context, pc sarama.PartitionConsumer, fn func(Record)) bool {
-	errs := pc.Errors()
-	for {
-		select {
-		case m, ok := <-pc.Messages():
-			if !ok {
-				return true
-			}
-			fn(recordOf(m))
-		case _, ok := <-errs:
-			// Transient fetch errors: Sarama keeps retrying the partition.
-			if !ok {
-				errs = nil
-			}
-		case <-ctx.Done():
-			return false
-		}
-	}
-}
-
-// consumePartition starts consuming p from the oldest offset. A topic created
-// a moment ago may not have a leader everywhere yet: that is retried for a while.
-func consumePartition(ctx context.Context, client sarama.Client, c sarama.Consumer, topic string, p int32) (sarama.PartitionConsumer, error) {
-	return consumePartitionAt(ctx, client, c, topic, p, sarama.OffsetOldest)
-}
-
-// consumePartitionAt is consumePartition from offset. A leader that moved
-// (a new topic, a broker restarting) is looked up again, for a while.
-func consumePartitionAt(ctx context.Context, client sarama.Client, c sarama.Consumer, topic string, p int32, offset int64) (sarama.PartitionConsumer, error) {
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		pc, err := c.ConsumePartition(topic, p, offset)
-		if err == nil {
-			return pc, nil
-		}
-		if time.Now().After(deadline) || ctx.Err() != nil {
-			return nil, fmt.Errorf("consume %s/%d: %w", topic, p, err)
-		}
-		_ = client.RefreshMetadata(topic)
-		select {
-		case <-time.After(200 * time.Millisecond):
-		case <-ctx.Done():
-		}
-	}
-}
-
-// openConsumer returns a client and a group-less consumer on it; the caller
-// closes both, the consumer first.
-func openConsumer(c Conn) (sarama.Client, sarama.Consumer, error) {
-	client, err := sarama.NewClient(c.Brokers, c.Sarama())
-	if err != nil {
-		return nil, nil, fmt.Errorf("kafka client: %w", err)
-	}
-	consumer, err := sarama.NewConsumerFromClient(client)
-	if err != nil {
-		client.Close()
-		return nil, nil, fmt.Errorf("consumer: %w", err)
-	}
-	return client, consumer, nil
-}
+// readAtTimeout bounds ReadAt: a record that is not there (an offset past
+// the end) is an error, not a wait for ever.
+const readAtTimeout = 10 * time.Second

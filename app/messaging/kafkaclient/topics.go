@@ -1,11 +1,16 @@
 package kafkaclient
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
+	"time"
 
-	"github.com/IBM/sarama"
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/orderflow/orderflow/app/config"
 )
@@ -14,20 +19,23 @@ import (
 // partitions and replication factor, min.insync.replicas, and a retention for
 // the dead-letter topic. It returns the topics it created.
 func EnsureTopics(c Conn, t config.Topics) ([]string, error) {
-	admin, err := sarama.NewClusterAdmin(c.Brokers, c.Sarama())
+	cl, err := kgo.NewClient(c.Franz()...)
 	if err != nil {
-		return nil, fmt.Errorf("cluster admin: %w", err)
+		return nil, fmt.Errorf("kafka client: %w", err)
 	}
-	defer admin.Close()
+	defer cl.Close()
+	adm := kadm.NewClient(cl)
+	ctx, cancel := context.WithTimeout(context.Background(), topicsTimeout)
+	defer cancel()
 
-	existing, err := admin.ListTopics()
+	existing, err := adm.ListTopics(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("list topics: %w", ExplainDenied(err, c.Kafka))
 	}
 	minISR := strconv.Itoa(t.MinInsyncReplicas)
 	var created []string
 	for _, name := range t.All() {
-		if _, ok := existing[name]; ok {
+		if existing.Has(name) && existing[name].Err == nil {
 			continue
 		}
 		entries := map[string]*string{"min.insync.replicas": &minISR}
@@ -35,15 +43,19 @@ func EnsureTopics(c Conn, t config.Topics) ([]string, error) {
 			retention := strconv.FormatInt(t.DeadLetterRetention.Milliseconds(), 10)
 			entries["retention.ms"] = &retention
 		}
-		err := admin.CreateTopic(name, &sarama.TopicDetail{
-			NumPartitions:     int32(t.Partitions),
-			ReplicationFactor: int16(t.ReplicationFactor),
-			ConfigEntries:     entries,
-		}, false)
-		if err != nil && !errors.Is(err, sarama.ErrTopicAlreadyExists) {
+		resp, err := adm.CreateTopic(ctx, int32(t.Partitions), int16(t.ReplicationFactor), entries, name)
+		if err == nil {
+			err = resp.Err
+		}
+		if err != nil && !errors.Is(err, kerr.TopicAlreadyExists) {
 			return created, fmt.Errorf("create topic %s: %w", name, ExplainDenied(err, c.Kafka))
 		}
-		created = append(created, name)
+		if err == nil && !slices.Contains(created, name) {
+			created = append(created, name)
+		}
 	}
 	return created, nil
 }
+
+// topicsTimeout bounds EnsureTopics.
+const topicsTimeout = 60 * time.Second

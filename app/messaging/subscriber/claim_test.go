@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/IBM/sarama"
 	"github.com/ThreeDotsLabs/watermill/message"
+	"github.com/twmb/franz-go/pkg/kgo"
 	"go.uber.org/goleak"
 
 	"github.com/orderflow/orderflow/app/messaging/kafkaclient"
@@ -26,15 +26,15 @@ func TestClaimKeepsKeyOrderAndBoundsInFlight(t *testing.T) {
 	ctx, endSession := context.WithCancel(context.Background())
 	defer endSession()
 	sess := &fakeSession{ctx: ctx}
-	claim := fakeClaim{msgs: make(chan *sarama.ConsumerMessage, n)}
+	claim := fakeClaim{msgs: make(chan *kgo.Record, n)}
 	for i := range n {
-		claim.msgs <- &sarama.ConsumerMessage{Topic: "orders", Offset: int64(i), Key: []byte(fmt.Sprint(i % keys)), Value: []byte(fmt.Sprint(i))}
+		claim.msgs <- &kgo.Record{Topic: "orders", Offset: int64(i), Key: []byte(fmt.Sprint(i % keys)), Value: []byte(fmt.Sprint(i))}
 	}
 	out := make(chan *message.Message)
-	h := &groupHandler{lanes: &lanes{maxInFlight: maxInFlight, drain: time.Second, out: out, settled: func(bool) {},
-		redeliver: Redelivery{First: time.Millisecond, Most: time.Millisecond}, log: slog.New(slog.DiscardHandler)}}
+	h := &lanes{maxInFlight: maxInFlight, drain: time.Second, out: out, settled: func(bool) {},
+		redeliver: Redelivery{First: time.Millisecond, Most: time.Millisecond}, log: slog.New(slog.DiscardHandler)}
 	done := make(chan error, 1)
-	go func() { done <- h.ConsumeClaim(sess, claim) }()
+	go func() { done <- h.consume(sess, claim) }()
 
 	rng := rand.New(rand.NewPCG(11, 12))
 	var (

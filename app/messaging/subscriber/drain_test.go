@@ -7,38 +7,39 @@ import (
 	"testing"
 	"time"
 
-	"github.com/IBM/sarama"
 	"github.com/ThreeDotsLabs/watermill/message"
+	"github.com/twmb/franz-go/pkg/kgo"
 	"go.uber.org/goleak"
 
 	"github.com/orderflow/orderflow/app/messaging/kafkaclient"
 )
 
-// fakeSession is the part of a Sarama group session ConsumeClaim uses.
+// fakeSession is a partition's claim as a test drives it: its context, and
+// the offsets the lanes marked.
 type fakeSession struct {
-	sarama.ConsumerGroupSession
 	ctx    context.Context
 	mu     sync.Mutex
 	marked int64
 	marks  []int64 // every mark, in order
 }
 
-func (s *fakeSession) Context() context.Context { return s.ctx }
-func (s *fakeSession) MarkOffset(_ string, _ int32, offset int64, _ string) {
+func (s *fakeSession) mark(offset int64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.marked = max(s.marked, offset)
 	s.marks = append(s.marks, offset)
 }
 
+// fakeClaim is a partition whose records are msgs.
 type fakeClaim struct {
-	sarama.ConsumerGroupClaim
-	msgs chan *sarama.ConsumerMessage
+	msgs chan *kgo.Record
 }
 
-func (c fakeClaim) Messages() <-chan *sarama.ConsumerMessage { return c.msgs }
-func (fakeClaim) Topic() string                              { return "orders" }
-func (fakeClaim) Partition() int32                           { return 0 }
+// consume runs the lanes on claim until the session's context ends.
+func (h *lanes) consume(sess *fakeSession, claim fakeClaim) error {
+	h.run(sess.ctx, chanClaim{records: claim.msgs, marked: sess.mark})
+	return nil
+}
 
 // When the session ends, a message already dealt but waiting behind its key
 // still runs in the drain: otherwise the offsets done after it could not be
@@ -49,15 +50,15 @@ func TestDrainRunsMessagesWaitingBehindTheirKey(t *testing.T) {
 	defer goleak.VerifyNone(t) // every goroutine a claim starts ends with it
 	ctx, endSession := context.WithCancel(context.Background())
 	sess := &fakeSession{ctx: ctx}
-	claim := fakeClaim{msgs: make(chan *sarama.ConsumerMessage, 3)}
+	claim := fakeClaim{msgs: make(chan *kgo.Record, 3)}
 	for i, key := range []string{"A", "A", "B"} {
-		claim.msgs <- &sarama.ConsumerMessage{Topic: "orders", Partition: 0, Offset: int64(i), Key: []byte(key)}
+		claim.msgs <- &kgo.Record{Topic: "orders", Partition: 0, Offset: int64(i), Key: []byte(key)}
 	}
 	out := make(chan *message.Message)
-	h := &groupHandler{lanes: &lanes{maxInFlight: 8, drain: 10 * time.Second, out: out, settled: func(bool) {},
-		redeliver: Redelivery{First: 100 * time.Millisecond, Most: 30 * time.Second}, log: slog.New(slog.DiscardHandler)}}
+	h := &lanes{maxInFlight: 8, drain: 10 * time.Second, out: out, settled: func(bool) {},
+		redeliver: Redelivery{First: 100 * time.Millisecond, Most: 30 * time.Second}, log: slog.New(slog.DiscardHandler)}
 	done := make(chan error, 1)
-	go func() { done <- h.ConsumeClaim(sess, claim) }()
+	go func() { done <- h.consume(sess, claim) }()
 
 	// The router: B's message is acked at once; A's first is held until the
 	// session has ended, then acked; whatever comes next is acked too.
@@ -93,15 +94,15 @@ func TestDrainLeavesWhatWaitsBehindAnAbandonedMessage(t *testing.T) {
 	defer goleak.VerifyNone(t) // every goroutine a claim starts ends with it
 	ctx, endSession := context.WithCancel(context.Background())
 	sess := &fakeSession{ctx: ctx, marked: -1}
-	claim := fakeClaim{msgs: make(chan *sarama.ConsumerMessage, 3)}
+	claim := fakeClaim{msgs: make(chan *kgo.Record, 3)}
 	for i, key := range []string{"A", "A", "B"} {
-		claim.msgs <- &sarama.ConsumerMessage{Topic: "orders", Partition: 0, Offset: int64(i), Key: []byte(key)}
+		claim.msgs <- &kgo.Record{Topic: "orders", Partition: 0, Offset: int64(i), Key: []byte(key)}
 	}
 	out := make(chan *message.Message)
-	h := &groupHandler{lanes: &lanes{maxInFlight: 8, drain: 10 * time.Second, out: out, settled: func(bool) {},
-		redeliver: Redelivery{First: time.Millisecond, Most: time.Millisecond}, log: slog.New(slog.DiscardHandler)}}
+	h := &lanes{maxInFlight: 8, drain: 10 * time.Second, out: out, settled: func(bool) {},
+		redeliver: Redelivery{First: time.Millisecond, Most: time.Millisecond}, log: slog.New(slog.DiscardHandler)}
 	done := make(chan error, 1)
-	go func() { done <- h.ConsumeClaim(sess, claim) }()
+	go func() { done <- h.consume(sess, claim) }()
 
 	var first *message.Message
 	for gotB := false; first == nil || !gotB; {

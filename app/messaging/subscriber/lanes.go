@@ -14,11 +14,13 @@ import (
 	"github.com/orderflow/orderflow/events"
 )
 
-// inbound is one consumed record as the lanes need it, whichever client
-// fetched it: sarama.go and franz.go adapt their clients' records to it
-// without copying them.
+// inbound is one consumed record as the lanes need it: subscriber.go and
+// transact.go adapt franz-go's records to it without copying them.
 type inbound interface {
 	offset() int64
+	// control says the record is a transaction marker: never delivered,
+	// done as soon as it is dealt, so the offsets marked pass it.
+	control() bool
 	// key is what messages are ordered by (orderKey).
 	key() string
 	// message reads the record as a Watermill message.
@@ -30,8 +32,7 @@ type inbound interface {
 	where() (string, int32, []byte)
 }
 
-// claimed is one partition while this member owns it, whichever client
-// fetched it.
+// claimed is one partition while this member owns it.
 type claimed interface {
 	// next waits for the partition's next record; false once ctx ends or the
 	// partition is taken away.
@@ -41,7 +42,7 @@ type claimed interface {
 }
 
 // lanes deals one claimed partition's records to the router: up to
-// maxInFlight at once, one per key at a time. Both transports run it.
+// maxInFlight at once, one per key at a time. Subscriber and Transact run it.
 type lanes struct {
 	maxInFlight int
 	drain       time.Duration
@@ -124,6 +125,13 @@ func (h *lanes) run(ctx context.Context, p claimed) {
 		r, ok := p.next(ctx)
 		if !ok {
 			return
+		}
+		if r.control() {
+			window.add(r.offset())
+			if next, ok := window.done(r.offset()); ok {
+				p.mark(next)
+			}
+			continue
 		}
 		select {
 		case slots <- struct{}{}:

@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/IBM/sarama"
 	"github.com/ThreeDotsLabs/watermill/message"
+	"github.com/twmb/franz-go/pkg/kgo"
 	"go.uber.org/goleak"
 
 	"github.com/orderflow/orderflow/app/messaging/kafkaclient"
@@ -26,16 +26,16 @@ func outputsClaim(t *testing.T, drain time.Duration, keys ...string) (sess *fake
 	ctx, endSession := context.WithCancel(context.Background())
 	t.Cleanup(endSession)
 	sess = &fakeSession{ctx: ctx}
-	claim := fakeClaim{msgs: make(chan *sarama.ConsumerMessage, len(keys))}
+	claim := fakeClaim{msgs: make(chan *kgo.Record, len(keys))}
 	for i, k := range keys {
-		claim.msgs <- &sarama.ConsumerMessage{Topic: "orders", Offset: int64(i), Key: []byte(k)}
+		claim.msgs <- &kgo.Record{Topic: "orders", Offset: int64(i), Key: []byte(k)}
 	}
 	out = make(chan *message.Message)
 	settled = make(chan bool, 16)
-	h := &groupHandler{lanes: &lanes{maxInFlight: 8, drain: drain, out: out, settled: func(acked bool) { settled <- acked },
-		redeliver: Redelivery{First: time.Millisecond, Most: time.Millisecond}, log: slog.New(slog.DiscardHandler)}}
+	h := &lanes{maxInFlight: 8, drain: drain, out: out, settled: func(acked bool) { settled <- acked },
+		redeliver: Redelivery{First: time.Millisecond, Most: time.Millisecond}, log: slog.New(slog.DiscardHandler)}
 	done = make(chan error, 1)
-	go func() { done <- h.ConsumeClaim(sess, claim) }()
+	go func() { done <- h.consume(sess, claim) }()
 	return sess, out, settled, endSession, done
 }
 

@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/IBM/sarama"
 	"github.com/ThreeDotsLabs/watermill/message"
+	"github.com/twmb/franz-go/pkg/kgo"
 	"go.uber.org/goleak"
 )
 
@@ -31,9 +31,9 @@ func TestDeliverBacksOffAfterEachNack(t *testing.T) {
 	out := make(chan *message.Message)
 	h := &lanes{out: out, settled: func(bool) {}, redeliver: Redelivery{First: 20 * time.Millisecond, Most: time.Second},
 		log: slog.New(slog.DiscardHandler)}
-	km := &sarama.ConsumerMessage{Topic: "orders", Partition: 1, Offset: 7, Key: []byte("k")}
+	km := &kgo.Record{Topic: "orders", Partition: 1, Offset: 7, Key: []byte("k")}
 	acked := make(chan bool, 1)
-	go func() { acked <- h.deliver(context.Background(), context.Background(), (*saramaRecord)(km)) }()
+	go func() { acked <- h.deliver(context.Background(), context.Background(), (*record)(km)) }()
 
 	var times []time.Time
 	for i := range 4 {

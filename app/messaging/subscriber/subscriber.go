@@ -1,6 +1,3 @@
-// Package subscriber is a Watermill subscriber on a Sarama consumer group that
-// handles many messages of a partition at once, one key's at a time, and
-// commits an offset only once every earlier one is acknowledged.
 package subscriber
 
 import (
@@ -8,219 +5,280 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"sync/atomic"
-	"time"
 
-	"github.com/IBM/sarama"
 	"github.com/ThreeDotsLabs/watermill/message"
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/orderflow/orderflow/app/messaging/kafkaclient"
 )
 
-// Subscriber is a Watermill subscriber on a Sarama consumer group that keeps
-// up to Config.MaxInFlight messages of one partition in flight at once, where
-// watermill-kafka's subscriber keeps one (and so caps a handler at partitions ÷
-// produce round trip). Messages with the same key — one order's events — are
-// still handled one at a time, in offset order. An offset is marked for commit
-// only once it and every offset before it are acknowledged: delivery stays at
-// least once, and a message that is never acknowledged holds back its
+// Subscriber is the subscriber of kafka.client: franz. It keeps up to
+// Config.MaxInFlight messages of one partition in flight at once, where
+// watermill-kafka's subscriber keeps one (and so caps a handler at
+// partitions ÷ produce round trip). Messages with the same key — one
+// order's events — are still handled one at a time, in offset order. An
+// offset is marked for commit only once it and every offset before it are
+// acknowledged (the completion token, kafkaclient.Delivery): delivery stays
+// at least once, and a message that is never acknowledged holds back its
 // partition's commit and its own key, not the other keys.
+//
+// One goroutine polls and hands each partition's records to that
+// partition's lanes, which run from the partition's assignment to its
+// revocation; the revocation waits for their drain and commits what they
+// marked before the partition moves.
 type Subscriber struct {
-	cfg Config
-
-	closing   chan struct{}
-	closeOnce sync.Once
-	wg        sync.WaitGroup
-	sessions  atomic.Int32 // group sessions open now: joined while > 0
-}
-
-// Member is a subscriber in a consumer group, on either client: what the
-// router consumes from and readiness watches.
-type Member interface {
-	message.Subscriber
-	// Group is the consumer group's name.
-	Group() string
-	// Joined reports whether the subscriber is a member of its group now.
-	Joined() bool
+	lifecycle
+	cfg  Config
+	opts []kgo.Opt
 }
 
 var _ Member = (*Subscriber)(nil)
 
-// Config configures a Subscriber. New fills in the defaults for what is left
-// zero, then validates it.
-type Config struct {
-	Brokers []string
-	// Sarama is the client configuration of the consumer group. Offsets are
-	// marked only once acknowledged; Sarama's auto-commit commits them.
-	Sarama *sarama.Config
-	// Group is the consumer group; every handler has its own.
-	Group string
-	// MaxInFlight is how many messages of one partition are handed out at
-	// once; one key's messages still go one at a time. Default 1.
-	MaxInFlight int
-	// DrainTimeout bounds how long the messages dealt already are given to be
-	// acknowledged when the subscriber closes or its partitions move. Default 30 s.
-	DrainTimeout time.Duration
-	// Redelivery paces redeliveries after a nack. Default: 100 ms, doubling to 30 s.
-	Redelivery Redelivery
-	// Logger gets a line per nack and per consume error. Default: discarded.
-	Logger *slog.Logger
-	// Settled is called once per delivery, with whether the router acked or
-	// nacked it (a nacked message is delivered again). It is called on the
-	// delivering goroutine and must not block. Default: nothing.
-	Settled func(acked bool)
-	// Refused is called once when the brokers refuse the group or its topic
-	// for want of an ACL: a setting to fix, not a fault to retry. The
-	// subscriber stops consuming. Default: nothing more.
-	Refused func(error)
-	// Fatal is called once when the subscriber cannot go on (exactly_once: a
-	// transaction that can neither commit nor abort, the producer fenced by
-	// another process with its transactional ID). The subscriber stops
-	// consuming. Default: nothing more.
-	Fatal func(error)
-	// Ended is called after each transaction (exactly_once) with whether it
-	// committed and how long it took from its first record. Default: nothing.
-	Ended func(committed bool, took time.Duration)
-}
-
-func (c *Config) setDefaults() {
-	if c.MaxInFlight == 0 {
-		c.MaxInFlight = 1
-	}
-	if c.DrainTimeout == 0 {
-		c.DrainTimeout = 30 * time.Second
-	}
-	if c.Redelivery == (Redelivery{}) {
-		c.Redelivery = Redelivery{First: 100 * time.Millisecond, Most: 30 * time.Second}
-	}
-	if c.Logger == nil {
-		c.Logger = slog.New(slog.DiscardHandler)
-	}
-	if c.Settled == nil {
-		c.Settled = func(bool) {}
-	}
-	if c.Ended == nil {
-		c.Ended = func(bool, time.Duration) {}
-	}
-}
-
-// lanes are the lanes every partition this config's subscriber claims runs.
-func (c Config) lanes(out chan<- *message.Message) *lanes {
-	return &lanes{maxInFlight: c.MaxInFlight, drain: c.DrainTimeout, out: out,
-		redeliver: c.Redelivery, settled: c.Settled, log: c.Logger.With("group", c.Group)}
-}
-
-// Validate reports every problem with c, as New reads it, at once.
-func (c Config) Validate() error {
-	var errs []error
-	if len(c.Brokers) == 0 {
-		errs = append(errs, errors.New("subscriber: no brokers"))
-	}
-	if c.Sarama == nil {
-		errs = append(errs, errors.New("subscriber: no Sarama config"))
-	}
-	return errors.Join(append(errs, c.validate())...)
-}
-
-// validate reports every problem with what both clients' subscribers read.
-func (c Config) validate() error {
-	var errs []error
-	if c.Group == "" {
-		errs = append(errs, errors.New("subscriber: no consumer group"))
-	}
-	if c.MaxInFlight < 1 {
-		errs = append(errs, fmt.Errorf("subscriber: MaxInFlight %d must be at least 1", c.MaxInFlight))
-	}
-	if c.DrainTimeout < 0 {
-		errs = append(errs, fmt.Errorf("subscriber: DrainTimeout %s must not be negative", c.DrainTimeout))
-	}
-	if c.Redelivery.First <= 0 || c.Redelivery.Most < c.Redelivery.First {
-		errs = append(errs, fmt.Errorf("subscriber: Redelivery %+v must start positive and cap at or above its start", c.Redelivery))
-	}
-	return errors.Join(errs...)
-}
-
-// New returns a subscriber configured by cfg.
-func New(cfg Config) (*Subscriber, error) {
+// New returns a subscriber configured by cfg with the client options opts
+// (kafkaclient.Conn.Franz).
+func New(cfg Config, opts []kgo.Opt) (*Subscriber, error) {
 	cfg.setDefaults()
-	if err := cfg.Validate(); err != nil {
+	if err := errors.Join(cfg.validate(), nonEmpty(opts)); err != nil {
 		return nil, err
 	}
-	return &Subscriber{cfg: cfg, closing: make(chan struct{})}, nil
+	return &Subscriber{cfg: cfg, opts: opts}, nil
+}
+
+func nonEmpty(opts []kgo.Opt) error {
+	if len(opts) == 0 {
+		return errors.New("subscriber: no franz-go options")
+	}
+	return nil
 }
 
 // Subscribe joins the group on topic. The channel closes once the subscriber
-// is closed or ctx ends, and every goroutine it started has returned.
+// is closed or ctx ends, its partitions are drained and committed, and every
+// goroutine it started has returned.
 func (s *Subscriber) Subscribe(ctx context.Context, topic string) (<-chan *message.Message, error) {
-	select {
-	case <-s.closing:
-		return nil, errors.New("subscriber closed")
-	default:
-	}
-	sc := *s.cfg.Sarama // a copy per consumer group
-	group, err := sarama.NewConsumerGroup(s.cfg.Brokers, s.cfg.Group, &sc)
+	ctx, ended, err := s.start(ctx)
 	if err != nil {
+		return nil, err
+	}
+	out := make(chan *message.Message)
+	g := &group{lanes: s.cfg.lanes(out), ctx: ctx, claims: map[int32]*claim{}}
+	cl, err := kgo.NewClient(append(slices.Clone(s.opts),
+		kgo.ConsumerGroup(s.cfg.Group),
+		kgo.ConsumeTopics(topic),
+		// Only what the lanes mark is committed, four times a second and
+		// before a partition is revoked.
+		kgo.AutoCommitMarks(),
+		kgo.AutoCommitInterval(kafkaclient.CommitInterval),
+		// Transaction markers come too: the lanes mark past them, so an
+		// idle group's committed offsets reach the partitions' ends.
+		kgo.KeepControlRecords(),
+		// Assignment and revocation happen between polls, never while the
+		// poller hands records on: a revoked partition gets no record after
+		// its lanes stopped.
+		kgo.BlockRebalanceOnPoll(),
+		kgo.OnPartitionsAssigned(g.assigned),
+		kgo.OnPartitionsRevoked(g.revoked),
+		kgo.OnPartitionsLost(g.lost),
+	)...)
+	if err != nil {
+		ended()
 		return nil, fmt.Errorf("consumer group %s: %w", s.cfg.Group, err)
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	out := make(chan *message.Message)
-	h := s.Handler(out)
+	s.member(cl)
 	log := s.cfg.Logger.With("group", s.cfg.Group, "topic", topic)
-
-	s.wg.Add(3)
-	go func() { // ends the consumption when the subscriber closes
-		defer s.wg.Done()
-		select {
-		case <-s.closing:
-			cancel()
-		case <-ctx.Done():
-		}
-	}()
-	go func() { // Sarama's background errors: logged, Sarama recovers by itself
-		defer s.wg.Done()
-		for err := range group.Errors() {
-			log.Warn("consumer group error", "err", err)
-		}
-	}()
-	go func() { // the consume loop: Consume returns at every rebalance
-		defer s.wg.Done()
+	go func() { // the poll loop: it owns the client
+		defer ended()
 		defer close(out)
-		defer group.Close() // commits what was marked, and ends group.Errors()
-		for ctx.Err() == nil {
-			if err := group.Consume(ctx, []string{topic}, h); err != nil && ctx.Err() == nil {
-				if errors.Is(err, sarama.ErrGroupAuthorizationFailed) || errors.Is(err, sarama.ErrTopicAuthorizationFailed) {
-					if s.cfg.Refused != nil {
-						s.cfg.Refused(fmt.Errorf("consumer group %s on %s: %w", s.cfg.Group, topic, err))
-					}
-					return
-				}
-				log.Warn("consume failed; retrying", "err", err)
-				select {
-				case <-time.After(time.Second):
-				case <-ctx.Done():
-				}
+		defer g.release(nil) // whatever a failed leave left running
+		// Leaving revokes every partition: its lanes drain, what they marked
+		// is committed.
+		defer cl.CloseAllowingRebalance()
+		for {
+			fs := cl.PollFetches(ctx)
+			if fs.IsClientClosed() || ctx.Err() != nil {
+				return
 			}
+			if s.cfg.refused(fs, topic, log) {
+				return
+			}
+			fs.EachPartition(func(p kgo.FetchTopicPartition) {
+				if len(p.Records) > 0 {
+					g.hand(p.Partition, p.Records)
+				}
+			})
+			cl.AllowRebalance()
 		}
 	}()
 	return out, nil
 }
 
-// Handler is the consumer-group handler Subscribe runs: each claimed
-// partition's messages go to out, keyed and windowed as the Subscriber
-// describes. Exported for benchmarks that drive it without a broker.
-func (s *Subscriber) Handler(out chan<- *message.Message) sarama.ConsumerGroupHandler {
-	return &groupHandler{lanes: s.cfg.lanes(out), sessions: &s.sessions}
+// refused reports whether the brokers refused the group or its topic among
+// fs's errors (an ACL to fix: Refused is told, the subscription ends). Every
+// other fetch error is logged; franz-go retries it.
+func (c Config) refused(fs kgo.Fetches, topic string, log *slog.Logger) bool {
+	var refused error
+	fs.EachError(func(_ string, p int32, err error) {
+		if errors.Is(err, kerr.GroupAuthorizationFailed) || errors.Is(err, kerr.TopicAuthorizationFailed) {
+			refused = fmt.Errorf("consumer group %s on %s: %w", c.Group, topic, err)
+			return
+		}
+		log.Warn("fetch failed; retrying", "partition", p, "err", err)
+	})
+	if refused != nil && c.Refused != nil {
+		c.Refused(refused)
+	}
+	return refused != nil
 }
 
 // Group is the consumer group's name.
 func (s *Subscriber) Group() string { return s.cfg.Group }
 
-// Joined reports whether the subscriber is a member of its group now: between
-// a rebalance's end and the next one's start.
-func (s *Subscriber) Joined() bool { return s.sessions.Load() > 0 }
-
-// Close stops consuming and waits until every goroutine has ended.
-func (s *Subscriber) Close() error {
-	s.closeOnce.Do(func() { close(s.closing) })
-	s.wg.Wait()
-	return nil
+// group is one subscription's partitions: the lanes each runs, started
+// when franz-go assigns it and stopped, drained, when it is revoked or lost.
+type group struct {
+	lanes  *lanes
+	ctx    context.Context // the subscription's: its end ends every claim
+	mu     sync.Mutex
+	claims map[int32]*claim
 }
+
+func (g *group) assigned(_ context.Context, cl *kgo.Client, assigned map[string][]int32) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for topic, partitions := range assigned {
+		for _, p := range partitions {
+			ctx, end := context.WithCancel(g.ctx)
+			c := &claim{cl: cl, topic: topic, partition: p, batches: make(chan []*kgo.Record, 4),
+				end: end, done: make(chan struct{})}
+			g.claims[p] = c
+			go func() { // ends when the claim is released, once drained
+				defer close(c.done)
+				g.lanes.run(ctx, c)
+			}()
+		}
+	}
+}
+
+// revoked releases the partitions and commits what their lanes marked: the
+// next owner starts after it.
+func (g *group) revoked(ctx context.Context, cl *kgo.Client, revoked map[string][]int32) {
+	g.release(revoked)
+	if err := cl.CommitMarkedOffsets(ctx); err != nil {
+		g.lanes.log.Warn("commit on revocation failed; the next owner redoes what was not committed", "err", err)
+	}
+}
+
+// lost releases the partitions: the group has moved on, a commit would fail.
+func (g *group) lost(_ context.Context, _ *kgo.Client, lost map[string][]int32) { g.release(lost) }
+
+// release ends the claims on partitions (all with nil) and waits until their
+// lanes have drained.
+func (g *group) release(partitions map[string][]int32) {
+	g.mu.Lock()
+	var ended []*claim
+	for p, c := range g.claims {
+		if partitions == nil || slices.ContainsFunc(partitions[c.topic], func(q int32) bool { return q == p }) {
+			c.end()
+			ended = append(ended, c)
+			delete(g.claims, p)
+		}
+	}
+	g.mu.Unlock()
+	for _, c := range ended {
+		<-c.done
+	}
+}
+
+// hand gives records of partition p to its lanes, waiting while they are
+// busy (the fetches' back-pressure), or drops them if the claim has ended
+// (they were not dealt, so not marked: the next owner gets them).
+func (g *group) hand(p int32, records []*kgo.Record) {
+	g.mu.Lock()
+	c := g.claims[p]
+	g.mu.Unlock()
+	if c == nil {
+		return
+	}
+	select {
+	case c.batches <- records:
+	case <-c.done:
+	}
+}
+
+// claim is a partition franz-go assigned, as the lanes read it.
+type claim struct {
+	cl        *kgo.Client
+	topic     string
+	partition int32
+	batches   chan []*kgo.Record
+	batch     []*kgo.Record // what next deals from before taking another batch
+	epoch     atomic.Int32  // the leader epoch of the last record dealt
+	end       context.CancelFunc
+	done      chan struct{}
+}
+
+func (c *claim) next(ctx context.Context) (inbound, bool) {
+	for len(c.batch) == 0 {
+		select {
+		case b := <-c.batches:
+			c.batch = b
+		case <-ctx.Done():
+			return nil, false
+		}
+	}
+	r := c.batch[0]
+	c.batch = c.batch[1:]
+	if r.LeaderEpoch > c.epoch.Load() { // only next stores it
+		c.epoch.Store(r.LeaderEpoch)
+	}
+	return (*record)(r), true
+}
+
+// mark marks next for the autocommit. A mark carries a leader epoch: that of
+// the last record dealt, never older than the epoch of the record before
+// next, so franz-go takes it as an advance.
+func (c *claim) mark(next int64) {
+	c.cl.MarkCommitOffsets(map[string]map[int32]kgo.EpochOffset{c.topic: {c.partition: {Epoch: c.epoch.Load(), Offset: next}}})
+}
+
+// record is a record franz-go fetched, as the lanes read it.
+type record kgo.Record
+
+func (r *record) offset() int64                  { return r.Offset }
+func (r *record) control() bool                  { return r.Attrs.IsControl() }
+func (r *record) key() string                    { return orderKey(r.Key, r.Offset) }
+func (r *record) message() *message.Message      { return kafkaclient.FranzMessage((*kgo.Record)(r)) }
+func (r *record) where() (string, int32, []byte) { return r.Topic, r.Partition, r.Key }
+func (r *record) delivery() *kafkaclient.Delivery {
+	return kafkaclient.NewDelivery(kafkaclient.Origin{Partition: r.Partition, Offset: r.Offset, Timestamp: r.Timestamp})
+}
+
+// RunPartition deals records — one partition's, in offset order — to out
+// as the lanes of a partition this subscriber claimed do, and calls mark
+// with the offset after each run of records done without a gap, until ctx
+// ends or records is closed and drained. It is the subscriber without a
+// broker, for benchmarks of the path from a fetched record to its offset
+// marked.
+func (s *Subscriber) RunPartition(ctx context.Context, out chan<- *message.Message, records <-chan *kgo.Record, mark func(next int64)) {
+	s.cfg.lanes(out).run(ctx, chanClaim{records: records, marked: mark})
+}
+
+// chanClaim is a partition whose records come on a channel.
+type chanClaim struct {
+	records <-chan *kgo.Record
+	marked  func(next int64)
+}
+
+func (c chanClaim) next(ctx context.Context) (inbound, bool) {
+	select {
+	case r, ok := <-c.records:
+		return (*record)(r), ok
+	case <-ctx.Done():
+		return nil, false
+	}
+}
+
+func (c chanClaim) mark(next int64) { c.marked(next) }

@@ -35,24 +35,13 @@ import (
 // Transactions.Members members of the group, each its own transaction over
 // its own partitions.
 type Transact struct {
+	lifecycle
 	cfg  Config
 	opts []kgo.Opt
 	txns Transactions
-
-	closing   chan struct{}
-	closeOnce sync.Once
-	wg        sync.WaitGroup
-	mu        sync.Mutex
-	members   []*kgo.GroupTransactSession // Joined asks them
 }
 
 var _ Member = (*Transact)(nil)
-
-// TxnPoint, when set, is called at the points of each transaction a fault
-// test kills the process at: "flushed" (every output acknowledged, offsets
-// not yet sent), "offsets" (the offsets are in the transaction, it has not
-// ended), "committed" (it has). Only the test binary sets it.
-var TxnPoint func(point string)
 
 // Transactions is how an exactly-once subscriber runs its transactions.
 type Transactions struct {
@@ -60,6 +49,11 @@ type Transactions struct {
 	Members int           // transactions open at once, one per group member
 	Records int           // the most records one transaction takes
 	Window  time.Duration // how long a transaction gathers records after its first
+	// Point, when set, is called at the points of each transaction a fault
+	// test kills the process at: "flushed" (every output acknowledged,
+	// offsets not yet sent), "offsets" (the offsets are in the transaction,
+	// it has not ended), "committed" (it has). Nil outside the fault tests.
+	Point func(point string)
 }
 
 func (t Transactions) validate() error {
@@ -86,19 +80,18 @@ func NewTransact(cfg Config, opts []kgo.Opt, txns Transactions) (*Transact, erro
 	if err := errors.Join(cfg.validate(), nonEmpty(opts), txns.validate()); err != nil {
 		return nil, err
 	}
-	return &Transact{cfg: cfg, opts: opts, txns: txns, closing: make(chan struct{})}, nil
+	return &Transact{cfg: cfg, opts: opts, txns: txns}, nil
 }
 
 // Subscribe joins the group on topic with the subscriber's members. The
 // channel closes once the subscriber is closed or ctx ends, the transactions
 // under way have ended, and every goroutine it started has returned.
 func (s *Transact) Subscribe(ctx context.Context, topic string) (<-chan *message.Message, error) {
-	select {
-	case <-s.closing:
-		return nil, errors.New("subscriber closed")
-	default:
+	ctx, ended, err := s.start(ctx)
+	if err != nil {
+		return nil, err
 	}
-	ctx, cancel := context.WithCancel(ctx)
+	ctx, cancel := context.WithCancel(ctx) // ends the members started if one cannot be
 	out := make(chan *message.Message)
 	l := s.cfg.lanes(out)
 	l.once = true
@@ -116,25 +109,27 @@ func (s *Transact) Subscribe(ctx context.Context, topic string) (<-chan *message
 			// partitions moved on is fenced by the group's generation (KIP-447).
 			kgo.TransactionTimeout(time.Minute),
 			kgo.DisableAutoCommit(),
+			// Transaction markers come too: the lanes mark past them and the
+			// session commits past them, so an idle group's committed
+			// offsets reach the partitions' ends.
+			kgo.KeepControlRecords(),
 			// Outputs count at the commit, not when acknowledged: they wait
 			// for it in the producer and go in one request per broker.
 			kgo.ProducerLinger(s.txns.Window+txnLinger),
 		)
-		if TxnPoint != nil {
-			opts = append(opts, kgo.WithHooks(txnHook{}))
+		if s.txns.Point != nil {
+			opts = append(opts, kgo.WithHooks(txnHook(s.txns.Point)))
 		}
 		sess, err := kgo.NewGroupTransactSession(opts...)
 		if err != nil {
 			cancel()
-			loops.Wait()
+			go func() { defer ended(); loops.Wait() }()
 			return nil, fmt.Errorf("consumer group %s: %w", s.cfg.Group, err)
 		}
-		slot := s.addMember(sess)
+		slot := s.member(sess.Client())
 		log := s.cfg.Logger.With("group", s.cfg.Group, "topic", topic, "transactional_id", txnID)
-		s.wg.Add(1)
 		loops.Add(1)
 		go func() { // one member's transaction loop: it owns the session
-			defer s.wg.Done()
 			defer loops.Done()
 			failures := 0
 			for {
@@ -160,18 +155,13 @@ func (s *Transact) Subscribe(ctx context.Context, topic string) (<-chan *message
 					}
 					return
 				}
-				s.setMember(slot, sess)
+				s.replace(slot, sess.Client())
 			}
 		}()
 	}
-	s.wg.Add(1)
-	go func() { // ends the members when the subscriber closes, and the channel once they have
-		defer s.wg.Done()
-		select {
-		case <-s.closing:
-			cancel()
-		case <-ctx.Done():
-		}
+	go func() { // closes the channel once the members have ended
+		defer ended()
+		defer cancel()
 		loops.Wait()
 		close(out)
 	}()
@@ -190,21 +180,6 @@ const txnLinger = 200 * time.Millisecond
 // maxSessionFailures is how many sessions in a row may fail before the
 // subscriber gives up.
 const maxSessionFailures = 5
-
-// addMember adds sess to the members Joined asks, and returns its slot.
-func (s *Transact) addMember(sess *kgo.GroupTransactSession) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.members = append(s.members, sess)
-	return len(s.members) - 1
-}
-
-// setMember puts sess in slot, in place of the session it follows.
-func (s *Transact) setMember(slot int, sess *kgo.GroupTransactSession) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.members[slot] = sess
-}
 
 // consume runs transactions on sess until ctx ends (nil), the brokers refuse
 // the group (nil, after Refused), or one fails (its error).
@@ -281,8 +256,8 @@ func (s *Transact) transact(ctx context.Context, sess *kgo.GroupTransactSession,
 			done = false
 		}
 	}
-	if done && TxnPoint != nil {
-		TxnPoint("flushed")
+	if done && s.txns.Point != nil {
+		s.txns.Point("flushed")
 	}
 	// A cancelled ctx would leave the session unusable: the batch ends with
 	// an abort, bounded by the transaction timeout, and the loop returns.
@@ -291,8 +266,8 @@ func (s *Transact) transact(ctx context.Context, sess *kgo.GroupTransactSession,
 	if err != nil {
 		return fmt.Errorf("end: %w", err)
 	}
-	if committed && TxnPoint != nil {
-		TxnPoint("committed")
+	if committed && s.txns.Point != nil {
+		s.txns.Point("committed")
 	}
 	return nil
 }
@@ -315,25 +290,6 @@ func (t *batchTxn) Produce(ctx context.Context, r *kgo.Record, promise func(*kgo
 
 // Group is the consumer group's name.
 func (s *Transact) Group() string { return s.cfg.Group }
-
-// Joined reports whether every subscription is a member of its group now.
-func (s *Transact) Joined() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, sess := range s.members {
-		if member, gen := sess.Client().GroupMetadata(); member == "" || gen <= 0 {
-			return false
-		}
-	}
-	return len(s.members) > 0
-}
-
-// Close stops consuming and waits until every goroutine has ended.
-func (s *Transact) Close() error {
-	s.closeOnce.Do(func() { close(s.closing) })
-	s.wg.Wait()
-	return nil
-}
 
 // batchClaim is one partition's records of a batch, as the lanes read them:
 // they arrive while the batch gathers, and the claim ends with the batch. The
@@ -369,7 +325,7 @@ func (b *batchClaim) next(ctx context.Context) (inbound, bool) {
 		if !ok {
 			return nil, false
 		}
-		return txnRecord{(*franzRecord)(r), b.txn}, true
+		return txnRecord{(*record)(r), b.txn}, true
 	case <-ctx.Done():
 		return nil, false
 	}
@@ -379,19 +335,19 @@ func (b *batchClaim) mark(next int64) { b.marked.Store(next) }
 
 // txnRecord is a record whose outputs join the batch's transaction.
 type txnRecord struct {
-	*franzRecord
+	*record
 	txn kafkaclient.Txn
 }
 
-func (r txnRecord) delivery() *kafkaclient.Delivery { return r.franzRecord.delivery().InTxn(r.txn) }
+func (r txnRecord) delivery() *kafkaclient.Delivery { return r.record.delivery().InTxn(r.txn) }
 
-// txnHook calls TxnPoint("offsets") once a transaction's offsets are in it:
-// when the brokers answer its TxnOffsetCommit, before EndTxn is sent.
-type txnHook struct{}
+// txnHook calls Transactions.Point("offsets") once a transaction's offsets
+// are in it: when the brokers answer its TxnOffsetCommit, before EndTxn is sent.
+type txnHook func(point string)
 
-func (txnHook) OnBrokerRead(_ kgo.BrokerMetadata, key int16, _ int, _, _ time.Duration, err error) {
+func (h txnHook) OnBrokerRead(_ kgo.BrokerMetadata, key int16, _ int, _, _ time.Duration, err error) {
 	const txnOffsetCommit = 28
 	if key == txnOffsetCommit && err == nil {
-		TxnPoint("offsets")
+		h("offsets")
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"go.uber.org/goleak"
 
 	"github.com/orderflow/orderflow/app/messaging/kafkaclient"
 	"github.com/orderflow/orderflow/app/messaging/subscriber"
@@ -50,6 +51,8 @@ func TestTransactAbortsWhenAnOutputFails(t *testing.T) {
 // checks every key's committed outputs are its inputs' once each, in order,
 // that a transaction aborted, and that again was handled again after it.
 func runTransact(t *testing.T, handle func(m *message.Message, handled int) (output []byte, nack bool), again string) {
+	before := goleak.IgnoreCurrent()
+	t.Cleanup(func() { goleak.VerifyNone(t, before) }) // after every other cleanup: the broker is closed by then
 	c := testkit.Embedded(t)
 	c.Cfg.Topics.Partitions = 2
 	if _, err := kafkaclient.EnsureTopics(c.Conn(t), c.Cfg.Topics); err != nil {
@@ -66,11 +69,8 @@ func runTransact(t *testing.T, handle func(m *message.Message, handled int) (out
 			}
 		}
 	}
-	opts, err := c.Conn(t).Franz(testkit.Logger(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	pub, err := kafkaclient.NewFranzPublisher(c.Conn(t), testkit.Logger(t))
+	opts := c.Conn(t).Franz()
+	pub, err := kafkaclient.NewProducer(c.Conn(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,6 +154,53 @@ func runTransact(t *testing.T, handle func(m *message.Message, handled int) (out
 		t.Errorf("%s was handled %d times, want it again after three aborts", again, handled[again])
 	}
 	t.Logf("%d transactions committed, %d aborted", committed, aborted)
+
+	// The outputs were written in transactions: a group reading them, at
+	// least once or exactly once, commits past each transaction's marker,
+	// so once idle it has no lag by Kafka's own count.
+	reader, err := subscriber.New(subscriber.Config{Group: "txn-reader"}, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	txnReader, err := subscriber.NewTransact(subscriber.Config{Group: "txn-reader-eos"}, opts,
+		subscriber.Transactions{ID: "orderflow-test-txn-reader", Members: 1, Records: 50, Window: 10 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ackAll(t, reader, out, keys*perKey)
+	ackAll(t, txnReader, out, keys*perKey)
+	testkit.WaitCaughtUp(t, c, 20*time.Second, map[string]string{"txn-test": in, "txn-reader": out, "txn-reader-eos": out})
+	for _, s := range []subscriber.Member{reader, txnReader} {
+		if err := s.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// ackAll subscribes sub to topic and acks every message, until want have
+// come, or fails the test after 30 s.
+func ackAll(t *testing.T, sub subscriber.Member, topic string, want int) {
+	t.Helper()
+	msgs, err := sub.Subscribe(context.Background(), topic)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	timeout := time.After(30 * time.Second)
+	for len(seen) < want {
+		select {
+		case m := <-msgs:
+			seen[m.UUID] = true
+			m.Ack()
+		case <-timeout:
+			t.Fatalf("%s: %d of %d messages of %s", sub.Group(), len(seen), want, topic)
+		}
+	}
+	go func() { // acks whatever else comes until the test closes sub
+		for m := range msgs {
+			m.Ack()
+		}
+	}()
 }
 
 // readTopic reads topic from its start to its end as it is now (control
