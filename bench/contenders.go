@@ -16,7 +16,7 @@ type contender struct {
 	commands func(brokers []string, prefix string, partitions int) []*exec.Cmd
 }
 
-var contenderNames = []string{"orderflow", "orderflow-franz", "orderflow-eos", "watermill", "sarama", "franz", "python"}
+var contenderNames = []string{"orderflow", "orderflow-watermill-kafka", "orderflow-eos", "watermill", "sarama", "franz", "python"}
 
 func self(args ...string) *exec.Cmd {
 	exe, _ := os.Executable()
@@ -25,9 +25,10 @@ func self(args ...string) *exec.Cmd {
 
 func contenderByName(name string) (contender, bool) {
 	switch name {
-	case "orderflow", "orderflow-franz", "orderflow-eos":
-		title := map[string]string{"orderflow": "orderflow as shipped", "orderflow-franz": "orderflow, kafka.client: franz",
-			"orderflow-eos": "orderflow exactly-once (franz)"}[name]
+	case "orderflow", "orderflow-watermill-kafka", "orderflow-eos":
+		title := map[string]string{"orderflow": "orderflow as shipped (franz-go)",
+			"orderflow-watermill-kafka": "orderflow, kafka.client: watermill-kafka",
+			"orderflow-eos":             "orderflow exactly-once (franz-go)"}[name]
 		return contender{name, title, func(b []string, prefix string, partitions int) []*exec.Cmd {
 			t := topicsFor(prefix)
 			cfg := config.Default() // as shipped, on the bench's brokers and topics
@@ -37,8 +38,8 @@ func contenderByName(name string) (contender, bool) {
 			cfg.Gateway.DeclineOverCents = 1_000_000_000 // every order paid, shipped and notified
 			cfg.Logging.Level = "warn"
 			cfg.Gateway.StorePath = gatewayStore(prefix) // serve keeps its records in a file
-			if name != "orderflow" {
-				cfg.Kafka.Client = config.ClientFranz
+			if name == "orderflow-watermill-kafka" {
+				cfg.Kafka.Client = config.ClientWatermillKafka
 			}
 			if name == "orderflow-eos" {
 				cfg.Delivery.Guarantee, cfg.Delivery.Instance = config.ExactlyOnce, "bench"

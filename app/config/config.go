@@ -162,7 +162,7 @@ type Gateway struct {
 // Faults tunes injected failures: test machinery, off unless Inject is set.
 type Faults struct {
 	// Inject honours the fault header seed puts on the orders it wants to
-	// fail. Off, the header is ignored (and logged once): nothing a producer
+	// fail. Off, the header is just a header: nothing a producer
 	// writes can make the service fail on purpose. demo, the tests and the
 	// Docker stack turn it on.
 	Inject bool `yaml:"inject"`

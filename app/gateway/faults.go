@@ -2,10 +2,13 @@ package gateway
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net/http"
 
 	"github.com/orderflow/orderflow/app/config"
 	"github.com/orderflow/orderflow/app/faults"
+	"github.com/orderflow/orderflow/app/gatewayhttp"
 	"github.com/orderflow/orderflow/handlers"
 )
 
@@ -43,4 +46,28 @@ func (f faulty) Charge(ctx context.Context, key string, decide func(int) (handle
 		}
 		return decide(attempt)
 	})
+}
+
+// RemoteGateway is the gateway service's client as the steps use it.
+type RemoteGateway interface {
+	handlers.PaymentGateway
+	handlers.PaymentLedger
+}
+
+// WithRemoteFaults decorates the gateway service's client (faults.inject
+// with gateway.url): a charge that asked the service to panic (the client
+// sends the fault in its request) and was answered 500 panics here, as the
+// in-process simulator's does, so a panicking order takes the same path —
+// the recoverer, retries, a dead letter with a stack — wherever the gateway runs.
+func WithRemoteFaults(g RemoteGateway) RemoteGateway { return remoteFaulty{g} }
+
+type remoteFaulty struct{ RemoteGateway }
+
+func (g remoteFaulty) Charge(ctx context.Context, req handlers.ChargeRequest) (handlers.Receipt, error) {
+	r, err := g.RemoteGateway.Charge(ctx, req)
+	var status *gatewayhttp.StatusError
+	if faults.From(ctx) == faults.Panic && errors.As(err, &status) && status.Status == http.StatusInternalServerError {
+		panic(fmt.Sprintf("gateway client: the gateway panicked charging order %s, as asked (%s: %s): %s", req.Key, gatewayhttp.HeaderFault, faults.Panic, status.Message))
+	}
+	return r, err
 }

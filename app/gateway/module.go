@@ -30,7 +30,11 @@ func newPort(lc fx.Lifecycle, g config.Gateway, f config.Faults, m *metrics.Metr
 	if g.URL != "" {
 		c := gatewayhttp.NewClient(g.URL, g.MaxConnections)
 		lc.Append(fx.StopHook(c.Close))
-		return Instrumented{Gateway: c, Metrics: m}, nil
+		var remote RemoteGateway = c
+		if f.Inject {
+			remote = WithRemoteFaults(c)
+		}
+		return Instrumented{Gateway: remote, Metrics: m}, nil
 	}
 	s, err := Open(g, f)
 	if err != nil {

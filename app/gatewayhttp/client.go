@@ -87,8 +87,6 @@ func (c *Client) Charge(ctx context.Context, req handlers.ChargeRequest) (handle
 	switch {
 	case err != nil:
 		return handlers.Receipt{}, err
-	case status == http.StatusInternalServerError && faults.From(ctx) == faults.Panic:
-		panic(fmt.Sprintf("gateway client: the gateway panicked charging order %s, as asked (%s: %s): %s", req.Key, HeaderFault, faults.Panic, refused.Error))
 	case status == http.StatusOK:
 		return receipt.receipt(), nil
 	case status == http.StatusConflict && refused.Recorded != nil:

@@ -23,11 +23,8 @@ import (
 	"github.com/orderflow/orderflow/app/config"
 )
 
-// Header names (W3C Trace Context).
-const (
-	HeaderTraceparent = "traceparent"
-	HeaderTracestate  = "tracestate"
-)
+// HeaderTraceparent is W3C Trace Context's header.
+const HeaderTraceparent = "traceparent"
 
 // NewProvider returns the tracer provider for cfg: an SDK provider exporting
 // in batches over OTLP/HTTP to cfg.OTLPEndpoint, or a no-op one when it is

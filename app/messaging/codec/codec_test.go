@@ -37,7 +37,7 @@ func TestOrderWithoutPlacedAtIsDatedByItsRecord(t *testing.T) {
 		{"with", `,"placed_at":"2026-12-01T09:00:00Z"`, time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)},
 	} {
 		msg := message.NewMessage("m", []byte(`{"order_id":"o-1","customer_id":"c","email":"c@example.com","currency":"EUR","items":[{"sku":"A","quantity":1,"price_cents":100}],"total_cents":100`+tt.placedAt+`}`))
-		msg.SetContext(kafkaclient.WithOrigin(context.Background(), kafkaclient.Origin{Timestamp: km.Timestamp}))
+		msg.SetContext(kafkaclient.WithDelivery(context.Background(), kafkaclient.NewDelivery(kafkaclient.Origin{Timestamp: km.Timestamp})))
 		ev, err := Decode(msg, events.TypeOrderPlaced, 1<<16)
 		if err != nil {
 			t.Fatal(err)

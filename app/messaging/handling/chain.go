@@ -19,9 +19,9 @@ import (
 //
 //  1. correlation: the ID is in ctx and headers before anything logs, fails or
 //     is dead-lettered, and is copied onto what the handler produces.
-//  2. faults: seed's fault header, honoured only with faults.inject on, goes
-//     into the message's context (outside retry, which restores that context
-//     before every attempt); off, it is ignored and logged once.
+//  2. faults, only with faults.inject on: seed's fault header goes into the
+//     message's context (outside retry, which restores that context before
+//     every attempt); off, this middleware is not in the chain.
 //  3. tracing: a span per message, child of its traceparent, whose context
 //     goes onto every output and the dead letter.
 //  4. metrics: messages in flight, replayed messages, and the handler's
@@ -41,9 +41,11 @@ func Chain(c ChainConfig) []message.HandlerMiddleware {
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
-	return []message.HandlerMiddleware{
-		correlation,
-		injectFaults(c.InjectFaults, c.Logger),
+	chain := []message.HandlerMiddleware{correlation}
+	if c.InjectFaults { // test machinery, in the chain only when asked for
+		chain = append(chain, injectFaults)
+	}
+	return append(chain,
 		traced(c.Tracer),
 		instrument(c.Metrics),
 		c.DeadLetter.Middleware,
@@ -51,7 +53,7 @@ func Chain(c ChainConfig) []message.HandlerMiddleware {
 		countAttempts(c.Logger, c.Metrics),
 		middleware.Timeout(c.Timeout),
 		middleware.Recoverer,
-	}
+	)
 }
 
 // ChainConfig is what Chain builds the middleware from.
@@ -62,7 +64,7 @@ type ChainConfig struct {
 	Logger     *slog.Logger         // default: discarded
 	Metrics    *metrics.Metrics     // nil: none
 	Tracer     trace.TracerProvider // nil: no spans; trace context still carried
-	// InjectFaults honours seed's fault header (faults.inject); off, the
-	// header is ignored.
+	// InjectFaults puts the middleware that honours seed's fault header in
+	// the chain (faults.inject); off, the header is just a header.
 	InjectFaults bool
 }

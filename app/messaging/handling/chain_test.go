@@ -68,7 +68,7 @@ func TestChain(t *testing.T) {
 			}
 			msg := kafkaclient.FranzMessage(&kgo.Record{Topic: "orders", Partition: 2, Offset: 9, Key: []byte("order-1"), Value: []byte("{}")})
 			msg.Metadata.Set(events.HeaderCorrelationID, "corr-1")
-			msg.SetContext(kafkaclient.WithOrigin(context.Background(), kafkaclient.Origin{Partition: 2, Offset: 9}))
+			msg.SetContext(kafkaclient.WithDelivery(context.Background(), kafkaclient.NewDelivery(kafkaclient.Origin{Partition: 2, Offset: 9})))
 
 			produced, err := chained(msg)
 			if err != nil {

@@ -62,7 +62,7 @@ func TestDeadLetterIsAlwaysWritable(t *testing.T) {
 			km := &kgo.Record{Key: []byte("order-7"), Partition: 3, Offset: 42, Value: []byte(strings.Repeat("x", tt.payload))}
 			msg := kafkaclient.FranzMessage(km)
 			msg.UUID = "uuid-1"
-			msg.SetContext(kafkaclient.WithOrigin(context.Background(), kafkaclient.Origin{Partition: km.Partition, Offset: km.Offset}))
+			msg.SetContext(kafkaclient.WithDelivery(context.Background(), kafkaclient.NewDelivery(kafkaclient.Origin{Partition: km.Partition, Offset: km.Offset})))
 			produced, err := d.Middleware(failing)(msg)
 			if err != nil || produced != nil {
 				t.Fatalf("middleware = %v, %v; want the message acknowledged (nil, nil)", produced, err)

@@ -1,53 +1,58 @@
 package handling
 
 import (
-	"bytes"
-	"log/slog"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ThreeDotsLabs/watermill/message"
 
+	"github.com/orderflow/orderflow/app/config"
 	"github.com/orderflow/orderflow/app/faults"
 	"github.com/orderflow/orderflow/events"
 )
 
 // seed's fault header reaches the gateway (through the context) only with
-// faults.inject on; off, it is ignored and logged once.
+// faults.inject on; off, the chain has no middleware that reads it.
 func TestInjectFaults(t *testing.T) {
-	run := func(mw message.HandlerMiddleware, header string) (faults.Fault, error) {
+	run := func(inject bool, header string) (faults.Fault, error) {
 		var seen faults.Fault
 		msg := message.NewMessage("m-1", []byte("{}"))
 		if header != "" {
 			msg.Metadata.Set(faults.Header, header)
 		}
-		_, err := mw(func(m *message.Message) ([]*message.Message, error) {
+		var h message.HandlerFunc = func(m *message.Message) ([]*message.Message, error) {
 			seen = faults.From(m.Context())
 			return nil, nil
-		})(msg)
+		}
+		dl := newDeadLetter(t, DeadLetterConfig{Publisher: &sizedPublisher{limit: 1 << 20}, Topic: "dlq", MaxBytes: 1 << 20})
+		mw := Chain(ChainConfig{Retry: config.Default().Retry, Timeout: time.Second, DeadLetter: dl, InjectFaults: inject})
+		for i := len(mw) - 1; i >= 0; i-- {
+			h = mw[i](h)
+		}
+		_, err := h(msg)
 		return seen, err
 	}
-	var logs bytes.Buffer
-	log := slog.New(slog.NewTextHandler(&logs, nil))
-
-	on := injectFaults(true, log)
-	if f, err := run(on, "panic"); f != faults.Panic || err != nil {
+	if f, err := run(true, "panic"); f != faults.Panic || err != nil {
 		t.Errorf("inject on, panic header: fault %q, err %v; want panic", f, err)
 	}
-	if f, err := run(on, ""); f != faults.None || err != nil {
+	if f, err := run(true, ""); f != faults.None || err != nil {
 		t.Errorf("inject on, no header: fault %q, err %v; want none", f, err)
 	}
-	if _, err := run(on, "meteor"); !events.IsPermanent(err) || !strings.Contains(err.Error(), `seed_fault header "meteor" is not one of flaky, fail, panic`) {
-		t.Errorf("inject on, unknown fault: %v; want a permanent error naming it", err)
+	if f, _ := run(true, "meteor"); f != faults.None {
+		t.Errorf("inject on, unknown fault: reached the handler as %q; want a permanent error before it", f)
 	}
+	if _, err := injectFaults(func(*message.Message) ([]*message.Message, error) { return nil, nil })(withHeader("meteor")); !events.IsPermanent(err) ||
+		!strings.Contains(err.Error(), `seed_fault header "meteor" is not one of flaky, fail, panic`) {
+		t.Errorf("unknown fault: %v; want a permanent error naming it", err)
+	}
+	if f, err := run(false, "panic"); f != faults.None || err != nil {
+		t.Errorf("inject off: fault %q, err %v; want the header ignored", f, err)
+	}
+}
 
-	off := injectFaults(false, log)
-	for range 3 {
-		if f, err := run(off, "panic"); f != faults.None || err != nil {
-			t.Errorf("inject off: fault %q, err %v; want the header ignored", f, err)
-		}
-	}
-	if n := strings.Count(logs.String(), "faults.inject is off"); n != 1 {
-		t.Errorf("logged %d times, want once:\n%s", n, logs.String())
-	}
+func withHeader(v string) *message.Message {
+	msg := message.NewMessage("m-1", []byte("{}"))
+	msg.Metadata.Set(faults.Header, v)
+	return msg
 }

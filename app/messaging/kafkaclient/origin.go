@@ -126,11 +126,6 @@ func DeliveryFrom(ctx context.Context) *Delivery {
 	return d
 }
 
-// WithOrigin returns ctx carrying a delivery of the record that lay at o.
-func WithOrigin(ctx context.Context, o Origin) context.Context {
-	return WithDelivery(ctx, NewDelivery(o))
-}
-
 // OriginFrom returns where the message being handled with ctx came from:
 // the Delivery franz-go's subscriber gives it, or what the watermill-kafka
 // transport's subscriber puts in its context.

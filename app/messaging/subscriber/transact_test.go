@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -178,7 +179,8 @@ func runTransact(t *testing.T, handle func(m *message.Message, handled int) (out
 }
 
 // ackAll subscribes sub to topic and acks every message, until want have
-// come, or fails the test after 30 s.
+// come, or fails the test after 30 s. Each must be one of runTransact's
+// outputs: a transaction marker never reaches the router.
 func ackAll(t *testing.T, sub subscriber.Member, topic string, want int) {
 	t.Helper()
 	msgs, err := sub.Subscribe(context.Background(), topic)
@@ -190,6 +192,9 @@ func ackAll(t *testing.T, sub subscriber.Member, topic string, want int) {
 	for len(seen) < want {
 		select {
 		case m := <-msgs:
+			if !strings.HasPrefix(m.UUID, "out-") {
+				t.Errorf("%s: got %q (%q), not an output", sub.Group(), m.UUID, m.Payload)
+			}
 			seen[m.UUID] = true
 			m.Ack()
 		case <-timeout:
