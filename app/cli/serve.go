@@ -5,34 +5,55 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/spf13/cobra"
 	"go.uber.org/fx"
 
 	"github.com/orderflow/orderflow/app"
 	"github.com/orderflow/orderflow/app/config"
 )
 
-// Serve runs the pipeline until the first SIGINT or SIGTERM, then stops taking
+func newServe(io IO, load loader) *cobra.Command {
+	var embedded, inject bool
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the pipeline until SIGINT or SIGTERM",
+		Long: `serve runs the pipeline's steps on kafka.brokers until the first SIGINT or
+SIGTERM, then stops taking messages, finishes and commits those in flight,
+and exits; a second signal exits at once (code 130). It fails fast, naming
+the brokers, when none answers.
+
+With --embedded it hosts an in-memory Kafka-protocol broker on kafka.brokers
+itself, for the zero-setup tour: its data is gone at exit.
+
+serve refuses to keep the payment gateway's idempotency records only in its
+memory: set gateway.url (the gateway command) or gateway.store_path.`,
+		Example: `  ORDERFLOW_GATEWAY_STORE_PATH=/tmp/gateway.jsonl orderflow serve --embedded --inject-faults
+  orderflow serve --config /etc/orderflow/config.yaml`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := load(func(c *config.Config) { // validated with them: --embedded and TLS do not go together
+				c.Kafka.Embedded = c.Kafka.Embedded || embedded
+				c.Faults.Inject = c.Faults.Inject || inject
+			})
+			if err != nil {
+				return err
+			}
+			return serve(cmd.Context(), cfg, io)
+		},
+	}
+	cmd.Flags().BoolVar(&embedded, "embedded", false, "host an in-memory broker on kafka.brokers (kafka.embedded): its data is gone at exit")
+	cmd.Flags().BoolVar(&inject, "inject-faults", false, "honour the faults seed asks for (faults.inject): test machinery")
+	return cmd
+}
+
+// serve runs the pipeline until the first SIGINT or SIGTERM, then stops taking
 // messages, finishes and commits those in flight, and returns. A second signal
 // cuts the drain short: exit 130. It runs on kafka.brokers, and fails fast,
 // naming them, when none answers; an in-memory broker only when asked for one
 // (--embedded or kafka.embedded), for the zero-setup tour. It refuses to keep
 // the gateway's idempotency records only in its memory: gateway.url or
 // gateway.store_path must be set.
-func Serve(ctx context.Context, args []string, io IO) error {
-	fs, load := flags("serve", io)
-	fs.Usage = func() {
-		fmt.Fprintln(io.Err, "Usage: orderflow serve [--config FILE] [--embedded] [--inject-faults]")
-		fs.PrintDefaults()
-	}
-	embedded := fs.Bool("embedded", false, "host an in-memory broker on kafka.brokers (kafka.embedded): its data is gone at exit")
-	inject := fs.Bool("inject-faults", false, "honour the faults seed asks for (faults.inject): test machinery")
-	cfg, err := load(args, func(c *config.Config) { // validated with them: --embedded and TLS do not go together
-		c.Kafka.Embedded = c.Kafka.Embedded || *embedded
-		c.Faults.Inject = c.Faults.Inject || *inject
-	})
-	if err != nil {
-		return err
-	}
+func serve(ctx context.Context, cfg config.Config, io IO) error {
 	if err := cfg.Gateway.KeepsRecords(); err != nil {
 		return err
 	}
