@@ -49,23 +49,43 @@ the topic without a consumer group: nothing is committed or changed.`,
 	cmd.Flags().BoolVar(&asJSON, "json", false, "one JSON object per line")
 	cmd.Flags().IntVar(&limit, "limit", 0, "show at most this many (0 = all)")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
-		topic, shown, err := selectLetters(cmd.Context(), load, io, *f, limit)
-		if err != nil {
+		if limit < 0 {
+			return usagef("--limit %d: want 0 (all) or more", limit)
+		}
+		if err := checkFilter(*f); err != nil {
 			return err
 		}
-		if asJSON {
-			return writeJSON(io, shown)
-		}
-		printDeadLetters(io, shown)
-		fmt.Fprintf(io.Out, "%d dead letters in %s\n", len(shown), topic)
-		return nil
+		return list(cmd.Context(), load, *f, limit, asJSON, io)
 	}
 	return cmd
 }
 
+// list prints the dead letters f selects, at most limit of them (0: all),
+// and how many were shown of how many selected.
+func list(ctx context.Context, load loader, f deadletter.Filter, limit int, asJSON bool, io IO) error {
+	topic, chosen, err := selectLetters(ctx, load, io, f)
+	if err != nil {
+		return err
+	}
+	shown := chosen
+	if limit > 0 && len(chosen) > limit {
+		shown = chosen[:limit]
+	}
+	if asJSON {
+		return writeJSON(io, shown)
+	}
+	printDeadLetters(io, shown)
+	if len(shown) < len(chosen) {
+		fmt.Fprintf(io.Out, "%d of %d dead letters in %s\n", len(shown), len(chosen), topic)
+	} else {
+		fmt.Fprintf(io.Out, "%d dead letters in %s\n", len(chosen), topic)
+	}
+	return nil
+}
+
 // selectLetters reads the dead-letter topic to its end and returns its name
-// and the letters f selects, at most limit of them (0: all).
-func selectLetters(ctx context.Context, load loader, io IO, f deadletter.Filter, limit int) (string, []deadletter.Letter, error) {
+// and the letters f selects.
+func selectLetters(ctx context.Context, load loader, io IO, f deadletter.Filter) (string, []deadletter.Letter, error) {
 	cfg, conn, err := connect(ctx, load, io)
 	if err != nil {
 		return "", nil, err
@@ -76,7 +96,7 @@ func selectLetters(ctx context.Context, load loader, io IO, f deadletter.Filter,
 	}
 	var chosen []deadletter.Letter
 	for _, d := range letters {
-		if f.Match(d) && (limit == 0 || len(chosen) < limit) {
+		if f.Match(d) {
 			chosen = append(chosen, d)
 		}
 	}

@@ -2,11 +2,13 @@ package cli
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/spf13/pflag"
 
+	"github.com/orderflow/orderflow/app/config"
 	"github.com/orderflow/orderflow/app/messaging/deadletter"
 )
 
@@ -50,11 +52,13 @@ func (i *ids) Set(s string) error {
 }
 func (*ids) Type() string { return "uuid" }
 
+// filterFlags adds the flags that select dead letters; check the filter they
+// fill once they are parsed.
 func filterFlags(fs *pflag.FlagSet) *deadletter.Filter {
 	f := &deadletter.Filter{}
-	fs.StringVar(&f.Handler, "handler", "", "only dead letters of this handler (payments, shipping, notifications)")
+	fs.StringVar(&f.Handler, "handler", "", "only dead letters of this handler: "+strings.Join(config.StepNames(), ", "))
 	fs.StringVar(&f.Topic, "topic", "", "only dead letters from this original topic")
-	fs.StringVar(&f.Kind, "kind", "", "only this error kind: permanent, retries_exhausted, panic, timeout")
+	fs.StringVar(&f.Kind, "kind", "", "only this error kind: "+strings.Join(kinds(), ", "))
 	fs.StringVar(&f.OrderID, "order", "", "only dead letters of this order ID")
 	fs.StringVar(&f.Cause, "cause", "", "only dead letters of this cause, as dlq triage shows it")
 	fs.StringVar(&f.Reason, "reason", "", "only dead letters whose reason contains this text (any case)")
@@ -62,4 +66,25 @@ func filterFlags(fs *pflag.FlagSet) *deadletter.Filter {
 	fs.Var(moment{&f.Until}, "until", "only dead letters that failed before this: an RFC 3339 time, or a duration ago")
 	fs.BoolVar(&f.Pending, "pending", false, "only dead letters not replayed yet")
 	return f
+}
+
+// checkFilter refuses a --kind or --handler that no dead letter can have: it
+// would select nothing, silently.
+func checkFilter(f deadletter.Filter) error {
+	if f.Kind != "" && !slices.ContainsFunc(kinds(), func(k string) bool { return strings.EqualFold(k, f.Kind) }) {
+		return usagef("--kind %q is no error kind: want one of %s", f.Kind, strings.Join(kinds(), ", "))
+	}
+	if f.Handler != "" && !slices.Contains(config.StepNames(), f.Handler) {
+		return usagef("--handler %q is no handler: want one of %s", f.Handler, strings.Join(config.StepNames(), ", "))
+	}
+	return nil
+}
+
+// kinds lists the error kinds a dead letter can have.
+func kinds() []string {
+	var names []string
+	for _, k := range deadletter.Kinds() {
+		names = append(names, string(k))
+	}
+	return names
 }

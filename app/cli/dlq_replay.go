@@ -3,6 +3,8 @@ package cli
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -32,6 +34,9 @@ replayed; a letter replayed replay.max_replays times already is refused.
 		if len(chosen) == 0 && !all {
 			return usagef("choose what to replay: --id UUID… or --all (with optional filters)")
 		}
+		if err := checkFilter(*f); err != nil {
+			return err
+		}
 		f.IDs = chosen
 		return replay(cmd.Context(), load, *f, dryRun, io)
 	}
@@ -44,6 +49,16 @@ func replay(ctx context.Context, load loader, f deadletter.Filter, dryRun bool, 
 	cfg, conn, err := connect(ctx, load, io)
 	if err != nil {
 		return err
+	}
+	if len(f.IDs) > 0 { // every UUID asked for is there, before any is replayed
+		found, err := deadletter.Replay(ctx, conn, cfg, f, true)
+		if err != nil {
+			return err
+		}
+		if missing := unknownIDs(f.IDs, found); len(missing) > 0 {
+			return fmt.Errorf("--id %s: no such dead letter in %s (or not one the other filters select); nothing replayed",
+				strings.Join(missing, ","), cfg.Topics.DeadLetter)
+		}
 	}
 	results, err := deadletter.Replay(ctx, conn, cfg, f, dryRun)
 	if err != nil && len(results) == 0 {
@@ -69,4 +84,15 @@ func replay(ctx context.Context, load loader, f deadletter.Filter, dryRun bool, 
 	}
 	fmt.Fprintf(io.Out, "%d replayed, %d refused, %d selected\n", replayed, refused, len(results))
 	return nil
+}
+
+// unknownIDs returns the ids no result has.
+func unknownIDs(ids []string, results []deadletter.ReplayResult) []string {
+	var missing []string
+	for _, id := range ids {
+		if !slices.ContainsFunc(results, func(r deadletter.ReplayResult) bool { return r.Letter.UUID == id }) {
+			missing = append(missing, id)
+		}
+	}
+	return missing
 }

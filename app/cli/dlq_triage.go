@@ -28,6 +28,9 @@ A cause's text, given to --cause, selects its letters in list and replay.`,
 	f := filterFlags(cmd.Flags())
 	cmd.Flags().BoolVar(&asJSON, "json", false, "one JSON object per cause, per line")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
+		if err := checkFilter(*f); err != nil {
+			return err
+		}
 		return triage(cmd.Context(), load, *f, asJSON, io)
 	}
 	return cmd
@@ -37,7 +40,7 @@ A cause's text, given to --cause, selects its letters in list and replay.`,
 // reason with order IDs, UUIDs, digests and numbers normalised away
 // (deadletter.Signature), the largest cause first.
 func triage(ctx context.Context, load loader, f deadletter.Filter, asJSON bool, io IO) error {
-	topic, chosen, err := selectLetters(ctx, load, io, f, 0)
+	topic, chosen, err := selectLetters(ctx, load, io, f)
 	if err != nil {
 		return err
 	}
