@@ -11,6 +11,7 @@ import (
 
 	"github.com/orderflow/orderflow/app"
 	"github.com/orderflow/orderflow/app/config"
+	"github.com/orderflow/orderflow/app/httpserver"
 	"github.com/orderflow/orderflow/app/messaging/kafkaclient"
 	"github.com/orderflow/orderflow/app/seed"
 	"github.com/orderflow/orderflow/app/track"
@@ -61,13 +62,16 @@ type demoOptions struct {
 func demo(ctx context.Context, load loader, o demoOptions, io IO) error {
 	// The demo's broker and pipeline live in this process alone: free ports,
 	// so it runs beside the local cluster or the Docker stack, and no
-	// endpoints. Validated with these: a file's TLS settings do not go with
-	// the embedded broker.
+	// endpoints but, with --keep, the console's. Validated with these: a
+	// file's TLS settings do not go with the embedded broker.
 	cfg, err := load(func(c *config.Config) {
 		c.Kafka.Embedded = true
 		c.Kafka.Brokers = []string{"127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0"}
 		c.Faults.Inject = true // the demo shows the error paths
 		c.HTTP.Addr = ""
+		if o.keep {
+			c.HTTP.Addr = "127.0.0.1:0"
+		}
 		if !o.logs {
 			c.Logging.Level = "error"
 		}
@@ -77,7 +81,8 @@ func demo(ctx context.Context, load loader, o demoOptions, io IO) error {
 	}
 
 	var conn kafkaclient.Conn
-	a := fx.New(app.Options(cfg), fx.Populate(&conn))
+	var srv *httpserver.Server
+	a := fx.New(app.Options(cfg), fx.Populate(&conn, &srv))
 	if err := start(ctx, a); err != nil {
 		return err
 	}
@@ -107,13 +112,14 @@ func demo(ctx context.Context, load loader, o demoOptions, io IO) error {
 	if waitErr != nil {
 		return waitErr
 	}
-	return keepRunning(ctx, io, conn, o.keep)
+	return keepRunning(ctx, io, conn, consoleURL(srv, cfg.Console), o.keep)
 }
 
 // keepRunning, with keep, leaves the broker and pipeline running until ctx
-// ends and prints the commands that reach them from another terminal;
+// ends and prints the commands that reach them from another terminal, and
+// the console's URL;
 // without, it says the dead letters are gone with the demo.
-func keepRunning(ctx context.Context, io IO, conn kafkaclient.Conn, keep bool) error {
+func keepRunning(ctx context.Context, io IO, conn kafkaclient.Conn, consoleURL string, keep bool) error {
 	if !keep {
 		fmt.Fprintln(io.Out, "\nThe broker and its dead letters are gone when the demo exits. To inspect and replay them,")
 		fmt.Fprintln(io.Out, "run it with --keep and, in another terminal, the commands it prints.")
@@ -123,6 +129,9 @@ func keepRunning(ctx context.Context, io IO, conn kafkaclient.Conn, keep bool) e
 	fmt.Fprintf(io.Out, "\nThe broker and pipeline keep running until Ctrl-C. In another terminal:\n")
 	fmt.Fprintf(io.Out, "  %s go run . dlq list\n", env)
 	fmt.Fprintf(io.Out, "  %s go run . dlq replay --kind retries_exhausted --all\n", env)
+	if consoleURL != "" {
+		fmt.Fprintf(io.Out, "and the dead-letter console: %s\n", consoleURL)
+	}
 	<-ctx.Done()
 	return nil
 }

@@ -58,7 +58,7 @@ func serveGateway(ctx context.Context, cfg config.Config, io IO) error {
 	limits.Addr = cfg.Gateway.Listen
 	srv := httpserver.New(limits, api, log, api.Routes()...)
 	if err := srv.Start(); err != nil {
-		return err
+		return inUse(err, setting{"gateway.listen", []string{cfg.Gateway.Listen}})
 	}
 	log.Info("payment gateway serving", "addr", srv.Addr(), "store_path", cfg.Gateway.StorePath, "faults_inject", cfg.Faults.Inject)
 	<-ctx.Done()
