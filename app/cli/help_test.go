@@ -107,6 +107,8 @@ func TestUsageErrors(t *testing.T) {
 		{give: []string{"dlq", "list", "--since", "yesterday"}, want: "orderflow dlq list: --since: \"yesterday\" is neither an RFC 3339 time"},
 		{give: []string{"sevre"}, want: "orderflow: unknown command \"sevre\"; did you mean \"serve\"?\nRun 'orderflow --help' for usage.\n"},
 		{give: []string{"dlq", "lst"}, want: "orderflow dlq: unknown command \"lst\"; did you mean \"list\"?\n"},
+		{give: []string{"help", "sevre"}, want: "orderflow help: unknown command \"sevre\"; did you mean \"serve\"?\n"},
+		{give: []string{"help", "dlq", "lst"}, want: "orderflow help: unknown command \"lst\"; did you mean \"list\"?\n"},
 		{give: []string{"topics", "extra"}, want: "orderflow topics: unexpected argument \"extra\": orderflow topics takes only flags\n"},
 		{give: []string{"config", "--defaults", "--env"}, want: "orderflow config: --defaults and --env do not go together: choose one\n"},
 		{give: []string{"dlq", "replay"}, want: "orderflow dlq replay: choose what to replay: --id UUID… or --all (with optional filters)\n"},

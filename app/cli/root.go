@@ -40,6 +40,7 @@ present, else the defaults); ORDERFLOW_* variables override its keys
 	root.SetErr(io.Err)
 	root.SetVersionTemplate("{{.Version}}\n")
 	root.SetFlagErrorFunc(flagError)
+	root.SetHelpCommand(newHelp(root))
 	root.PersistentFlags().StringVar(&path, "config", "",
 		"config `file` (default $"+config.PathEnv+", else "+config.DefaultPath+" if present)")
 	root.AddCommand(

@@ -13,6 +13,26 @@ import (
 // showHelp is a command group's run without a subcommand: its help.
 func showHelp(cmd *cobra.Command, _ []string) error { return cmd.Help() }
 
+// newHelp is "help [command]": cobra's, but a topic that names no command
+// is refused (exit 2) with the nearest, not answered with the root's help.
+func newHelp(root *cobra.Command) *cobra.Command {
+	return &cobra.Command{
+		Use:   "help [command]",
+		Short: "Help about any command",
+		Long:  "help prints a command's description, examples and flags: orderflow help dlq list.",
+		RunE: func(_ *cobra.Command, args []string) error {
+			cmd, rest, err := root.Find(args)
+			if err == nil && len(rest) > 0 {
+				err = subcommand(cmd, rest)
+			}
+			if err != nil {
+				return err
+			}
+			return cmd.Help()
+		},
+	}
+}
+
 // subcommand refuses an argument to a command group that names none of its
 // commands, suggesting the nearest (cobra checks only the root's).
 func subcommand(cmd *cobra.Command, args []string) error {
