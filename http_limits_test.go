@@ -28,7 +28,7 @@ func TestSlowHTTPClientsAreCutOff(t *testing.T) {
 		"ORDERFLOW_HTTP_MAX_IN_FLIGHT=30", "ORDERFLOW_HTTP_MAX_CONNECTIONS=60",
 		"ORDERFLOW_GATEWAY_STORE_PATH=" + filepath.Join(t.TempDir(), "gateway.jsonl"),
 	}, "serve")
-	addr := awaitOutput(t, out, `msg="http endpoints" addr=(\S+)`, time.Minute)
+	addr := awaitOutput(t, out, `msg="http endpoints" url=http://(\S+)`, time.Minute)
 	rssBefore := rss(t, serve.Process.Pid)
 
 	// Health, on a fresh connection every 200 ms, until stopped.

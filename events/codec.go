@@ -1,12 +1,10 @@
 package events
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/go-json-experiment/json"
-	"github.com/go-json-experiment/json/jsontext"
 )
 
 type decoder func([]byte) (Event, error)
@@ -75,11 +73,7 @@ func decodeAs[T Event](data []byte) (Event, error) {
 	// is refused (an event carries only its contract: a field a producer
 	// adds, such as the fault seed once put on orders, is an error).
 	if err := json.Unmarshal(data, &ev, json.RejectUnknownMembers(true)); err != nil {
-		var syntax *jsontext.SyntacticError
-		if errors.As(err, &syntax) {
-			return nil, &MalformedError{fmt.Sprintf("payload is not valid JSON (%d bytes)", len(data))}
-		}
-		return nil, &MalformedError{fmt.Sprintf("payload does not fit %s: %v", ev.EventType(), err)}
+		return nil, malformed(ev.EventType(), data, err)
 	}
 	return validated(ev)
 }

@@ -102,8 +102,8 @@ func TestDecode(t *testing.T) {
 		{name: "fails validation", giveType: events.TypeOrderPlaced, giveVer: 1, give: `{"order_id":"x"}`, wantErr: "invalid OrderPlaced: customer_id is empty"},
 		{name: "float price", giveType: events.TypeOrderPlaced, giveVer: 1, give: `{"order_id":"x","items":[{"sku":"A","quantity":1,"price_cents":12.5}]}`, wantErr: "payload does not fit OrderPlaced"},
 		{name: "timestamp without offset", giveType: events.TypeOrderPlaced, giveVer: 1, give: `{"order_id":"x","placed_at":"2026-11-23T10:15:00.123456"}`, wantErr: "payload does not fit OrderPlaced"},
-		{name: "a fault in the order", giveType: events.TypeOrderPlaced, giveVer: 1, give: strings.Replace(string(good), "{", `{"fault":"panic",`, 1), wantErr: `unknown object member name "fault"`},
-		{name: "unknown member in a payment", giveType: events.TypePaymentSucceeded, giveVer: 1, give: `{"order_id":"x","refund":true}`, wantErr: `unknown object member name "refund"`},
+		{name: "a fault in the order", giveType: events.TypeOrderPlaced, giveVer: 1, give: strings.Replace(string(good), "{", `{"fault":"panic",`, 1), wantErr: "payload does not fit OrderPlaced: fault: no such field, at line 1, column 2"},
+		{name: "unknown member in a payment", giveType: events.TypePaymentSucceeded, giveVer: 1, give: `{"order_id":"x","refund":true}`, wantErr: "payload does not fit PaymentSucceeded: refund: no such field, at line 1, column 17"},
 		{name: "unknown type", giveType: "Bogus", giveVer: 1, give: "{}", wantErr: `unknown event type "Bogus"`},
 		{name: "unknown version", giveType: events.TypeOrderPlaced, giveVer: 9, give: "{}", wantErr: "unsupported schema version 9 of OrderPlaced"},
 	}

@@ -1,35 +1,51 @@
 package cli
 
 import (
-	"context"
 	"fmt"
 
+	"github.com/spf13/cobra"
 	"go.yaml.in/yaml/v3"
 
 	"github.com/orderflow/orderflow/app/config"
 )
 
-// Config prints the configuration in effect (file, environment and defaults
-// merged, validated) as YAML; with --env as the ORDERFLOW_ variables that
-// make it from the defaults (for a container or another process); with
-// --defaults every key's default with what it means.
-func Config(_ context.Context, args []string, io IO) error {
-	fs, load := flags("config", io)
-	defaults := fs.Bool("defaults", false, "print every key's default, with comments, instead")
-	asEnv := fs.Bool("env", false, "print the ORDERFLOW_ variables that make this config from the defaults (a SASL password as it is)")
-	fs.Usage = func() {
-		fmt.Fprintln(io.Err, "Usage: orderflow config [--config FILE] [--defaults | --env]")
-		fs.PrintDefaults()
+func newConfig(io IO, load loader) *cobra.Command {
+	var defaults, asEnv bool
+	cmd := &cobra.Command{
+		Use:   "config",
+		Short: "Print the configuration in effect",
+		Long: `config prints the configuration in effect (the file, the ORDERFLOW_*
+environment and the defaults merged, then validated) as YAML; with --env as
+the ORDERFLOW_ variables that make it from the defaults (for a container or
+another process); with --defaults every key's default with what it means.`,
+		Example: `  orderflow config
+  orderflow config --defaults
+  orderflow config --config prod.yaml --env`,
+		Args: noArgs,
+		RunE: func(*cobra.Command, []string) error {
+			if defaults && asEnv {
+				return usagef("--defaults and --env do not go together: choose one")
+			}
+			return printConfig(load, defaults, asEnv, io)
+		},
 	}
-	cfg, err := load(args)
+	cmd.Flags().BoolVar(&defaults, "defaults", false, "print every key's default, with comments, instead")
+	cmd.Flags().BoolVar(&asEnv, "env", false, "print the ORDERFLOW_ variables that make this config from the defaults (a SASL password as it is)")
+	return cmd
+}
+
+// printConfig prints the configuration in effect as YAML, as environment
+// variables (asEnv), or every key's default (defaults).
+func printConfig(load loader, defaults, asEnv bool, io IO) error {
+	cfg, err := load()
 	if err != nil {
 		return err
 	}
-	if *defaults {
+	if defaults {
 		_, err := io.Out.Write(config.Defaults())
 		return err
 	}
-	if *asEnv {
+	if asEnv {
 		for _, kv := range config.Environ(cfg) {
 			fmt.Fprintln(io.Out, kv)
 		}

@@ -17,7 +17,7 @@ func TestConfigPrintsWhatIsInEffect(t *testing.T) {
 	t.Setenv("ORDERFLOW_FAULTS_FAIL_FAILURES", "7")
 	t.Setenv("ORDERFLOW_FAULTS_ERROR_RATE_SHIPPING", "0.25")
 	var out bytes.Buffer
-	if err := Config(context.Background(), nil, IO{Out: &out, Err: &out}); err != nil {
+	if err := run(context.Background(), IO{Out: &out, Err: &out}, "config"); err != nil {
 		t.Fatal(err)
 	}
 	got, err := config.Parse(out.Bytes(), nil)

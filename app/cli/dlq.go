@@ -3,105 +3,90 @@ package cli
 import (
 	"context"
 	"encoding/json"
-	"errors"
-	"flag"
 	"fmt"
-	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/spf13/cobra"
 
 	"github.com/orderflow/orderflow/app/messaging/deadletter"
 )
 
-// DLQ runs "dlq list", "dlq triage" or "dlq replay".
-func DLQ(ctx context.Context, args []string, io IO) error {
-	if len(args) == 0 {
-		return errors.New("want a subcommand: dlq list | dlq triage | dlq replay")
+func newDLQ(io IO, load loader) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "dlq",
+		Short: "List, triage and replay dead letters",
+		Long: `dlq reads the dead-letter topic (topics.dead_letter): every message the
+pipeline could not process, with why, where it came from and how often it
+was tried (docs/dead-letters.md). The filters (--kind, --handler, --since, ...)
+select letters for list, triage and replay alike.`,
+		Example: `  orderflow dlq triage
+  orderflow dlq list --kind panic --pending
+  orderflow dlq replay --kind retries_exhausted --all --dry-run`,
+		Args:                       subcommand,
+		RunE:                       showHelp,
+		SuggestionsMinimumDistance: 2,
 	}
-	switch args[0] {
-	case "list":
-		return dlqList(ctx, args[1:], io)
-	case "triage":
-		return dlqTriage(ctx, args[1:], io)
-	case "replay":
-		return dlqReplay(ctx, args[1:], io)
-	}
-	return fmt.Errorf("unknown subcommand dlq %s: want list, triage or replay", args[0])
+	cmd.AddCommand(newDLQList(io, load), newDLQTriage(io, load), newDLQReplay(io, load))
+	return cmd
 }
 
-// moment reads --since and --until: an RFC 3339 time, or a duration meaning
-// that long before now.
-type moment struct{ t *time.Time }
-
-func (m moment) String() string {
-	if m.t == nil || m.t.IsZero() {
-		return ""
+func newDLQList(io IO, load loader) *cobra.Command {
+	var asJSON bool
+	var limit int
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "Show dead letters without disturbing them",
+		Long: `dlq list prints the dead letters the filters select, one row
+each (--json: one JSON object per line), then how many there are. It reads
+the topic without a consumer group: nothing is committed or changed.`,
+		Example: `  orderflow dlq list
+  orderflow dlq list --handler payments --since 1h --limit 20
+  orderflow dlq list --order ord-59d2365d-000011 --json`,
+		Args: noArgs,
 	}
-	return m.t.Format(time.RFC3339)
-}
-
-func (m moment) Set(s string) error {
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		*m.t = t
-		return nil
-	}
-	d, err := time.ParseDuration(s)
-	if err != nil || d < 0 {
-		return fmt.Errorf("%q is neither an RFC 3339 time (2026-12-05T10:00:00Z) nor a duration ago (90m, 24h)", s)
-	}
-	*m.t = time.Now().Add(-d)
-	return nil
-}
-
-// ids collects --id values, repeated or comma-separated.
-type ids []string
-
-func (i *ids) String() string { return strings.Join(*i, ",") }
-func (i *ids) Set(s string) error {
-	for _, id := range strings.Split(s, ",") {
-		if id = strings.TrimSpace(id); id != "" {
-			*i = append(*i, id)
+	f := filterFlags(cmd.Flags())
+	cmd.Flags().BoolVar(&asJSON, "json", false, "one JSON object per line")
+	cmd.Flags().IntVar(&limit, "limit", 0, "show at most this many (0 = all)")
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
+		if limit < 0 {
+			return usagef("--limit %d: want 0 (all) or more", limit)
 		}
+		if err := checkFilter(*f); err != nil {
+			return err
+		}
+		return list(cmd.Context(), load, *f, limit, asJSON, io)
 	}
-	return nil
+	return cmd
 }
 
-func filterFlags(fs *flag.FlagSet) *deadletter.Filter {
-	f := &deadletter.Filter{}
-	fs.StringVar(&f.Handler, "handler", "", "only dead letters of this handler (payments, shipping, notifications)")
-	fs.StringVar(&f.Topic, "topic", "", "only dead letters from this original topic")
-	fs.StringVar(&f.Kind, "kind", "", "only this error kind: permanent, retries_exhausted, panic, timeout")
-	fs.StringVar(&f.OrderID, "order", "", "only dead letters of this order ID")
-	fs.StringVar(&f.Cause, "cause", "", "only dead letters of this cause, as dlq triage shows it")
-	fs.StringVar(&f.Reason, "reason", "", "only dead letters whose reason contains this text (any case)")
-	fs.Var(moment{&f.Since}, "since", "only dead letters that failed at or after this: an RFC 3339 time, or a duration ago (90m, 24h)")
-	fs.Var(moment{&f.Until}, "until", "only dead letters that failed before this: an RFC 3339 time, or a duration ago")
-	fs.BoolVar(&f.Pending, "pending", false, "only dead letters not replayed yet")
-	return f
-}
-
-func dlqList(ctx context.Context, args []string, io IO) error {
-	fs, load := flags("dlq list", io)
-	f := filterFlags(fs)
-	asJSON := fs.Bool("json", false, "one JSON object per line")
-	limit := fs.Int("limit", 0, "show at most this many (0 = all)")
-	topic, shown, err := selectLetters(ctx, load, args, io, f, limit)
+// list prints the dead letters f selects, at most limit of them (0: all),
+// and how many were shown of how many selected.
+func list(ctx context.Context, load loader, f deadletter.Filter, limit int, asJSON bool, io IO) error {
+	topic, chosen, err := selectLetters(ctx, load, io, f)
 	if err != nil {
 		return err
 	}
-	if *asJSON {
+	shown := chosen
+	if limit > 0 && len(chosen) > limit {
+		shown = chosen[:limit]
+	}
+	if asJSON {
 		return writeJSON(io, shown)
 	}
 	printDeadLetters(io, shown)
-	fmt.Fprintf(io.Out, "%d dead letters in %s\n", len(shown), topic)
+	if len(shown) < len(chosen) {
+		fmt.Fprintf(io.Out, "%d of %d dead letters in %s\n", len(shown), len(chosen), topic)
+	} else {
+		fmt.Fprintf(io.Out, "%d dead letters in %s\n", len(chosen), topic)
+	}
 	return nil
 }
 
-// selectLetters parses args, reads the dead-letter topic to its end and
-// returns its name and the letters f selects, at most *limit of them (nil or
-// 0: all). f and limit are flags' targets, read once the flags are parsed.
-func selectLetters(ctx context.Context, load loader, args []string, io IO, f *deadletter.Filter, limit *int) (string, []deadletter.Letter, error) {
-	cfg, conn, err := connect(ctx, load, args, io)
+// selectLetters reads the dead-letter topic to its end and returns its name
+// and the letters f selects.
+func selectLetters(ctx context.Context, load loader, io IO, f deadletter.Filter) (string, []deadletter.Letter, error) {
+	cfg, conn, err := connect(ctx, load, io)
 	if err != nil {
 		return "", nil, err
 	}
@@ -111,7 +96,7 @@ func selectLetters(ctx context.Context, load loader, args []string, io IO, f *de
 	}
 	var chosen []deadletter.Letter
 	for _, d := range letters {
-		if f.Match(d) && (limit == nil || *limit == 0 || len(chosen) < *limit) {
+		if f.Match(d) {
 			chosen = append(chosen, d)
 		}
 	}
@@ -126,39 +111,6 @@ func writeJSON[T any](io IO, values []T) error {
 			return err
 		}
 	}
-	return nil
-}
-
-// dlqTriage groups the dead letters the filters select by cause: the error
-// type and the reason with order IDs, UUIDs, digests and numbers normalised
-// away (deadletter.Signature), the largest cause first.
-func dlqTriage(ctx context.Context, args []string, io IO) error {
-	fs, load := flags("dlq triage", io)
-	f := filterFlags(fs)
-	asJSON := fs.Bool("json", false, "one JSON object per cause, per line")
-	topic, chosen, err := selectLetters(ctx, load, args, io, f, nil)
-	if err != nil {
-		return err
-	}
-	causes := deadletter.Triage(chosen)
-	if *asJSON {
-		return writeJSON(io, causes)
-	}
-	if len(causes) > 0 {
-		tw := tabwriter.NewWriter(io.Out, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "LETTERS\tPENDING\tKINDS\tHANDLERS\tFIRST\tLAST\tCAUSE")
-		for _, c := range causes {
-			kinds := make([]string, len(c.Kinds))
-			for i, k := range c.Kinds {
-				kinds[i] = string(k)
-			}
-			fmt.Fprintf(tw, "%d\t%d\t%s\t%s\t%s\t%s\t%s\n", c.Count, c.Pending, strings.Join(kinds, ","),
-				strings.Join(c.Handlers, ","), c.FirstSeen.Format(time.RFC3339), c.LastSeen.Format(time.RFC3339), c.Signature)
-		}
-		tw.Flush()
-	}
-	fmt.Fprintf(io.Out, "%d dead letters in %d causes in %s; dlq list --cause or dlq replay --all --cause with a cause's text selects its letters\n",
-		len(chosen), len(causes), topic)
 	return nil
 }
 
@@ -178,49 +130,4 @@ func printDeadLetters(io IO, list []deadletter.Letter) {
 			d.ErrorKind, d.ErrorType, d.Attempts, d.ReplayCount, d.FailedAt.Format(time.RFC3339), replayed, d.Reason)
 	}
 	tw.Flush()
-}
-
-func dlqReplay(ctx context.Context, args []string, io IO) error {
-	fs, load := flags("dlq replay", io)
-	f := filterFlags(fs)
-	var chosen ids
-	fs.Var(&chosen, "id", "message UUID to replay (repeat, or comma-separated)")
-	all := fs.Bool("all", false, "replay every dead letter the filters select")
-	dryRun := fs.Bool("dry-run", false, "show what would be replayed, publish nothing")
-	cfg, err := load(args)
-	if err != nil {
-		return err
-	}
-	if len(chosen) == 0 && !*all {
-		return errors.New("choose what to replay: --id UUID… or --all (with optional filters)")
-	}
-	f.IDs = chosen
-	conn, err := reach(ctx, cfg, io)
-	if err != nil {
-		return err
-	}
-	results, err := deadletter.Replay(ctx, conn, cfg, *f, *dryRun)
-	if err != nil && len(results) == 0 {
-		return err // nothing was read or chosen: no tally to print
-	}
-	replayed, refused := 0, 0
-	for _, r := range results {
-		d := r.Letter
-		switch {
-		case r.Refused != "":
-			refused++
-			fmt.Fprintf(io.Out, "refused  %s order=%s: %s\n", d.UUID, d.OrderID, r.Refused)
-		case *dryRun:
-			fmt.Fprintf(io.Out, "would replay  %s order=%s → %s (%s)\n", d.UUID, d.OrderID, d.Topic, d.ErrorKind)
-		case r.Replayed:
-			replayed++
-			fmt.Fprintf(io.Out, "replayed %s order=%s → %s (replay %d)\n", d.UUID, d.OrderID, d.Topic, d.ReplayCount+1)
-		}
-	}
-	if err != nil {
-		fmt.Fprintf(io.Out, "stopped after %d replayed, %d refused of %d selected\n", replayed, refused, len(results))
-		return err
-	}
-	fmt.Fprintf(io.Out, "%d replayed, %d refused, %d selected\n", replayed, refused, len(results))
-	return nil
 }

@@ -16,10 +16,10 @@ func TestFlagsAreValidatedWithTheConfig(t *testing.T) {
 	t.Setenv("ORDERFLOW_KAFKA_TLS_ENABLED", "true")
 	for name, run := range map[string]func() error{
 		"serve --embedded": func() error {
-			return Serve(context.Background(), []string{"--embedded"}, IO{Out: &bytes.Buffer{}, Err: &bytes.Buffer{}})
+			return run(context.Background(), IO{Out: &bytes.Buffer{}, Err: &bytes.Buffer{}}, "serve", "--embedded")
 		},
 		"demo": func() error {
-			return Demo(context.Background(), nil, IO{Out: &bytes.Buffer{}, Err: &bytes.Buffer{}})
+			return run(context.Background(), IO{Out: &bytes.Buffer{}, Err: &bytes.Buffer{}}, "demo")
 		},
 	} {
 		err := run()
@@ -36,18 +36,15 @@ func TestFlagsAreValidatedWithTheConfig(t *testing.T) {
 func TestServeAndGatewayRefuseRecordsInMemory(t *testing.T) {
 	t.Chdir(t.TempDir())
 	t.Setenv("ORDERFLOW_KAFKA_BROKERS", "127.0.0.1:1") // never dialled (nothing answers there)
-	for name, tt := range map[string]struct {
-		run  command
-		want string
-	}{
-		"serve":   {Serve, "gateway.url and gateway.store_path are both empty"},
-		"gateway": {Gateway, "gateway.store_path is empty"},
+	for name, want := range map[string]string{
+		"serve":   "gateway.url and gateway.store_path are both empty",
+		"gateway": "gateway.store_path is empty",
 	} {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		err := tt.run(ctx, nil, IO{Out: &bytes.Buffer{}, Err: &bytes.Buffer{}, Abort: ctx})
+		err := run(ctx, IO{Out: &bytes.Buffer{}, Err: &bytes.Buffer{}, Abort: ctx}, name)
 		cancel()
-		if err == nil || !strings.Contains(err.Error(), tt.want) || strings.Contains(err.Error(), "127.0.0.1:1") {
-			t.Errorf("%s with neither: %v; want a config error saying %q, no broker dialled", name, err, tt.want)
+		if err == nil || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "127.0.0.1:1") {
+			t.Errorf("%s with neither: %v; want a config error saying %q, no broker dialled", name, err, want)
 		}
 	}
 }

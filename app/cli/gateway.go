@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/orderflow/orderflow/app/config"
 	"github.com/orderflow/orderflow/app/gateway"
 	"github.com/orderflow/orderflow/app/gatewayhttp"
@@ -13,22 +15,35 @@ import (
 	"github.com/orderflow/orderflow/app/logging"
 )
 
-// Gateway serves the payment gateway simulator over HTTP on gateway.listen
-// (docs/gateway.md), its idempotency records in gateway.store_path, within
-// http.*'s limits, until the first SIGINT or SIGTERM: then it stops taking
-// connections, finishes the requests in flight and returns. A second signal
-// cuts that short: exit 130. It needs no Kafka.
-func Gateway(ctx context.Context, args []string, io IO) error {
-	fs, load := flags("gateway", io)
-	fs.Usage = func() {
-		fmt.Fprintln(io.Err, "Usage: orderflow gateway [--config FILE] [--inject-faults]")
-		fs.PrintDefaults()
+func newGateway(io IO, load loader) *cobra.Command {
+	var inject bool
+	cmd := &cobra.Command{
+		Use:   "gateway",
+		Short: "Serve the payment gateway simulator over HTTP",
+		Long: `gateway serves the payment gateway simulator over HTTP on gateway.listen
+(docs/gateway.md), its idempotency records in gateway.store_path, until the
+first SIGINT or SIGTERM; then it finishes the requests in flight and exits.
+serve charges through it when gateway.url is set. It needs no Kafka.`,
+		Example: `  ORDERFLOW_GATEWAY_STORE_PATH=/tmp/gateway.jsonl orderflow gateway --inject-faults`,
+		Args:    noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := load(func(c *config.Config) { c.Faults.Inject = c.Faults.Inject || inject })
+			if err != nil {
+				return err
+			}
+			return serveGateway(cmd.Context(), cfg, io)
+		},
 	}
-	inject := fs.Bool("inject-faults", false, "honour the Orderflow-Fault header serve sends for seed's faults (faults.inject): test machinery")
-	cfg, err := load(args, func(c *config.Config) { c.Faults.Inject = c.Faults.Inject || *inject })
-	if err != nil {
-		return err
-	}
+	cmd.Flags().BoolVar(&inject, "inject-faults", false, "honour the Orderflow-Fault header serve sends for seed's faults (faults.inject): test machinery")
+	return cmd
+}
+
+// serveGateway serves the payment gateway simulator over HTTP on
+// gateway.listen (docs/gateway.md), its idempotency records in
+// gateway.store_path, within http.*'s limits, until the first SIGINT or
+// SIGTERM: then it stops taking connections, finishes the requests in flight
+// and returns. A second signal cuts that short: exit 130.
+func serveGateway(ctx context.Context, cfg config.Config, io IO) error {
 	if cfg.Gateway.StorePath == "" {
 		return errors.New("invalid config:\n  - gateway.store_path is empty: the gateway would keep its idempotency records in memory, and charge orders again after a restart; set it to a file on a volume that outlives the process")
 	}
@@ -43,7 +58,7 @@ func Gateway(ctx context.Context, args []string, io IO) error {
 	limits.Addr = cfg.Gateway.Listen
 	srv := httpserver.New(limits, api, log, api.Routes()...)
 	if err := srv.Start(); err != nil {
-		return err
+		return inUse(err, setting{"gateway.listen", []string{cfg.Gateway.Listen}})
 	}
 	log.Info("payment gateway serving", "addr", srv.Addr(), "store_path", cfg.Gateway.StorePath, "faults_inject", cfg.Faults.Inject)
 	<-ctx.Done()

@@ -7,27 +7,50 @@ import (
 	"net"
 	"net/http"
 	"time"
+
+	"github.com/spf13/cobra"
 )
 
-// Health asks a running serve whether it is ready (/readyz, or /healthz with
+func newHealth(out IO, load loader) *cobra.Command {
+	var q healthQuery
+	cmd := &cobra.Command{
+		Use:   "health",
+		Short: "Ask a running serve (or gateway) whether it is ready",
+		Long: `health asks a running serve whether it is ready (/readyz, or /healthz with
+--live) on http.addr, or with --gateway the gateway command on
+gateway.listen, prints the answer and exits 0 only on 200 OK. It is the
+Docker healthcheck: distroless images have no shell and no curl.`,
+		Example: `  orderflow health
+  orderflow health --live --timeout 2s
+  ORDERFLOW_HTTP_ADDR=127.0.0.1:8083 orderflow health`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return health(cmd.Context(), load, q, out)
+		},
+	}
+	cmd.Flags().BoolVar(&q.live, "live", false, "ask /healthz (the process lives) instead of /readyz (it does its work)")
+	cmd.Flags().BoolVar(&q.gateway, "gateway", false, "ask orderflow gateway on gateway.listen instead of serve on http.addr")
+	cmd.Flags().DurationVar(&q.timeout, "timeout", 4*time.Second, "give up after this long")
+	return cmd
+}
+
+// healthQuery is what health asks, and of whom.
+type healthQuery struct {
+	live, gateway bool
+	timeout       time.Duration
+}
+
+// health asks a running serve whether it is ready (/readyz, or /healthz with
 // --live) on http.addr, or with --gateway the gateway command on
 // gateway.listen, prints the answer and succeeds only on 200. It is the
 // Docker healthcheck: distroless has no shell and no curl.
-func Health(ctx context.Context, args []string, io IO) error {
-	fs, load := flags("health", io)
-	fs.Usage = func() {
-		fmt.Fprintln(io.Err, "Usage: orderflow health [--live] [--gateway] [--config FILE]")
-		fs.PrintDefaults()
-	}
-	live := fs.Bool("live", false, "ask /healthz (the process lives) instead of /readyz (it does its work)")
-	gateway := fs.Bool("gateway", false, "ask orderflow gateway on gateway.listen instead of serve on http.addr")
-	timeout := fs.Duration("timeout", 4*time.Second, "give up after this long")
-	cfg, err := load(args)
+func health(ctx context.Context, load loader, q healthQuery, io IO) error {
+	cfg, err := load()
 	if err != nil {
 		return err
 	}
 	key, listen := "http.addr", cfg.HTTP.Addr
-	if *gateway {
+	if q.gateway {
 		key, listen = "gateway.listen", cfg.Gateway.Listen
 	}
 	addr, err := dialable(key, listen)
@@ -35,11 +58,11 @@ func Health(ctx context.Context, args []string, io IO) error {
 		return err
 	}
 	path := "/readyz"
-	if *live {
+	if q.live {
 		path = "/healthz"
 	}
 	url := "http://" + addr + path
-	ctx, cancel := context.WithTimeout(ctx, *timeout)
+	ctx, cancel := context.WithTimeout(ctx, q.timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {

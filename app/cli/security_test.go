@@ -24,7 +24,7 @@ func TestInsecureSkipVerifyIsWarnedAbout(t *testing.T) {
 	for _, skip := range []string{"true", "false"} {
 		t.Setenv("ORDERFLOW_KAFKA_TLS_INSECURE_SKIP_VERIFY", skip)
 		var out bytes.Buffer
-		if err := Topics(context.Background(), nil, IO{Out: &out, Err: &out}); err == nil {
+		if err := run(context.Background(), IO{Out: &out, Err: &out}, "topics"); err == nil {
 			t.Fatalf("topics against %s succeeded", addr)
 		}
 		warned := strings.Contains(out.String(), "INSECURE: kafka.tls.insecure_skip_verify is set")

@@ -5,13 +5,30 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/spf13/cobra"
+
 	"github.com/orderflow/orderflow/app/messaging/kafkaclient"
 )
 
-// Topics creates the configured topics that are missing.
-func Topics(ctx context.Context, args []string, io IO) error {
-	_, load := flags("topics", io)
-	cfg, conn, err := connect(ctx, load, args, io)
+func newTopics(io IO, load loader) *cobra.Command {
+	return &cobra.Command{
+		Use:   "topics",
+		Short: "Create the configured topics that are missing",
+		Long: `topics creates the topics under topics.* that kafka.brokers lack, with
+topics.partitions partitions and topics.replication_factor replicas, and
+prints each topic with "created" or "exists". serve creates them at start
+as well.`,
+		Example: `  ORDERFLOW_KAFKA_BROKERS=127.0.0.1:9092 orderflow topics`,
+		Args:    noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return topics(cmd.Context(), load, io)
+		},
+	}
+}
+
+// topics creates the configured topics that are missing.
+func topics(ctx context.Context, load loader, io IO) error {
+	cfg, conn, err := connect(ctx, load, io)
 	if err != nil {
 		return err
 	}

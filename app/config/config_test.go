@@ -58,14 +58,14 @@ logging:
 		t.Fatal("Parse() = nil error, want every problem")
 	}
 	for _, want := range []string{
-		"field colour not found",
-		"cannot unmarshal !!str `soon` into time.Duration",
+		"line 4: kafka.colour: no such key",
+		`line 7: retry.initial_interval: "soon" is not a duration (such as 90s, 2m or 1h30m)`,
 		"kafka.brokers is empty",
 		"retry.max_attempts -1 must be at least 1",
 		`logging.format "xml" must be text or json`,
-		"ORDERFLOW_HANDLER_TIMEOUT: time: invalid duration",
+		`ORDERFLOW_HANDLER_TIMEOUT: "forever" is not a duration`,
 		"ORDERFLOW_NOPE: no such config key",
-		"ORDERFLOW_FAULTS_ERROR_RATE_SHIPMENT: no such config key",
+		"ORDERFLOW_FAULTS_ERROR_RATE_SHIPMENT: no such config key; did you mean ORDERFLOW_FAULTS_ERROR_RATE_SHIPPING?",
 	} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error lacks %q:\n%v", want, err)

@@ -16,7 +16,7 @@ var defaultsYAML []byte
 // strictly; a test keeps it decodable and valid.
 func Default() Config {
 	var c Config
-	if err := decodeStrict(defaultsYAML, &c); err != nil {
+	if err := decodeStrict("defaults.yaml", defaultsYAML, &c); err != nil {
 		panic(fmt.Sprintf("config: the compiled-in defaults.yaml does not decode: %v", err))
 	}
 	return c

@@ -3,9 +3,12 @@ package config
 import (
 	"fmt"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/orderflow/orderflow/app/suggest"
 )
 
 // applyEnv overrides every key named by an ORDERFLOW_ variable. The variable's
@@ -24,7 +27,7 @@ func applyEnv(cfg *Config, environ []string) []error {
 		}
 		set, ok := fields[name]
 		if !ok {
-			errs = append(errs, fmt.Errorf("%s: no such config key", name))
+			errs = append(errs, unknownVariable(name, fields))
 			continue
 		}
 		if err := set(value); err != nil {
@@ -64,13 +67,29 @@ func collectFields(v reflect.Value, prefix string, into map[string]func(string) 
 	}
 }
 
+// unknownVariable reports an ORDERFLOW_ variable that names no key, with
+// the nearest that does.
+func unknownVariable(name string, fields map[string]func(string) error) error {
+	names := make([]string, 0, len(fields))
+	for n := range fields {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	if near, ok := suggest.Nearest(name, names); ok {
+		return fmt.Errorf("%s: no such config key; did you mean %s?", name, near)
+	}
+	return fmt.Errorf("%s: no such config key", name)
+}
+
 var durationType = reflect.TypeFor[time.Duration]()
 
+// setField sets f from s, or says in words what f wants.
 func setField(f reflect.Value, s string) error {
+	notA := fmt.Errorf("%q is not %s", s, wants(f.Type()))
 	if f.Type() == durationType {
 		d, err := time.ParseDuration(s)
 		if err != nil {
-			return err
+			return notA
 		}
 		f.SetInt(int64(d))
 		return nil
@@ -81,19 +100,19 @@ func setField(f reflect.Value, s string) error {
 	case reflect.Bool:
 		b, err := strconv.ParseBool(s)
 		if err != nil {
-			return err
+			return notA
 		}
 		f.SetBool(b)
 	case reflect.Int, reflect.Int64:
 		n, err := strconv.ParseInt(s, 10, 64)
 		if err != nil {
-			return err
+			return notA
 		}
 		f.SetInt(n)
 	case reflect.Float64:
 		x, err := strconv.ParseFloat(s, 64)
 		if err != nil {
-			return err
+			return notA
 		}
 		f.SetFloat(x)
 	case reflect.Slice:

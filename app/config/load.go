@@ -1,15 +1,11 @@
 package config
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"strings"
-
-	"go.yaml.in/yaml/v3"
 )
 
 // EnvPrefix starts every environment override: ORDERFLOW_KAFKA_BROKERS sets kafka.brokers.
@@ -43,7 +39,7 @@ func Load(path string, environ []string, flags ...func(*Config)) (Config, error)
 	if err != nil {
 		return Config{}, fmt.Errorf("read config: %w", err)
 	}
-	return Parse(data, environ, flags...)
+	return parse(path, data, environ, flags...)
 }
 
 // lookup returns the value of name in environ, or "".
@@ -58,9 +54,14 @@ func lookup(environ []string, name string) string {
 
 // Parse is Load for config already in memory.
 func Parse(data []byte, environ []string, flags ...func(*Config)) (Config, error) {
+	return parse("", data, environ, flags...)
+}
+
+// parse is Parse for data read from file ("": none), which its errors name.
+func parse(file string, data []byte, environ []string, flags ...func(*Config)) (Config, error) {
 	cfg := Default()
 	var errs []error
-	if err := decodeStrict(data, &cfg); err != nil {
+	if err := decodeStrict(file, data, &cfg); err != nil {
 		errs = append(errs, err)
 	}
 	fromFile := secretsIn(&cfg)
@@ -78,26 +79,6 @@ func Parse(data []byte, environ []string, flags ...func(*Config)) (Config, error
 		return Config{}, fmt.Errorf("invalid config:\n%w", indent(err))
 	}
 	return cfg, nil
-}
-
-// decodeStrict rejects unknown keys and malformed values. yaml.v3 reports all
-// type errors of a document in one TypeError; each becomes one problem.
-func decodeStrict(data []byte, cfg *Config) error {
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	err := dec.Decode(cfg)
-	if err == nil || errors.Is(err, io.EOF) {
-		return nil
-	}
-	var te *yaml.TypeError
-	if errors.As(err, &te) {
-		errs := make([]error, len(te.Errors))
-		for i, e := range te.Errors {
-			errs[i] = errors.New(strings.TrimPrefix(e, "yaml: "))
-		}
-		return errors.Join(errs...)
-	}
-	return err
 }
 
 func indent(err error) error {

@@ -8,12 +8,15 @@
 package httpserver
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/orderflow/orderflow/app/config"
@@ -126,7 +129,12 @@ func (s *Server) Start() error {
 			s.log.Error("http server stopped", "err", err)
 		}
 	}()
-	s.log.Info("http endpoints", "addr", ln.Addr().String(), "paths", s.paths)
+	urls := make([]string, len(s.paths))
+	for i, p := range s.paths {
+		_, path, _ := strings.Cut(p, " ") // "GET /metrics"
+		urls[i] = s.URL() + cmp.Or(path, p)
+	}
+	s.log.Info("http endpoints", "url", s.URL(), "urls", urls)
 	return nil
 }
 
@@ -136,6 +144,23 @@ func (s *Server) Addr() string {
 		return ""
 	}
 	return s.ln.Addr().String()
+}
+
+// URL is where a client on this host reaches the server, once started
+// (http://127.0.0.1:8081 for a server on any address, :8081); "" if none.
+func (s *Server) URL() string {
+	if s.ln == nil {
+		return ""
+	}
+	addr, ok := s.ln.Addr().(*net.TCPAddr)
+	if !ok {
+		return "http://" + s.ln.Addr().String()
+	}
+	host := addr.IP.String()
+	if addr.IP.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, strconv.Itoa(addr.Port))
 }
 
 // Refused is how many connections were refused past http.max_connections.

@@ -121,8 +121,58 @@ func TestIntakeAsksTheGateway(t *testing.T) {
 func TestIntakeRefusesAFault(t *testing.T) {
 	body, _ := events.Encode(orderOf("F", 100))
 	code, answer := post(t, newIntake(t, &publisher{}, nil), strings.Replace(string(body), "{", `{"fault":"panic",`, 1))
-	if code != http.StatusBadRequest || !strings.Contains(answer, `unknown object member name \"fault\"`) {
+	if code != http.StatusBadRequest || !strings.Contains(answer, `fault: no such field, at line 1, column 2`) {
 		t.Errorf("an order with a fault: %d %s; want 400 naming the field", code, answer)
+	}
+}
+
+// A body that is not an order is refused in the sender's words: the
+// member's path, what is wrong with it and where, no Go type names.
+func TestIntakeSaysWhatIsMalformed(t *testing.T) {
+	for _, tt := range []struct {
+		name, give, want string
+	}{
+		{
+			name: "unknown field",
+			give: `{"order_id":"x","unknown":1}`,
+			want: "payload does not fit OrderPlaced: unknown: no such field, at line 1, column 17",
+		},
+		{
+			name: "wrong type in a list",
+			give: `{"order_id":"x","items":[{"sku":"A","quantity":"two"}]}`,
+			want: `payload does not fit OrderPlaced: items[0].quantity: "two" is not a whole number, at line 1, column 48`,
+		},
+		{
+			name: "a number for a string",
+			give: `{"order_id": 42}`,
+			want: "payload does not fit OrderPlaced: order_id: 42 is not a string, at line 1, column 14",
+		},
+		{
+			name: "malformed JSON",
+			give: "{\n  \"order_id\": \"x\",\n  \"items\": [}\n",
+			want: "payload is not valid JSON (35 bytes): invalid character '}' at start of value, at line 3, column 13",
+		},
+		{
+			name: "cut short",
+			give: `{"order_id":"x",`,
+			want: "payload is not valid JSON (16 bytes): it ends before the JSON is complete, at line 1, column 17",
+		},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			code, answer := post(t, newIntake(t, &publisher{}, nil), tt.give)
+			var p problem
+			if err := json.Unmarshal([]byte(answer), &p); err != nil {
+				t.Fatalf("%d %s: %v", code, answer, err)
+			}
+			if code != http.StatusBadRequest || p.Detail != tt.want || len(p.Errors) != 1 || p.Errors[0] != tt.want {
+				t.Errorf("%d, detail %q, errors %q\nwant 400 and %q", code, p.Detail, p.Errors, tt.want)
+			}
+			for _, goWord := range []string{"Go ", "events.", "int64", "unmarshal"} {
+				if strings.Contains(answer, goWord) {
+					t.Errorf("the answer speaks Go (%q): %s", goWord, answer)
+				}
+			}
+		})
 	}
 }
 

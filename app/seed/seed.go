@@ -7,10 +7,10 @@ package seed
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"strings"
 	"time"
 
 	"github.com/ThreeDotsLabs/watermill/message"
@@ -34,16 +34,37 @@ type Plan struct {
 	Panic  int
 }
 
-// Validate reports every problem with the plan.
+// Validate reports what is wrong with the plan in one line, naming the
+// flags (seed's and demo's) that set it.
 func (p Plan) Validate() error {
-	var errs []error
-	if p.Count < 0 || p.Poison < 0 || p.Flaky < 0 || p.Fail < 0 || p.Panic < 0 || p.Rate < 0 {
-		errs = append(errs, errors.New("counts and rate must not be negative"))
+	var negative, faulty []string
+	if p.Count < 0 {
+		negative = append(negative, fmt.Sprintf("--count %d", p.Count))
 	}
-	if faults := p.Poison + p.Flaky + p.Fail + p.Panic; faults > p.Count {
-		errs = append(errs, fmt.Errorf("%d faulty orders do not fit in --count %d", faults, p.Count))
+	if p.Rate < 0 {
+		negative = append(negative, fmt.Sprintf("--rate %g", p.Rate))
 	}
-	return errors.Join(errs...)
+	faults := 0
+	for _, f := range []struct {
+		flag string
+		n    int
+	}{{"poison", p.Poison}, {"flaky", p.Flaky}, {"fail", p.Fail}, {"panic", p.Panic}} {
+		switch {
+		case f.n < 0:
+			negative = append(negative, fmt.Sprintf("--%s %d", f.flag, f.n))
+		case f.n > 0:
+			faulty = append(faulty, fmt.Sprintf("--%s %d", f.flag, f.n))
+			faults += f.n
+		}
+	}
+	if len(negative) > 0 {
+		return fmt.Errorf("%s: must be 0 or more", strings.Join(negative, ", "))
+	}
+	if faults > p.Count {
+		return fmt.Errorf("%d faulty orders (%s) do not fit in --count %d: lower those or raise --count",
+			faults, strings.Join(faulty, ", "), p.Count)
+	}
+	return nil
 }
 
 // Manifest lists the order IDs seeded, by what was done to them.

@@ -2,9 +2,11 @@ package handling
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 
 	"github.com/ThreeDotsLabs/watermill/message"
+	"github.com/ThreeDotsLabs/watermill/message/router/middleware"
 
 	"github.com/orderflow/orderflow/app/metrics"
 	"github.com/orderflow/orderflow/events"
@@ -34,9 +36,19 @@ func countAttempts(log *slog.Logger, m *metrics.Metrics) message.HandlerMiddlewa
 			}
 			produced, err := h(msg)
 			if err != nil && n != nil {
+				logged := any(err)
+				if p := (middleware.RecoveredPanicError{}); errors.As(err, &p) {
+					// The panic's value here; its stack, long and the same on
+					// every attempt, once per message at debug (and in the letter).
+					logged = reason(err)
+					if *n == 1 {
+						log.DebugContext(msg.Context(), "handler panicked", "handler", message.HandlerNameFromCtx(msg.Context()),
+							"message_uuid", msg.UUID, "stack", p.Stacktrace)
+					}
+				}
 				log.WarnContext(msg.Context(), "attempt failed",
 					"handler", message.HandlerNameFromCtx(msg.Context()),
-					"message_uuid", msg.UUID, "attempt", *n, "permanent", events.IsPermanent(err), "err", err)
+					"message_uuid", msg.UUID, "attempt", *n, "permanent", events.IsPermanent(err), "err", logged)
 			}
 			return produced, err
 		}
