@@ -23,14 +23,16 @@ import (
 //
 //	config sections    supplied            (main loads and validates the Config; each module takes its sections)
 //	*slog.Logger       logging.Module      ← Logging
-//	kafkaclient.Conn   broker.Module       ← Kafka, Logger (brokers + the one Sarama config; starts the embedded broker if configured)
+//	kafkaclient.Conn   broker.Module       ← Kafka, Logger (brokers, franz-go options and the watermill-kafka transport's Sarama config, built once; starts the embedded broker if configured)
 //	*metrics.Metrics   metrics.Module      ← the "collectors" group (the Prometheus registry; GET /metrics into the "routes" group)
 //	TracerProvider     tracing.Module      ← Tracing (no-op without tracing.otlp_endpoint)
 //	PaymentGateway     gateway.Module      ← Gateway, Faults, Metrics (every call timed; the gateway service's
 //	                                       HTTP client with gateway.url, else the simulator in-process)
 //	[]messaging.Route  Pipeline            ← Topics, PaymentGateway, PaymentLedger
-//	Publisher, Router  messaging.Module    ← Topics, Retry, Handler, Delivery, Faults, Conn, routes, Logger, Metrics, TracerProvider
-//	                                       (and the consumer-lag collector into the "collectors" group)
+//	Publisher,         messaging.Module    ← Conn, Handler, Delivery, Logger, Metrics, Shutdowner (the transport kafka.client names:
+//	Subscribers                            transport.go)
+//	Router             messaging.Module    ← Topics, Retry, Handler, Faults, routes, Publisher, Subscribers, Logger, Metrics,
+//	                                       TracerProvider (and the consumer-lag collector into the "collectors" group)
 //	Readiness          messaging.Module    ← Router, its subscribers, Conn
 //	*intake.Intake     intake.Module       ← Publisher, Topics, Handler, PaymentLedger (POST /orders into the "routes" group)
 //	*console.Index     console.Module      ← Topics, Console, Conn, Logger (follows the dead-letter topic from start to stop)

@@ -36,8 +36,8 @@ type DeadLetter struct{ cfg DeadLetterConfig }
 type DeadLetterConfig struct {
 	Publisher message.Publisher
 	Topic     string
-	// MaxBytes is the largest record the producer sends (Sarama's
-	// Producer.MaxMessageBytes); a larger letter goes without its payload.
+	// MaxBytes is the largest record the producer sends
+	// (kafkaclient.MaxRecordBytes); a larger letter goes without its payload.
 	MaxBytes int
 	Logger   *slog.Logger     // default: discarded
 	Now      func() time.Time // default: time.Now
