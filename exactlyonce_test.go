@@ -354,6 +354,9 @@ func (s stack) verifyExactlyOnce(t *testing.T, scenario string, m seed.Manifest,
 	if wantAborted && all <= committed {
 		t.Errorf("%s: %d records read uncommitted, %d committed: no transaction was aborted, so no kill landed inside one", s.Cfg.Topics.Payments, all, committed)
 	}
+	// Once idle, every step's group is caught up by Kafka's own count: its
+	// committed offsets pass the last transaction marker of each partition.
+	testkit.WaitCaughtUp(t, s.Cluster, time.Minute, testkit.Groups(s.Cfg.Topics))
 	t.Logf("RESULT %s: seeded %d, lost %d, duplicate outputs %d, dead letters %d (want %d, %d fail orders paid after an abort instead), payments records %d committed / %d written (aborted ones included), wall time %s",
 		scenario, len(m.Orders), len(lost), dups, letters, len(wantDead), recovered, committed, all, time.Since(start).Round(100*time.Millisecond))
 }

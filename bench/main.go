@@ -2,7 +2,7 @@
 // brokers: end-to-end throughput from a pre-filled backlog, latency at fixed
 // open-loop loads, and the serving process's memory and CPU. See BENCHMARKS.md.
 //
-//	go run ./bench [--quick] [--embedded] [--orders N] [--partitions P] [--json FILE]
+//	task bench -- [--quick] [--embedded] [--orders N] [--partitions P] [--json FILE]
 package main
 
 import (
