@@ -69,7 +69,7 @@ func securityFailures(t *testing.T, sec testkit.Secured) {
 			"certificate signed by unknown authority"},
 		{"plaintext client on the TLS listener", []string{"ORDERFLOW_KAFKA_TLS_ENABLED=false", "ORDERFLOW_KAFKA_TLS_CA_FILE=",
 			"ORDERFLOW_KAFKA_SASL_MECHANISM=", "ORDERFLOW_KAFKA_SASL_USERNAME=", "ORDERFLOW_KAFKA_SASL_PASSWORD="},
-			"closed the connection: if its listener is TLS (SSL or SASL_SSL), set kafka.tls.enabled"},
+			"its listener is TLS (SSL or SASL_SSL), set kafka.tls.enabled"},
 		{"TLS without SASL on the SASL_SSL listener", []string{"ORDERFLOW_KAFKA_SASL_MECHANISM=", "ORDERFLOW_KAFKA_SASL_USERNAME=", "ORDERFLOW_KAFKA_SASL_PASSWORD="},
 			"if it requires SASL, set kafka.sasl.mechanism"},
 		{"principal with no ACLs", []string{"ORDERFLOW_KAFKA_SASL_USERNAME=intruder", "ORDERFLOW_KAFKA_SASL_PASSWORD=" + sec.Passwords["intruder"]},

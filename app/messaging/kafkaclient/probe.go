@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"syscall"
 	"time"
 
@@ -79,7 +80,29 @@ func metadata(ctx context.Context, c Conn, addr string, timeout time.Duration) e
 	req := kmsg.NewPtrMetadataRequest()
 	req.Topics = []kmsg.MetadataRequestTopic{} // none: the brokers only
 	_, err = req.RequestWith(ctx, cl)
+	if err != nil && !c.Kafka.TLS.Enabled && speaksTLS(ctx, addr, timeout) {
+		return fmt.Errorf("the broker answers in TLS: its listener is TLS (SSL or SASL_SSL), set kafka.tls.enabled; if it requires SASL, set kafka.sasl.mechanism: %w", err)
+	}
 	return explain(err, c)
+}
+
+// speaksTLS reports whether the listener at addr completes a TLS handshake
+// (or answers one with a TLS alert): a plaintext client's requests to it
+// fail in ways franz-go reports only in words. Nothing is sent after the
+// handshake, and the certificate is not checked: this only names the
+// listener's protocol.
+func speaksTLS(ctx context.Context, addr string, timeout time.Duration) bool {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	raw, err := (&net.Dialer{}).DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return false
+	}
+	defer raw.Close()
+	conn := tls.Client(raw, &tls.Config{InsecureSkipVerify: true}) //nolint:gosec // detects the protocol; no data is exchanged
+	var alert tls.AlertError
+	err = conn.HandshakeContext(ctx)
+	return err == nil || errors.As(err, &alert)
 }
 
 // explain adds to a broker's refusal what in orderflow's config to look at.

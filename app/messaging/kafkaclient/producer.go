@@ -6,6 +6,8 @@ import (
 
 	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/orderflow/orderflow/app/config"
 )
 
 // Producer sends Watermill messages on franz-go with acks=all, idempotence,
@@ -21,7 +23,8 @@ import (
 // is sent and waited for: Publish and Send return once every message is
 // acknowledged.
 type Producer struct {
-	cl *kgo.Client
+	cl    *kgo.Client
+	kafka config.Kafka // for the hints a refusal gets
 }
 
 var _ message.Publisher = (*Producer)(nil)
@@ -32,7 +35,7 @@ func NewProducer(c Conn) (*Producer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("kafka producer: %w", err)
 	}
-	return &Producer{cl: cl}, nil
+	return &Producer{cl: cl, kafka: c.Kafka}, nil
 }
 
 // Publish sends msgs to topic. With a Delivery in their context it returns
@@ -85,7 +88,7 @@ func (p *Producer) produce(topic string, t Txn, d *Delivery, msgs []*message.Mes
 		d.Sent()
 		t.Produce(context.Background(), r, func(r *kgo.Record, err error) {
 			if err != nil {
-				err = fmt.Errorf("send to %s: %w", r.Topic, err)
+				err = fmt.Errorf("send to %s: %w", r.Topic, ExplainDenied(err, p.kafka))
 			}
 			d.Answered(err)
 		})
