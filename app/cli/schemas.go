@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
@@ -30,10 +31,10 @@ Registry's is /apis/ccompat/v7): one subject per event type, named
 			Use:   "register",
 			Short: "Register every event type's schema, under schemas.compatibility",
 			Long: `schemas register sets each subject's compatibility level to
-schemas.compatibility, then registers the repo's schema as its latest version
-and prints its ID and version. A schema already registered keeps both; one the
-level refuses is not registered, named with what changed, and the command
-exits 1.`,
+schemas.compatibility, then registers the repo's schema as the subject's new
+version and prints its ID and version. A schema already registered keeps both
+(and a registry does not make an old version latest again); one the level
+refuses is not registered, named with what changed, and the command exits 1.`,
 			Args: noArgs,
 			RunE: func(cmd *cobra.Command, _ []string) error { return registerSchemas(cmd.Context(), load, io) },
 		},
@@ -72,8 +73,14 @@ func registerSchemas(ctx context.Context, load loader, io IO) error {
 		return err
 	}
 	done, err := reg.Register(ctx, schemas.Subjects(cfg.Topics))
+	w := tabwriter.NewWriter(io.Out, 0, 4, 2, ' ', 0)
+	defer w.Flush()
 	for _, r := range done {
-		fmt.Fprintf(io.Out, "%-32s id %d, version %d\n", r.Subject, r.ID, r.Version)
+		latest := ""
+		if r.Latest != r.Version {
+			latest = fmt.Sprintf(" (registered before; the latest is version %d)", r.Latest)
+		}
+		fmt.Fprintf(w, "%s\tid %d, version %d%s\n", r.Subject, r.ID, r.Version, latest)
 	}
 	return err
 }
@@ -86,20 +93,22 @@ func checkSchemas(ctx context.Context, load loader, io IO) error {
 		return err
 	}
 	verdicts, err := reg.Check(ctx, schemas.Subjects(cfg.Topics))
+	w := tabwriter.NewWriter(io.Out, 0, 4, 2, ' ', 0)
 	refused := 0
 	for _, v := range verdicts {
 		switch {
 		case v.Problem != "":
 			refused++
-			fmt.Fprintf(io.Out, "%-32s REFUSED: %s\n", v.Subject, v.Problem)
+			fmt.Fprintf(w, "%s\tREFUSED: %s\n", v.Subject, v.Problem)
 		case v.Latest == 0:
-			fmt.Fprintf(io.Out, "%-32s not registered yet\n", v.Subject)
+			fmt.Fprintf(w, "%s\tnot registered yet\n", v.Subject)
 		case len(v.Changes) == 0:
-			fmt.Fprintf(io.Out, "%-32s unchanged from version %d\n", v.Subject, v.Latest)
+			fmt.Fprintf(w, "%s\tunchanged from version %d\n", v.Subject, v.Latest)
 		default:
-			fmt.Fprintf(io.Out, "%-32s compatible with version %d: %s\n", v.Subject, v.Latest, strings.Join(v.Changes, "; "))
+			fmt.Fprintf(w, "%s\tcompatible with version %d: %s\n", v.Subject, v.Latest, strings.Join(v.Changes, "; "))
 		}
 	}
+	w.Flush()
 	if err != nil {
 		return err
 	}

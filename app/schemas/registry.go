@@ -41,11 +41,15 @@ func New(cfg config.Schemas) (*Registry, error) {
 type Registered struct {
 	Subject     string
 	ID, Version int
+	// Latest is the subject's latest version: above Version when the schema
+	// was registered before a later one (a registry keeps its old version
+	// and does not add it again).
+	Latest int
 }
 
 // Register sets each subject's compatibility level, then registers its
-// schema as the subject's latest version: a schema the subject already
-// holds keeps its ID and version; one the level refuses is not registered,
+// schema: a schema the subject already holds keeps its ID and version (and
+// is not made latest again); one the level refuses is not registered,
 // and the error names the subject and what changed. The others are
 // registered all the same.
 func (r *Registry) Register(ctx context.Context, subjects []Subject) ([]Registered, error) {
@@ -66,7 +70,12 @@ func (r *Registry) Register(ctx context.Context, subjects []Subject) ([]Register
 			errs = append(errs, r.refused(ctx, s, err))
 			continue
 		}
-		done = append(done, Registered{Subject: s.Name, ID: ss.ID, Version: ss.Version})
+		latest, err := r.client.SchemaByVersion(ctx, s.Name, -1)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("read %s's latest version: %w", s.Name, err))
+			continue
+		}
+		done = append(done, Registered{Subject: s.Name, ID: ss.ID, Version: ss.Version, Latest: latest.Version})
 	}
 	return done, errors.Join(errs...)
 }
