@@ -57,8 +57,15 @@ func (r *Registry) Register(ctx context.Context, subjects []Subject) ([]Register
 	for i, s := range subjects {
 		names[i] = s.Name
 	}
+	// A subject that does not exist yet gets its level once it does:
+	// Apicurio refuses NONE on a subject it lacks, and a first version has
+	// nothing to be compatible with.
+	later := map[string]bool{}
 	for _, res := range r.client.SetCompatibility(ctx, sr.SetCompatibility{Level: r.level}, names...) {
-		if res.Err != nil {
+		switch {
+		case is(res.Err, sr.ErrSubjectNotFound):
+			later[res.Subject] = true
+		case res.Err != nil:
 			return nil, fmt.Errorf("set %s's compatibility to %s: %w", res.Subject, r.level, res.Err)
 		}
 	}
@@ -69,6 +76,12 @@ func (r *Registry) Register(ctx context.Context, subjects []Subject) ([]Register
 		if err != nil {
 			errs = append(errs, r.refused(ctx, s, err))
 			continue
+		}
+		if later[s.Name] {
+			if res := r.client.SetCompatibility(ctx, sr.SetCompatibility{Level: r.level}, s.Name); res[0].Err != nil {
+				errs = append(errs, fmt.Errorf("set %s's compatibility to %s: %w", s.Name, r.level, res[0].Err))
+				continue
+			}
 		}
 		latest, err := r.client.SchemaByVersion(ctx, s.Name, -1)
 		if err != nil {
@@ -84,15 +97,18 @@ func (r *Registry) Register(ctx context.Context, subjects []Subject) ([]Register
 // latest version (and what changed), or the registry's own error.
 func (r *Registry) refused(ctx context.Context, s Subject, err error) error {
 	var re *sr.ResponseError
-	if !errors.As(err, &re) || re.SchemaError() != sr.ErrIncompatibleSchema {
+	if !errors.As(err, &re) || !is(err, sr.ErrIncompatibleSchema) {
 		return fmt.Errorf("register %s: %w", s.Name, err)
 	}
 	latest, lerr := r.client.SchemaByVersion(ctx, s.Name, -1)
 	if lerr != nil {
 		return fmt.Errorf("register %s: incompatible under %s: %s", s.Name, r.level, re.Message)
 	}
-	return fmt.Errorf("register %s: incompatible with version %d under %s: %s", s.Name, latest.Version, r.level,
-		strings.Join(Changes([]byte(latest.Schema.Schema), s.Schema), "; "))
+	why := strings.Join(Changes([]byte(latest.Schema.Schema), s.Schema), "; ")
+	if why == "" { // incompatible with an earlier version than the latest (a _TRANSITIVE level)
+		why = re.Message
+	}
+	return fmt.Errorf("register %s: incompatible with version %d under %s: %s", s.Name, latest.Version, r.level, why)
 }
 
 // Verdict is how a subject's schema in the repo stands with the registry.
@@ -109,8 +125,9 @@ type Verdict struct {
 }
 
 // Check compares each subject's schema with the registry's latest version
-// of it, through the registry's compatibility endpoint under the subject's
-// level, which must be the configured one (Register sets it). It changes
+// of it (every version, for a _TRANSITIVE level), through the registry's
+// compatibility endpoint under the subject's level, which must be the
+// configured one (Register sets it). It changes
 // nothing in the registry. The error is for a registry that could not be
 // asked; a schema that would break its readers is a Verdict's Problem.
 func (r *Registry) Check(ctx context.Context, subjects []Subject) ([]Verdict, error) {
@@ -128,8 +145,7 @@ func (r *Registry) Check(ctx context.Context, subjects []Subject) ([]Verdict, er
 func (r *Registry) check(ctx context.Context, s Subject) (Verdict, error) {
 	v := Verdict{Subject: s.Name}
 	latest, err := r.client.SchemaByVersion(ctx, s.Name, -1)
-	var re *sr.ResponseError
-	if errors.As(err, &re) && (re.SchemaError() == sr.ErrSubjectNotFound || re.SchemaError() == sr.ErrVersionNotFound) {
+	if is(err, sr.ErrSubjectNotFound) || is(err, sr.ErrVersionNotFound) {
 		return v, nil
 	}
 	if err != nil {
@@ -145,7 +161,13 @@ func (r *Registry) check(ctx context.Context, s Subject) (Verdict, error) {
 		v.Problem = fmt.Sprintf("the registry holds it to %s, not %s as configured: run orderflow schemas register", level, r.level)
 		return v, nil
 	}
-	res, err := r.client.CheckCompatibility(sr.WithParams(ctx, sr.Verbose), s.Name, -1, schemaOf(s))
+	// A _TRANSITIVE level is checked against every version (-2), the
+	// others against the latest (-1).
+	against, which := -1, fmt.Sprintf("version %d", latest.Version)
+	if strings.HasSuffix(r.level.String(), "_TRANSITIVE") {
+		against, which = -2, fmt.Sprintf("versions 1 to %d", latest.Version)
+	}
+	res, err := r.client.CheckCompatibility(sr.WithParams(ctx, sr.Verbose), s.Name, against, schemaOf(s))
 	if err != nil {
 		return v, fmt.Errorf("check %s: %w", s.Name, err)
 	}
@@ -155,11 +177,17 @@ func (r *Registry) check(ctx context.Context, s Subject) (Verdict, error) {
 			why = res.Messages
 		}
 		if len(why) == 0 {
-			why = []string{"the registry names no change"}
+			why = []string{"the registry names no change from the latest version"}
 		}
-		v.Problem = fmt.Sprintf("incompatible with version %d under %s: %s", latest.Version, r.level, strings.Join(why, "; "))
+		v.Problem = fmt.Sprintf("incompatible with %s under %s: %s", which, r.level, strings.Join(why, "; "))
 	}
 	return v, nil
+}
+
+// is reports whether err is the registry's answer code.
+func is(err error, code *sr.Error) bool {
+	var re *sr.ResponseError
+	return errors.As(err, &re) && re.SchemaError() == code
 }
 
 func schemaOf(s Subject) sr.Schema { return sr.Schema{Schema: string(s.Schema), Type: sr.TypeJSON} }

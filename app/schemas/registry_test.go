@@ -60,4 +60,32 @@ func TestRegistryRefusesARemovedRequiredField(t *testing.T) {
 	if err != nil || verdicts[0].Problem != "the registry holds it to NONE, not BACKWARD as configured: run orderflow schemas register" {
 		t.Errorf("Check() at another level = %+v, %v", verdicts, err)
 	}
+
+	// Under BACKWARD_TRANSITIVE every version counts: version 1 had a
+	// required gift_note, version 2 (the repo's, registered at NONE) has
+	// not; the repo's schema is the latest, yet breaks version 1's records.
+	cfg.Topics.Orders += "-transitive"
+	subject = schemas.Subjects(cfg.Topics)[0]
+	withGift := subject
+	s = strings.Replace(string(subject.Schema), `"properties": {`, `"properties": {"gift_note": {"type": "string"},`, 1)
+	withGift.Schema = []byte(strings.Replace(s, `"required": [`, `"required": ["gift_note", `, 1))
+	if _, err := none.Register(ctx, []schemas.Subject{withGift}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := none.Register(ctx, []schemas.Subject{subject}); err != nil {
+		t.Fatal(err)
+	}
+	cfg.Schemas.Compatibility = "BACKWARD_TRANSITIVE"
+	transitive, err := schemas.New(cfg.Schemas)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := transitive.Register(ctx, []schemas.Subject{subject}); err != nil { // sets the level; the schema is version 2 already
+		t.Fatal(err)
+	}
+	verdicts, err = transitive.Check(ctx, []schemas.Subject{subject})
+	want = "incompatible with versions 1 to 2 under BACKWARD_TRANSITIVE: the registry names no change from the latest version"
+	if err != nil || verdicts[0].Problem != want {
+		t.Errorf("Check() under BACKWARD_TRANSITIVE = %+v, %v; want %s", verdicts, err, want)
+	}
 }
