@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"reflect"
 	"strconv"
 	"strings"
@@ -47,9 +48,12 @@ func malformed(eventType string, data []byte, err error) *MalformedError {
 
 // memberPath turns a JSON pointer (/items/0/quantity) into the path a
 // sender reads (items[0].quantity).
-func memberPath(p jsontext.Pointer) string {
+func memberPath(p jsontext.Pointer) string { return pathOf(p.Tokens()) }
+
+// pathOf writes a JSON pointer's tokens as a member path.
+func pathOf(tokens iter.Seq[string]) string {
 	var b strings.Builder
-	for token := range p.Tokens() {
+	for token := range tokens {
 		if _, err := strconv.Atoi(token); err == nil {
 			fmt.Fprintf(&b, "[%s]", token)
 			continue

@@ -50,6 +50,7 @@ present, else the defaults); ORDERFLOW_* variables override its keys
 		newSeed(io, load),
 		newDLQ(io, load),
 		newTopics(io, load),
+		newSchemas(io, load),
 		newHealth(io, load),
 		newConfig(io, load),
 		newVersion(io),

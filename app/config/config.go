@@ -19,6 +19,7 @@ type Config struct {
 	HTTP     HTTP     `yaml:"http"`
 	Tracing  Tracing  `yaml:"tracing"`
 	Console  Console  `yaml:"console"`
+	Schemas  Schemas  `yaml:"schemas"`
 }
 
 // Kafka says how to reach the brokers.

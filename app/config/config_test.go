@@ -24,7 +24,7 @@ func TestShippedConfigLoads(t *testing.T) {
 // Every key has its default in defaults.yaml: none is left at Go's zero value
 // by omission (the zero values that are meant are listed).
 func TestDefaultsSetEveryKey(t *testing.T) {
-	meantZero := map[string]bool{"kafka.embedded": true, "gateway.store_path": true, "gateway.url": true, "faults.inject": true, "tracing.otlp_endpoint": true, "delivery.instance": true, "console.token": true, "console.token_file": true}
+	meantZero := map[string]bool{"kafka.embedded": true, "gateway.store_path": true, "gateway.url": true, "faults.inject": true, "tracing.otlp_endpoint": true, "delivery.instance": true, "console.token": true, "console.token_file": true, "schemas.registry_url": true}
 	var walk func(prefix string, v reflect.Value)
 	walk = func(prefix string, v reflect.Value) {
 		for i := range v.NumField() {

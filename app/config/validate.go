@@ -27,6 +27,7 @@ func (c Config) Validate() error {
 		c.HTTP.validate(),
 		c.Tracing.validate(),
 		c.Console.validate(),
+		c.Schemas.validate(),
 	)
 }
 
