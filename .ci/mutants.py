@@ -216,6 +216,12 @@ M = [
  ("the lanes hand a transaction marker to the router", "app/messaging/subscriber/lanes.go",
   "if r.control() {", "if r.control() && false {",
   "./app/messaging/subscriber", "TransactAbortsAndRewinds"),
+ ("an event's schema drifts from what the decoder accepts (quantity 0 allowed)", "events/schemas/OrderPlaced.json",
+  "\"quantity\": {\"type\": \"integer\", \"minimum\": 1,", "\"quantity\": {\"type\": \"integer\", \"minimum\": 0,",
+  "./events", "DecoderRefusesWhatSchemasRefuse|SchemasAcceptWhatGoWrites"),
+ ("schemas check does not name a removed required field", "app/schemas/changes.go",
+  "\t\tcase inB && !inA:\n", "\t\tcase inB && !inA && false:\n",
+  "./app/schemas", "Changes"),
  # The Helm chart (deploy/chart_test.go; it needs the tools task test:chart installs).
  ("the chart runs a container as root", "deploy/helm/orderflow/templates/_helpers.tpl",
   "runAsNonRoot: true\nrunAsUser: {{ .Values.securityContext.runAsUser }}\nrunAsGroup: {{ .Values.securityContext.runAsGroup }}\nreadOnlyRootFilesystem",
