@@ -61,6 +61,16 @@ func TestErrorsInTheUsersWords(t *testing.T) {
 			want:    `ORDERFLOW_KAFKA_EMBEDDED: "maybe" is not true or false`,
 		},
 		{
+			name: "a transport that is gone",
+			give: "kafka:\n  client: sarama\n",
+			want: `kafka.client "sarama" is gone: its hand-written subscriber was replaced by franz (the default, franz-go) and watermill-kafka (the stock watermill-kafka transport, on Sarama)`,
+		},
+		{
+			name: "exactly once on the reference transport",
+			give: "kafka:\n  client: watermill-kafka\ndelivery:\n  guarantee: exactly_once\n",
+			want: `delivery.guarantee exactly_once runs on franz-go's transactions: set kafka.client to franz`,
+		},
+		{
 			name:    "misspelt variable",
 			environ: []string{"ORDERFLOW_KAFKA_EMBEDED=true"},
 			want:    "ORDERFLOW_KAFKA_EMBEDED: no such config key; did you mean ORDERFLOW_KAFKA_EMBEDDED?",
