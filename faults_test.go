@@ -271,7 +271,7 @@ func TestBadInputFromKcat(t *testing.T) {
 	tests := []struct {
 		key, value, header, wantReason string
 	}{
-		{key: "k-fault", value: strings.Replace(order("k-fault"), "{", `{"fault":"panic",`, 1), wantReason: `unknown object member name "fault"`},
+		{key: "k-fault", value: strings.Replace(order("k-fault"), "{", `{"fault":"panic",`, 1), wantReason: `fault: no such field`},
 		{key: "k-header", value: order("k-header"), header: "seed_fault=panic"},
 		{key: "k-garbage", value: "\x01\x02garbage", wantReason: "payload is not valid JSON"},
 		{key: "k-shape", value: `{"order_id": 42}`, wantReason: "payload does not fit OrderPlaced"},
@@ -727,6 +727,12 @@ func TestUnwritableOutputTopicBacksOff(t *testing.T) {
 	}
 
 	run(t, s.env, "topics") // shipments is back
+	t.Cleanup(func() {
+		if t.Failed() { // what serve said last
+			lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+			t.Logf("serve's last lines:\n%s", strings.Join(lines[max(0, len(lines)-15):], "\n"))
+		}
+	})
 	testkit.WaitSettled(t, s.tr, []string{"k-backoff"}, 2*time.Minute)
 	t.Logf("RESULT unwritable output topic: %d redeliveries logged, the first gaps %v (each a failed publish + 100 ms doubling), settled once the topic was back",
 		len(nacksLogged()), gaps)

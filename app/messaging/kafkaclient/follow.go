@@ -82,7 +82,7 @@ func (f *Follower) Run(ctx context.Context, fn func(Record)) error {
 		var ferr error
 		fs.EachError(func(t string, p int32, err error) {
 			// Unrecoverable for a follower: the topic went, or may not be read.
-			if errors.Is(err, kerr.UnknownTopicOrPartition) || errors.Is(err, kerr.TopicAuthorizationFailed) {
+			if errors.Is(err, kerr.UnknownTopicOrPartition) || errors.Is(err, kerr.UnknownTopicID) || errors.Is(err, kerr.TopicAuthorizationFailed) {
 				ferr = fmt.Errorf("read %s/%d: %w", t, p, err)
 			}
 		})

@@ -2,9 +2,12 @@ package kafkaclient
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/ThreeDotsLabs/watermill/message"
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/orderflow/orderflow/app/config"
@@ -25,6 +28,14 @@ import (
 type Producer struct {
 	cl    *kgo.Client
 	kafka config.Kafka // for the hints a refusal gets
+	// recreated takes the topics a record failed on because the topic was
+	// deleted and made again: franz-go never adopts the new topic's ID by
+	// itself, so purgeRecreated drops what it knows of the topic and the
+	// next record (the input's redelivery) finds it anew.
+	recreated chan string
+	purging   sync.Map      // topics sent on recreated and not yet purged
+	stop      chan struct{} // closed by Close: purgeRecreated returns
+	purged    chan struct{} // closed once purgeRecreated has returned
 }
 
 var _ message.Publisher = (*Producer)(nil)
@@ -35,7 +46,26 @@ func NewProducer(c Conn) (*Producer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("kafka producer: %w", err)
 	}
-	return &Producer{cl: cl, kafka: c.Kafka}, nil
+	p := &Producer{cl: cl, kafka: c.Kafka, recreated: make(chan string, 16),
+		stop: make(chan struct{}), purged: make(chan struct{})}
+	go p.purgeRecreated() // ends at Close
+	return p, nil
+}
+
+// purgeRecreated purges each topic sent on recreated from producing, until
+// Close. It runs on its own goroutine: a purge waits for the client's
+// metadata loop, which a promise must not.
+func (p *Producer) purgeRecreated() {
+	defer close(p.purged)
+	for {
+		select {
+		case topic := <-p.recreated:
+			p.cl.PurgeTopicsFromClient(topic)
+			p.purging.Delete(topic)
+		case <-p.stop:
+			return
+		}
+	}
 }
 
 // Publish sends msgs to topic. With a Delivery in their context it returns
@@ -87,6 +117,15 @@ func (p *Producer) produce(topic string, t Txn, d *Delivery, msgs []*message.Mes
 		}
 		d.Sent()
 		t.Produce(context.Background(), r, func(r *kgo.Record, err error) {
+			if errors.Is(err, kerr.UnknownTopicID) {
+				if _, pending := p.purging.LoadOrStore(r.Topic, true); !pending {
+					select {
+					case p.recreated <- r.Topic:
+					default: // full: the next failure asks again
+						p.purging.Delete(r.Topic)
+					}
+				}
+			}
 			if err != nil {
 				err = fmt.Errorf("send to %s: %w", r.Topic, ExplainDenied(err, p.kafka))
 			}
@@ -100,6 +139,8 @@ func (p *Producer) produce(topic string, t Txn, d *Delivery, msgs []*message.Mes
 // and closes the client.
 func (p *Producer) Close() error {
 	err := p.cl.Flush(context.Background())
+	close(p.stop)
+	<-p.purged
 	p.cl.Close()
 	return err
 }

@@ -2,10 +2,13 @@ package kafkaclient
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
@@ -130,9 +133,27 @@ func Tail(ctx context.Context, c Conn, topics []string, fn func(Record)) error {
 		if ctx.Err() != nil {
 			return nil
 		}
-		// Fetch errors (a topic not there yet, a leader moving) are retried by franz-go.
 		fs.EachRecord(func(r *kgo.Record) { fn(franzRecordOf(r)) })
+		// Other fetch errors (a topic not there yet, a leader moving) are
+		// retried by franz-go.
+		if recreated := recreatedTopics(fs); len(recreated) > 0 {
+			cl.PurgeTopicsFromClient(recreated...)
+			cl.AddConsumeTopics(recreated...)
+		}
 	}
+}
+
+// recreatedTopics are the topics fs failed on as deleted and made again (a
+// new topic ID): franz-go never adopts the new ID by itself, so a reader
+// purges the topic and adds it again, and reads it from its start.
+func recreatedTopics(fs kgo.Fetches) []string {
+	var topics []string
+	fs.EachError(func(t string, _ int32, err error) {
+		if errors.Is(err, kerr.UnknownTopicID) && !slices.Contains(topics, t) {
+			topics = append(topics, t)
+		}
+	})
+	return topics
 }
 
 // ReadAt returns the record of topic at partition and offset.
