@@ -192,7 +192,7 @@ func (s *stack) up(t *testing.T) {
 			t.Errorf("%s is %s/%s after task up, want running/healthy", c.Name, c.State, c.Health)
 		}
 	}
-	for svc, want := range map[string]int{"kafka-1": 1, "kafka-2": 1, "kafka-3": 1, "gateway": 1, "orderflow": 3, "prometheus": 1} {
+	for svc, want := range map[string]int{"kafka-1": 1, "kafka-2": 1, "kafka-3": 1, "gateway": 1, "orderflow": 3, "prometheus": 1, "schema-registry": 1} {
 		if count[svc] != want {
 			t.Errorf("task up runs %d containers of %s, want %d", count[svc], svc, want)
 		}
@@ -212,6 +212,17 @@ func (s *stack) up(t *testing.T) {
 	console := fmt.Sprintf("http://127.0.0.1:%d/console/", replicas[0].port(8081))
 	if !strings.Contains(out, console) {
 		t.Errorf("task up does not print the dead-letter console's URL %s:\n%s", console, out)
+	}
+	// task up registered every event type's schema: the registry has each
+	// subject, and the repository's schemas check against it unchanged.
+	subjects := getBody(t, "http://127.0.0.1:8085/apis/ccompat/v7/subjects")
+	for _, subject := range []string{"OrderPlaced", "PaymentSucceeded", "PaymentDeclined", "ShipmentScheduled", "CustomerNotified"} {
+		if !strings.Contains(subjects, "-"+subject+`"`) {
+			t.Errorf("the registry's subjects after task up: %s; want one for %s", subjects, subject)
+		}
+	}
+	if check := s.cmd(time.Minute, "docker", "compose", "exec", "-T", "orderflow", "/orderflow", "schemas", "check"); strings.Count(check, "unchanged from version 1") != 5 {
+		t.Errorf("orderflow schemas check after task up:\n%s\nwant every subject unchanged from version 1", check)
 	}
 	ready := s.cmd(time.Minute, "docker", "compose", "exec", "-T", "orderflow", "/orderflow", "health")
 	t.Logf("RESULT task up: every service healthy in %s (orderflow: %d replicas on ports %v); orderflow health: %s",
@@ -688,4 +699,20 @@ func (s *stack) down(t *testing.T) {
 		t.Errorf("volumes left after task down: %s", left)
 	}
 	t.Logf("RESULT task down: no container, no volume of project %s left", cfg.Name)
+}
+
+// getBody is the body of GET url, failing the test on any error or a status
+// other than 200.
+func getBody(t *testing.T, url string) string {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %d %s %v", url, resp.StatusCode, b, err)
+	}
+	return string(b)
 }

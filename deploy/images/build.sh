@@ -24,7 +24,8 @@ distroless_ref=$(sed -n 's/^FROM \(gcr.io\/distroless\/[^ ]*\).*/\1/p' "$root/Do
 kafka_ref=$(sed -n 's/^ *image: \(apache\/kafka:[^ ]*\).*/\1/p' "$root/docker-compose.yaml" | head -1)
 kafka_version=$(sed -n 's:.*<kafka.version>\(.*\)</kafka.version>.*:\1:p' "$root/deploy/kafka/pom.xml")
 prometheus_ref=$(sed -n 's/^ *image: \(prom\/prometheus:[^ ]*\).*/\1/p' "$root/docker-compose.yaml" | head -1)
-for v in go_version golang_ref distroless_ref kafka_ref prometheus_ref; do
+registry_ref=$(sed -n 's/^ *image: \(apicurio\/apicurio-registry:[^ ]*\).*/\1/p' "$root/docker-compose.yaml" | head -1)
+for v in go_version golang_ref distroless_ref kafka_ref prometheus_ref registry_ref; do
   [ -n "${!v}" ] || { echo "cannot read $v from Dockerfile/docker-compose.yaml" >&2; exit 1; }
 done
 if [ "${kafka_ref#apache/kafka:}" != "$kafka_version" ]; then
@@ -122,11 +123,22 @@ prometheus() {
   fi
 }
 
-for image in golang distroless kafka prometheus; do
+registry() {
+  local version=${registry_ref#apicurio/apicurio-registry:}
+  log "$registry_ref: Apicurio Registry $version from Maven Central"
+  REGISTRY_VERSION=$version "$root/deploy/registry/fetch.sh"
+  rm -rf "$work/registry" && mkdir -p "$work/registry"
+  cp "$here/registry/Dockerfile" "$work/registry/"
+  cp -r "$root/.registry/app" "$work/registry/app" && rm -f "$work/registry/app"/.complete-*
+  build "$registry_ref" "$work/registry" --build-arg "BASE=$debian"
+  rm -rf "$work/registry"
+}
+
+for image in golang distroless kafka prometheus registry; do
   ref_var="${image}_ref"
   if needed "${!ref_var}"; then
     debian_base
     "$image"
   fi
 done
-log "ready: $golang_ref, $distroless_ref, $kafka_ref, $prometheus_ref"
+log "ready: $golang_ref, $distroless_ref, $kafka_ref, $prometheus_ref, $registry_ref"
