@@ -70,6 +70,7 @@ type SubscribersParams struct {
 func newSubscribers(p SubscribersParams) Subscribers {
 	if p.Conn.Kafka.Client == config.ClientWatermillKafka {
 		return func(group string) (message.Subscriber, error) {
+			p.Metrics.InitHandler(group, deadLetterKinds)
 			return kafka.NewSubscriber(kafka.SubscriberConfig{
 				Brokers: p.Conn.Brokers, Unmarshaler: kafkaclient.Marshaler{}, OverwriteSaramaConfig: p.Conn.Sarama(),
 				ConsumerGroup: group,
