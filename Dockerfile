@@ -7,6 +7,8 @@ ARG GO_VERSION=1.26.8
 FROM golang:${GO_VERSION}-trixie AS build
 WORKDIR /src
 COPY go.mod go.sum ./
+# go.mod replaces Watermill with the patched copy here (third_party/README.md).
+COPY third_party third_party
 RUN go mod download
 COPY . .
 RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/orderflow . \

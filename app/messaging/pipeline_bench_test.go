@@ -61,7 +61,7 @@ func BenchmarkPipeline(b *testing.B) {
 		records[p] = append(records[p], &r)
 	}
 
-	router, err := message.NewRouter(message.RouterConfig{}, watermill.NopLogger{})
+	router, err := message.NewRouter(routerConfig(cfg.Handler), watermill.NopLogger{})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -37,10 +37,7 @@ type RouterParams struct {
 // in a group named after it, all sharing the publisher and the middleware
 // chain. The subscribers come back too, for readiness.
 func NewRouter(p RouterParams) (*message.Router, []message.Subscriber, error) {
-	// The router waits a little longer than the subscribers drain (both bounded
-	// by handler.close_timeout), so a drain that takes all its time still ends
-	// cleanly rather than as the router's close timeout.
-	router, err := message.NewRouter(message.RouterConfig{CloseTimeout: p.Handler.CloseTimeout + routerCloseMargin}, kafkaclient.WatermillLogger(p.Logger))
+	router, err := message.NewRouter(routerConfig(p.Handler), kafkaclient.WatermillLogger(p.Logger))
 	if err != nil {
 		return nil, nil, fmt.Errorf("router: %w", err)
 	}
@@ -64,6 +61,22 @@ func NewRouter(p RouterParams) (*message.Router, []message.Subscriber, error) {
 	}
 	return router, subs, nil
 }
+
+// routerConfig is the router's configuration. The router waits a little
+// longer than the subscribers drain (both bounded by handler.close_timeout),
+// so a drain that takes all its time still ends cleanly rather than as the
+// router's close timeout. Each handler keeps the goroutines that handled a
+// message to handle the next (third_party/watermill's patch, README): a
+// goroutine per message grew its stack through the middleware chain anew
+// every time.
+func routerConfig(h config.Handler) message.RouterConfig {
+	return message.RouterConfig{CloseTimeout: h.CloseTimeout + routerCloseMargin, IdleHandlerGoroutines: idleHandlerGoroutines}
+}
+
+// idleHandlerGoroutines is how many goroutines a handler keeps parked
+// between messages: enough for the messages one step has in flight at 12
+// partitions.
+const idleHandlerGoroutines = 256
 
 // chain configures the middleware every handler runs behind: its dead letters
 // published by the shared publisher, and with metrics Watermill's own handler

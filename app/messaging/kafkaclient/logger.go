@@ -46,3 +46,9 @@ func (l levelled) Trace(msg string, fields watermill.LogFields) {
 func (l levelled) With(fields watermill.LogFields) watermill.LoggerAdapter {
 	return levelled{l.LoggerAdapter.With(fields), l.log}
 }
+
+// TraceEnabled tells Watermill's router whether to build its per-message
+// trace lines' fields at all.
+func (l levelled) TraceEnabled() bool {
+	return l.log.Enabled(context.Background(), watermill.LevelTrace)
+}

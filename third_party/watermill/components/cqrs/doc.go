@@ -1,0 +1,3 @@
+// Detailed CQRS documentation can be found in https://watermill.io/docs/cqrs/
+
+package cqrs
