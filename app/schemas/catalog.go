@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -25,6 +26,9 @@ import (
 type Catalog struct {
 	client *sr.Client
 
+	// miss is held by one lookup at a time: the first messages of a subject,
+	// arriving on every lane at once, make one request, not one each.
+	miss   sync.Mutex
 	mu     sync.RWMutex
 	writes map[written]Stamp
 	reads  map[int]*read
@@ -68,6 +72,14 @@ func (c *Catalog) Writes(ctx context.Context, topic, eventType string) (Stamp, e
 	if ok {
 		return s, nil
 	}
+	c.miss.Lock()
+	defer c.miss.Unlock()
+	c.mu.RLock()
+	s, ok = c.writes[key]
+	c.mu.RUnlock()
+	if ok { // looked up while this one waited
+		return s, nil
+	}
 	schema, ok := events.Schema(eventType)
 	if !ok {
 		return Stamp{}, events.Permanent(fmt.Errorf("no schema for event type %q", eventType))
@@ -80,14 +92,33 @@ func (c *Catalog) Writes(ctx context.Context, topic, eventType string) (Stamp, e
 	case err != nil:
 		return Stamp{}, fmt.Errorf("look up %s's schema: %w", subject, err)
 	}
-	s = Stamp{Subject: subject, ID: ss.ID, Version: ss.Version, IDText: strconv.Itoa(ss.ID), VersionText: strconv.Itoa(ss.Version)}
+	s = stamp(subject, ss.ID, ss.Version)
 	c.mu.Lock()
 	c.writes[key] = s
-	if _, known := c.reads[ss.ID]; !known {
-		c.reads[ss.ID] = &read{subject: subject, version: ss.Version, builtIn: eventType}
+	if r, known := c.reads[ss.ID]; !known {
+		c.reads[ss.ID] = &read{under: []Stamp{s}, builtIn: eventType}
+	} else if !slices.Contains(r.under, s) {
+		c.reads[ss.ID] = &read{under: append(slices.Clip(r.under), s), builtIn: r.builtIn, schema: r.schema}
 	}
 	c.mu.Unlock()
 	return s, nil
+}
+
+func stamp(subject string, id, version int) Stamp {
+	return Stamp{Subject: subject, ID: id, Version: version, IDText: strconv.Itoa(id), VersionText: strconv.Itoa(version)}
+}
+
+// Warm looks up every subject of topics, so that the first messages do not
+// wait on the registry; a subject it cannot look up is looked up again by
+// the first message that needs it. It returns what it could not look up.
+func (c *Catalog) Warm(ctx context.Context, topics config.Topics) error {
+	var errs []error
+	for _, s := range Subjects(topics) {
+		if _, err := c.Writes(ctx, s.Topic, s.EventType); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // Reachable asks the registry something cheap (its global compatibility

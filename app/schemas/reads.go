@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
-	"strconv"
 	"strings"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
@@ -18,8 +17,9 @@ import (
 
 // read is a schema ID an input carried, as the registry holds it.
 type read struct {
-	subject string
-	version int
+	// under lists the subjects and versions the schema is registered as
+	// (one text may be registered under several subjects, with one ID).
+	under []Stamp
 	// builtIn is the event type whose schema, compiled into this build, this
 	// one is; "" for any other.
 	builtIn string
@@ -52,20 +52,17 @@ func (e *RefusedError) Error() string {
 // permanent error, a RefusedError. An ID the registry does not hold is
 // permanent too; one it could not be asked about (an outage) is transient,
 // retried like any other until the registry answers.
-func (c *Catalog) Check(ctx context.Context, id int, eventType string, body []byte) (Stamp, error) {
+func (c *Catalog) Check(ctx context.Context, id int, topic, eventType string, body []byte) (Stamp, error) {
 	c.mu.RLock()
 	r, ok := c.reads[id]
 	c.mu.RUnlock()
 	if !ok {
 		var err error
-		if r, err = c.fetch(ctx, id); err != nil {
+		if r, err = c.fetchOnce(ctx, id); err != nil {
 			return Stamp{}, err
 		}
-		c.mu.Lock()
-		c.reads[id] = r
-		c.mu.Unlock()
 	}
-	s := Stamp{Subject: r.subject, ID: id, Version: r.version, IDText: strconv.Itoa(id), VersionText: strconv.Itoa(r.version)}
+	s := r.as(topic, eventType)
 	if r.builtIn == eventType {
 		return s, nil
 	}
@@ -75,9 +72,41 @@ func (c *Catalog) Check(ctx context.Context, id int, eventType string, body []by
 	}
 	var verr *jsonschema.ValidationError
 	if err := r.schema.Validate(inst); errors.As(err, &verr) {
-		return s, events.Permanent(&RefusedError{Subject: r.subject, Version: r.version, Problems: problems(verr)})
+		return s, events.Permanent(&RefusedError{Subject: s.Subject, Version: s.Version, Problems: problems(verr)})
 	}
 	return s, nil
+}
+
+// as is the subject and version of r an input of eventType on topic was
+// written with: <topic>-<EventType> if r is registered under it, else the
+// first r is registered under.
+func (r *read) as(topic, eventType string) Stamp {
+	for _, s := range r.under {
+		if n := s.Subject; len(n) == len(topic)+1+len(eventType) && strings.HasPrefix(n, topic) && n[len(topic)] == '-' && strings.HasSuffix(n, eventType) {
+			return s
+		}
+	}
+	return r.under[0]
+}
+
+// fetchOnce is fetch, one lookup at a time, kept.
+func (c *Catalog) fetchOnce(ctx context.Context, id int) (*read, error) {
+	c.miss.Lock()
+	defer c.miss.Unlock()
+	c.mu.RLock()
+	r, ok := c.reads[id]
+	c.mu.RUnlock()
+	if ok { // looked up while this one waited
+		return r, nil
+	}
+	r, err := c.fetch(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	c.reads[id] = r
+	c.mu.Unlock()
+	return r, nil
 }
 
 // fetch looks schema id up: its text, and the subject and version it is
@@ -100,7 +129,10 @@ func (c *Catalog) fetch(ctx context.Context, id int) (*read, error) {
 	if len(versions) == 0 {
 		return nil, events.Permanent(fmt.Errorf("schema ID %d is under no subject", id))
 	}
-	r := &read{subject: versions[0].Subject, version: versions[0].Version}
+	r := &read{}
+	for _, v := range versions {
+		r.under = append(r.under, stamp(v.Subject, id, v.Version))
+	}
 	for _, t := range events.Types() {
 		if builtIn, _ := events.Schema(t); sameJSON(builtIn, []byte(schema.Schema)) {
 			r.builtIn = t

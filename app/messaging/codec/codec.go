@@ -46,11 +46,16 @@ func (w Wire) Decode(msg *message.Message, assume string, maxBytes int) (events.
 		}
 		version = n
 	}
-	body, err := w.body(msg, eventType)
+	body, named, err := w.body(msg, eventType)
 	if err != nil {
 		return nil, err
 	}
 	ev, err := events.Decode(eventType, version, body)
+	if err != nil && named.Subject != "" {
+		// The schema the input named is this build's: the decoder's refusal
+		// is that schema's, and says so.
+		return nil, fmt.Errorf("schema %s version %d: %w", named.Subject, named.Version, err)
+	}
 	if o, ok := ev.(events.OrderPlaced); ok && o.PlacedAt.IsZero() {
 		o.PlacedAt = entered(msg)
 		ev = o

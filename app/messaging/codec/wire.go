@@ -52,28 +52,28 @@ func (w Wire) Stamp(ctx context.Context, msg *message.Message, topic, eventType 
 }
 
 // body is msg's JSON: its payload, past the Confluent framing if it has one,
-// checked against the schema it names (by framing or header). The input
-// gets the schema headers of the schema it named, so a dead letter shows them.
-func (w Wire) body(msg *message.Message, eventType string) ([]byte, error) {
+// checked against the schema it names (by framing or header), which comes
+// back too. The input gets that schema's headers, so a dead letter shows them.
+func (w Wire) body(msg *message.Message, eventType string) ([]byte, schemas.Stamp, error) {
 	if w.Catalog == nil {
-		return msg.Payload, nil
+		return msg.Payload, schemas.Stamp{}, nil
 	}
 	id, body, err := confluent.DecodeID(msg.Payload)
 	if err != nil { // not framed: plain JSON
 		body = msg.Payload
 		text := msg.Metadata.Get(events.HeaderSchemaID)
 		if text == "" {
-			return body, nil // no schema named: the strict decoder validates
+			return body, schemas.Stamp{}, nil // no schema named: the strict decoder validates
 		}
 		if id, err = strconv.Atoi(text); err != nil {
-			return nil, events.Permanent(&events.MalformedError{Problem: fmt.Sprintf("%s header %q is not a number", events.HeaderSchemaID, text)})
+			return nil, schemas.Stamp{}, events.Permanent(&events.MalformedError{Problem: fmt.Sprintf("%s header %q is not a number", events.HeaderSchemaID, text)})
 		}
 	}
-	s, err := w.Catalog.Check(msg.Context(), id, eventType, body)
+	s, err := w.Catalog.Check(msg.Context(), id, message.SubscribeTopicFromCtx(msg.Context()), eventType, body)
 	if s.Subject != "" && !hasSchema(msg, s) {
 		setSchema(msg, s)
 	}
-	return body, err
+	return body, s, err
 }
 
 func setSchema(msg *message.Message, s schemas.Stamp) {

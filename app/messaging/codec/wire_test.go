@@ -120,6 +120,7 @@ func TestWireChecksInputs(t *testing.T) {
 		{name: "framed, version 2 refuses", give: frame(v2), want: "schema orders-OrderPlaced version 2 refuses items[0].quantity: maximum: got 2, want 1"},
 		{name: "header, version 2 refuses", give: plain, header: strconv.Itoa(v2), want: "schema orders-OrderPlaced version 2 refuses items[0].quantity"},
 		{name: "unknown ID", give: frame(9999), want: "schema ID 9999 is not registered"},
+		{name: "framed, this build's schema refuses", give: append(frame(id)[:5], `{"order_id":"o-1"}`...), want: "schema orders-OrderPlaced version 1: invalid OrderPlaced: customer_id is empty"},
 		{name: "header not a number", give: plain, header: "x", want: `schema_id header "x" is not a number`},
 	}
 	for _, tt := range tests {
