@@ -65,7 +65,8 @@ func proxy(t *testing.T, target string) *httptest.Server {
 // dead-lettered permanent, naming subject, version and member. Then the
 // registry goes away mid-stream: nothing is lost, the pipeline goes on on the
 // schemas it cached, /readyz stays ready but says degraded, and a record
-// naming a schema ID never seen is retried, then dead-lettered.
+// naming a schema ID never seen is retried, then dead-lettered. A replay
+// refuses the letter the latest schema still refuses.
 func TestPipelineOnTheRegistry(t *testing.T) { registries(t, pipelineOnTheRegistry) }
 
 func pipelineOnTheRegistry(t *testing.T, c testkit.Cluster, registry string) {
@@ -173,7 +174,11 @@ func pipelineOnTheRegistry(t *testing.T, c testkit.Cluster, registry string) {
 	if resp.StatusCode != 200 || !strings.HasPrefix(string(body), "ready, degraded:\nschema registry unreachable") {
 		t.Errorf("/readyz during the outage = %d %q, want 200 ready, degraded", resp.StatusCode, body)
 	}
-	produce("unseen-1", framed(v2[0].ID+1000, order("unseen-1", 1)))
+	unseen := &kgo.Record{Topic: c.Cfg.Topics.Orders, Key: []byte("unseen-1"), Value: framed(v2[0].ID+1000, order("unseen-1", 1)),
+		Headers: []kgo.RecordHeader{{Key: events.HeaderType, Value: []byte(events.TypeOrderPlaced)}}}
+	if err := raw.ProduceSync(ctx, unseen).FirstErr(); err != nil {
+		t.Fatal(err)
+	}
 	testkit.WaitFor(t, 30*time.Second, "the unseen ID dead-lettered", func() (bool, string) {
 		o, _ := tr.Order("unseen-1")
 		return len(o.DeadLetters) == 1, fmt.Sprintf("%+v", o)
@@ -182,6 +187,23 @@ func pipelineOnTheRegistry(t *testing.T, c testkit.Cluster, registry string) {
 	if d := o.DeadLetters[0]; d.ErrorKind != deadletter.KindRetriesExhausted || d.Attempts != c.Cfg.Retry.MaxAttempts ||
 		!strings.Contains(d.Reason, "look up schema ID "+strconv.Itoa(v2[0].ID+1000)) {
 		t.Errorf("unseen-1: %s after %d attempts: %q; want retries_exhausted after %d naming the lookup", d.ErrorKind, d.Attempts, d.Reason, c.Cfg.Retry.MaxAttempts)
+	}
+
+	// A replay checks each letter against its subject's latest schema (with
+	// the registry back): version 2 still refuses refused-1, and accepts
+	// unseen-1 (quantity 1).
+	back := c.Cfg
+	back.Schemas.RegistryURL = registry
+	results, err := deadletter.Replay(ctx, c.Conn(t), back, deadletter.Filter{Topic: c.Cfg.Topics.Orders}, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	refusedWhy := map[string]string{}
+	for _, r := range results {
+		refusedWhy[r.Letter.OrderID] = r.Refused
+	}
+	if len(results) != 2 || refusedWhy["refused-1"] != "no longer valid against the latest schema: "+want || refusedWhy["unseen-1"] != "" {
+		t.Errorf("replay refusals %q, want refused-1 refused naming version 2's refusal, unseen-1 replayable", refusedWhy)
 	}
 
 	// Every output is framed with its subject's ID, and says so in headers.

@@ -1,0 +1,63 @@
+package schemas_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/twmb/franz-go/pkg/sr"
+	"github.com/twmb/franz-go/pkg/sr/srfake"
+
+	"github.com/orderflow/orderflow/app/config"
+	"github.com/orderflow/orderflow/app/schemas"
+	"github.com/orderflow/orderflow/events"
+)
+
+// A replay checks a payload against the subject's latest schema: accepted,
+// refused by a later narrower version (named), or an error for a subject
+// the registry lacks.
+func TestLatestRefuses(t *testing.T) {
+	reg := srfake.New()
+	defer reg.Close()
+	data, _ := events.Schema(events.TypeOrderPlaced)
+	if _, _, err := reg.RegisterSchema("orders-OrderPlaced", sr.Schema{Schema: string(data), Type: sr.TypeJSON}); err != nil {
+		t.Fatal(err)
+	}
+	cfg := config.Default().Schemas
+	cfg.RegistryURL = reg.URL()
+	r, err := schemas.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	order, _ := events.Encode(events.OrderPlaced{OrderID: "o-1", CustomerID: "c-1", Email: "c-1@example.com", Currency: "EUR",
+		Items: []events.Item{{SKU: "A", Quantity: 2, PriceCents: 150}}, TotalCents: 300})
+	framed := append([]byte{0, 0, 0, 0, 1}, order...)
+	latest := func() *schemas.Latest {
+		t.Helper()
+		l, err := r.Latest(ctx, "orders-OrderPlaced")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return l
+	}
+	for _, payload := range [][]byte{order, framed} {
+		if refused := latest().Refuses(payload); refused != nil {
+			t.Errorf("version 1: %v; want accepted", refused)
+		}
+	}
+
+	narrower := strings.Replace(string(data), `"maximum": 10000}`, `"maximum": 1}`, 1)
+	if _, _, err := reg.RegisterSchema("orders-OrderPlaced", sr.Schema{Schema: narrower, Type: sr.TypeJSON}); err != nil {
+		t.Fatal(err)
+	}
+	want := "schema orders-OrderPlaced version 2 refuses items[0].quantity: maximum: got 2, want 1"
+	for _, payload := range [][]byte{order, framed} {
+		if refused := latest().Refuses(payload); refused == nil || refused.Error() != want {
+			t.Errorf("version 2: %v; want refused: %s", refused, want)
+		}
+	}
+	if _, err := r.Latest(ctx, "orders-Refund"); err == nil || err.Error() != "the registry holds no schema under orders-Refund" {
+		t.Errorf("unknown subject: %v", err)
+	}
+}
