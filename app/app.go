@@ -36,7 +36,7 @@ import (
 //	Router             messaging.Module    ← Topics, Retry, Handler, Faults, routes, Publisher, Subscribers, Logger, Metrics,
 //	                                       TracerProvider, Schemas, Catalog (and the consumer-lag collector into the "collectors" group)
 //	Readiness          messaging.Module    ← Router, its subscribers, Conn, Catalog (degraded while its registry is unreachable)
-//	*intake.Intake     intake.Module       ← Publisher, Topics, Handler, PaymentLedger (POST /orders into the "routes" group)
+//	*intake.Intake     intake.Module       ← Publisher, Topics, Handler, PaymentLedger, Schemas, Catalog (POST /orders into the "routes" group)
 //	*console.Index     console.Module      ← Topics, Console, Conn, Logger (follows the dead-letter topic from start to stop)
 //	*console.Console   console.Module      ← Index, Conn, Topics, Replay, Console, HTTP (/console/ into the "routes" group;
 //	                                       only with console.enabled and http.addr)

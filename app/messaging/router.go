@@ -58,7 +58,7 @@ func NewRouter(p RouterParams) (*message.Router, []message.Subscriber, error) {
 		return nil, nil, err
 	}
 	router.AddMiddleware(handling.Chain(chain)...)
-	wire := codec.Wire{Catalog: p.Catalog, Framed: p.Catalog != nil && p.Schemas.Wire == config.WireConfluent}
+	wire := codec.NewWire(p.Catalog, p.Schemas)
 	subs := make([]message.Subscriber, 0, len(p.Routes))
 	for _, r := range p.Routes {
 		sub, err := p.Subscribers(r.Name)

@@ -6,10 +6,9 @@ import (
 	"testing"
 
 	"github.com/twmb/franz-go/pkg/sr"
-	"github.com/twmb/franz-go/pkg/sr/srfake"
 
-	"github.com/orderflow/orderflow/app/config"
 	"github.com/orderflow/orderflow/app/schemas"
+	"github.com/orderflow/orderflow/app/schemas/schemastest"
 	"github.com/orderflow/orderflow/events"
 )
 
@@ -17,14 +16,8 @@ import (
 // refused by a later narrower version (named), or an error for a subject
 // the registry lacks.
 func TestLatestRefuses(t *testing.T) {
-	reg := srfake.New()
-	defer reg.Close()
+	reg, cfg, _ := schemastest.Registry(t, "orders-OrderPlaced", events.TypeOrderPlaced)
 	data, _ := events.Schema(events.TypeOrderPlaced)
-	if _, _, err := reg.RegisterSchema("orders-OrderPlaced", sr.Schema{Schema: string(data), Type: sr.TypeJSON}); err != nil {
-		t.Fatal(err)
-	}
-	cfg := config.Default().Schemas
-	cfg.RegistryURL = reg.URL()
 	r, err := schemas.New(cfg)
 	if err != nil {
 		t.Fatal(err)

@@ -8,6 +8,7 @@ import (
 	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/twmb/franz-go/pkg/sr"
 
+	"github.com/orderflow/orderflow/app/config"
 	"github.com/orderflow/orderflow/app/schemas"
 	"github.com/orderflow/orderflow/events"
 )
@@ -27,6 +28,12 @@ import (
 type Wire struct {
 	Catalog *schemas.Catalog // nil: no registry
 	Framed  bool
+}
+
+// NewWire is the wire of catalog (nil: no registry), framed when cfg says
+// schemas.wire: confluent.
+func NewWire(catalog *schemas.Catalog, cfg config.Schemas) Wire {
+	return Wire{Catalog: catalog, Framed: catalog != nil && cfg.Wire == config.WireConfluent}
 }
 
 // confluent is the Confluent wire format's 5-byte header, as franz-go's sr

@@ -13,9 +13,9 @@ import (
 	"github.com/twmb/franz-go/pkg/sr"
 	"github.com/twmb/franz-go/pkg/sr/srfake"
 
-	"github.com/orderflow/orderflow/app/config"
 	"github.com/orderflow/orderflow/app/messaging/codec"
 	"github.com/orderflow/orderflow/app/schemas"
+	"github.com/orderflow/orderflow/app/schemas/schemastest"
 	"github.com/orderflow/orderflow/events"
 )
 
@@ -24,19 +24,11 @@ var order = events.OrderPlaced{
 	Items: []events.Item{{SKU: "A", Quantity: 2, PriceCents: 150}}, TotalCents: 300,
 }
 
-// registry is an in-memory registry (franz-go's srfake) holding this
-// build's OrderPlaced schema under orders-OrderPlaced, and a catalog on it.
+// registry is an in-memory registry holding this build's OrderPlaced
+// schema under orders-OrderPlaced, and a catalog on it.
 func registry(t *testing.T) (*srfake.Registry, *schemas.Catalog, int) {
 	t.Helper()
-	reg := srfake.New()
-	t.Cleanup(reg.Close)
-	data, _ := events.Schema(events.TypeOrderPlaced)
-	id, _, err := reg.RegisterSchema("orders-OrderPlaced", sr.Schema{Schema: string(data), Type: sr.TypeJSON})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := config.Default().Schemas
-	cfg.RegistryURL, cfg.Timeout = reg.URL(), time.Second
+	reg, cfg, id := schemastest.Registry(t, "orders-OrderPlaced", events.TypeOrderPlaced)
 	cat, err := schemas.NewCatalog(cfg)
 	if err != nil {
 		t.Fatal(err)
