@@ -16,6 +16,7 @@ import (
 	"github.com/orderflow/orderflow/app/logging"
 	"github.com/orderflow/orderflow/app/messaging"
 	"github.com/orderflow/orderflow/app/metrics"
+	"github.com/orderflow/orderflow/app/schemas"
 	"github.com/orderflow/orderflow/app/tracing"
 )
 
@@ -31,10 +32,11 @@ import (
 //	[]messaging.Route  Pipeline            ← Topics, PaymentGateway, PaymentLedger
 //	Publisher,         messaging.Module    ← Conn, Handler, Delivery, Logger, Metrics, Shutdowner (the transport kafka.client names:
 //	Subscribers                            transport.go)
+//	*schemas.Catalog   schemas.Module      ← Schemas (only with schemas.registry_url: the registry's schema IDs, cached)
 //	Router             messaging.Module    ← Topics, Retry, Handler, Faults, routes, Publisher, Subscribers, Logger, Metrics,
-//	                                       TracerProvider (and the consumer-lag collector into the "collectors" group)
-//	Readiness          messaging.Module    ← Router, its subscribers, Conn
-//	*intake.Intake     intake.Module       ← Publisher, Topics, Handler, PaymentLedger (POST /orders into the "routes" group)
+//	                                       TracerProvider, Schemas, Catalog (and the consumer-lag collector into the "collectors" group)
+//	Readiness          messaging.Module    ← Router, its subscribers, Conn, Catalog (degraded while its registry is unreachable)
+//	*intake.Intake     intake.Module       ← Publisher, Topics, Handler, PaymentLedger, Schemas, Catalog (POST /orders into the "routes" group)
 //	*console.Index     console.Module      ← Topics, Console, Conn, Logger (follows the dead-letter topic from start to stop)
 //	*console.Console   console.Module      ← Index, Conn, Topics, Replay, Console, HTTP (/console/ into the "routes" group;
 //	                                       only with console.enabled and http.addr)
@@ -44,7 +46,7 @@ import (
 // "not ready" while the groups join), then the router.
 func Options(cfg config.Config) fx.Option {
 	return fx.Options(
-		fx.Supply(cfg.Kafka, cfg.Topics, cfg.Retry, cfg.Handler, cfg.Delivery, cfg.Replay, cfg.Gateway, cfg.Faults, cfg.Logging, cfg.HTTP, cfg.Tracing, cfg.Console),
+		fx.Supply(cfg.Kafka, cfg.Topics, cfg.Retry, cfg.Handler, cfg.Delivery, cfg.Replay, cfg.Gateway, cfg.Faults, cfg.Logging, cfg.HTTP, cfg.Tracing, cfg.Console, cfg.Schemas),
 		logging.Module,
 		metrics.Module,
 		tracing.Module,
@@ -54,6 +56,7 @@ func Options(cfg config.Config) fx.Option {
 		messaging.Module,
 		intake.Module,
 		consoleModule(cfg),
+		schemasModule(cfg),
 		httpserver.Module,
 		fx.Provide(func(r *messaging.Readiness) httpserver.Checker { return r }),
 		fx.Invoke(httpserver.Run, messaging.Run),
@@ -73,4 +76,13 @@ func consoleModule(cfg config.Config) fx.Option {
 		return fx.Options()
 	}
 	return console.Module
+}
+
+// schemasModule is the schema registry's catalog when schemas.registry_url
+// names one.
+func schemasModule(cfg config.Config) fx.Option {
+	if cfg.Schemas.RegistryURL == "" {
+		return fx.Options()
+	}
+	return schemas.Module
 }

@@ -14,6 +14,11 @@ func TestGraph(t *testing.T) {
 	if err := fx.ValidateApp(app.Options(config.Default())); err != nil {
 		t.Fatal(err)
 	}
+	withRegistry := config.Default() // the schemas module and its catalog in the graph
+	withRegistry.Schemas.RegistryURL, withRegistry.Schemas.Wire = "http://127.0.0.1:8085/apis/ccompat/v7", config.WireConfluent
+	if err := fx.ValidateApp(app.Options(withRegistry)); err != nil {
+		t.Fatalf("with a schema registry: %v", err)
+	}
 }
 
 func TestPipelineRoutes(t *testing.T) {

@@ -8,3 +8,13 @@ const (
 	HeaderVersion       = "event_version"
 	HeaderCorrelationID = "correlation_id" // Watermill's middleware.CorrelationIDMetadataKey
 )
+
+// Headers an event carries when orderflow runs with a schema registry
+// (schemas.registry_url): the registered schema it was written with, as the
+// subject <topic>-<EventType>, the registry's schema ID and the subject's
+// version. An input that carries an ID is read against that schema.
+const (
+	HeaderSchemaSubject = "schema_subject"
+	HeaderSchemaID      = "schema_id"
+	HeaderSchemaVersion = "schema_version"
+)

@@ -7,6 +7,7 @@ import (
 	"io"
 	"iter"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -49,6 +50,11 @@ func malformed(eventType string, data []byte, err error) *MalformedError {
 // memberPath turns a JSON pointer (/items/0/quantity) into the path a
 // sender reads (items[0].quantity).
 func memberPath(p jsontext.Pointer) string { return pathOf(p.Tokens()) }
+
+// MemberPath writes a JSON pointer's tokens as the decoder's messages name a
+// member (items[0].quantity): a schema's refusal names a member as the
+// decoder's does.
+func MemberPath(tokens []string) string { return pathOf(slices.Values(tokens)) }
 
 // pathOf writes a JSON pointer's tokens as a member path.
 func pathOf(tokens iter.Seq[string]) string {

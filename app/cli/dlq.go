@@ -119,14 +119,14 @@ func printDeadLetters(io IO, list []deadletter.Letter) {
 		return
 	}
 	tw := tabwriter.NewWriter(io.Out, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "UUID\tORDER\tCORRELATION\tFROM\tHANDLER\tKIND\tTYPE\tATTEMPTS\tREPLAYS\tFAILED AT\tREPLAYED AT\tREASON")
+	fmt.Fprintln(tw, "UUID\tORDER\tCORRELATION\tFROM\tSCHEMA\tHANDLER\tKIND\tTYPE\tATTEMPTS\tREPLAYS\tFAILED AT\tREPLAYED AT\tREASON")
 	for _, d := range list {
 		replayed := "-"
 		if d.ReplayedAt != nil {
 			replayed = d.ReplayedAt.Format(time.RFC3339)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s/%d@%d\t%s\t%s\t%s\t%d\t%d\t%s\t%s\t%s\n",
-			d.UUID, d.OrderID, d.CorrelationID, d.Topic, d.Partition, d.Offset, d.Handler,
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s/%d@%d\t%s\t%s\t%s\t%s\t%d\t%d\t%s\t%s\t%s\n",
+			d.UUID, d.OrderID, d.CorrelationID, d.Topic, d.Partition, d.Offset, d.Schema(), d.Handler,
 			d.ErrorKind, d.ErrorType, d.Attempts, d.ReplayCount, d.FailedAt.Format(time.RFC3339), replayed, d.Reason)
 	}
 	tw.Flush()

@@ -85,3 +85,17 @@ func TestDlqCountsAndUnknownID(t *testing.T) {
 		}
 	}
 }
+
+// dlq list's SCHEMA column: a letter's schema subject and version, or -.
+func TestDlqListShowsTheSchema(t *testing.T) {
+	var out strings.Builder
+	printDeadLetters(IO{Out: &out}, []deadletter.Letter{
+		{UUID: "u-1", SchemaSubject: "orders-OrderPlaced", SchemaVersion: 3},
+		{UUID: "u-2"},
+	})
+	lines := strings.Split(out.String(), "\n")
+	col := strings.Index(lines[0], "SCHEMA")
+	if col < 0 || len(lines) < 3 || !strings.HasPrefix(lines[1][col:], "orders-OrderPlaced v3 ") || !strings.HasPrefix(lines[2][col:], "- ") {
+		t.Errorf("dlq list =\n%s\nwant a SCHEMA column with orders-OrderPlaced v3, then -", out.String())
+	}
+}

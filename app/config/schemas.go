@@ -17,8 +17,11 @@ type Schemas struct {
 	// Apicurio Registry's http://127.0.0.1:8085/apis/ccompat/v7; empty, no
 	// registry is used.
 	RegistryURL string `yaml:"registry_url"`
-	// Wire is how outputs carry their schema: "json", the payload as plain
-	// JSON, readable by any client.
+	// Wire is how outputs carry their schema, with a registry: "json", the
+	// payload as plain JSON, readable by any client, the schema's subject, ID
+	// and version in headers; "confluent", the headers and the Confluent wire
+	// format (the magic byte 0 and the schema ID as 4 bytes big-endian before
+	// the JSON), which needs registry_url. Inputs are read either way.
 	Wire string `yaml:"wire"`
 	// Compatibility is the level each subject is registered with and the
 	// repo's schemas are checked against (the registry's names: BACKWARD,
@@ -29,7 +32,10 @@ type Schemas struct {
 }
 
 // The values schemas.wire takes.
-const WireJSON = "json"
+const (
+	WireJSON      = "json"
+	WireConfluent = "confluent"
+)
 
 // CompatibilityLevels are the levels schemas.compatibility takes.
 var CompatibilityLevels = []string{"BACKWARD", "BACKWARD_TRANSITIVE", "FORWARD", "FORWARD_TRANSITIVE", "FULL", "FULL_TRANSITIVE", "NONE"}
@@ -44,10 +50,12 @@ func (s Schemas) validate() error {
 	}
 	switch s.Wire {
 	case WireJSON:
-	case "confluent":
-		errs = append(errs, fmt.Errorf("schemas.wire %q: the Confluent wire format (magic byte and schema ID) is not implemented yet; use %s", s.Wire, WireJSON))
+	case WireConfluent:
+		if s.RegistryURL == "" {
+			errs = append(errs, fmt.Errorf("schemas.wire %s needs schemas.registry_url: the framing carries a schema ID, which only a registry gives", WireConfluent))
+		}
 	default:
-		errs = append(errs, fmt.Errorf("schemas.wire %q must be %s", s.Wire, WireJSON))
+		errs = append(errs, fmt.Errorf("schemas.wire %q must be %s or %s", s.Wire, WireJSON, WireConfluent))
 	}
 	if !slices.Contains(CompatibilityLevels, s.Compatibility) {
 		errs = append(errs, fmt.Errorf("schemas.compatibility %q must be one of %s", s.Compatibility, strings.Join(CompatibilityLevels, ", ")))

@@ -21,7 +21,7 @@ func TestSchemasSection(t *testing.T) {
 	_, err = config.Parse([]byte("schemas:\n  registry_url: registry:8085\n  wire: avro\n  compatibility: backward\n  timeout: 0s\n"), nil)
 	for _, want := range []string{
 		`schemas.registry_url "registry:8085" is not an http(s) URL`,
-		`schemas.wire "avro" must be json`,
+		`schemas.wire "avro" must be json or confluent`,
 		`schemas.compatibility "backward" must be one of BACKWARD, BACKWARD_TRANSITIVE`,
 		"schemas.timeout 0s must be positive",
 	} {
@@ -29,7 +29,18 @@ func TestSchemasSection(t *testing.T) {
 			t.Errorf("error lacks %q:\n%v", want, err)
 		}
 	}
-	if _, err := config.Parse([]byte("schemas: {wire: confluent}\n"), nil); err == nil || !strings.Contains(err.Error(), "not implemented yet") {
-		t.Errorf("wire confluent: %v, want refused as not implemented yet", err)
+	// confluent needs a registry, and says so beside the other problems.
+	_, err = config.Parse([]byte("schemas: {wire: confluent, timeout: 0s}\n"), nil)
+	for _, want := range []string{
+		"schemas.wire confluent needs schemas.registry_url",
+		"schemas.timeout 0s must be positive",
+	} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error lacks %q:\n%v", want, err)
+		}
+	}
+	got, err = config.Parse([]byte("schemas: {wire: confluent, registry_url: http://127.0.0.1:8085/apis/ccompat/v7}\n"), nil)
+	if err != nil || got.Schemas.Wire != config.WireConfluent {
+		t.Errorf("wire confluent with a registry: %+v, %v; want accepted", got.Schemas, err)
 	}
 }

@@ -32,7 +32,7 @@ const Prefix = "/console/"
 type Config struct {
 	Index   *Index
 	Conn    kafkaclient.Conn // for replay, and payloads the index does not keep
-	Config  config.Config    // topics.dead_letter, replay.max_replays, console
+	Config  config.Config    // topics.dead_letter, replay.max_replays, console, schemas
 	Logger  *slog.Logger
 	Now     func() time.Time // nil: time.Now
 	PageMax int              // letters per list page; 0: 50

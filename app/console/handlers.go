@@ -150,7 +150,7 @@ func fields(d deadletter.Letter) [][2]string {
 	f := [][2]string{
 		{"uuid", d.UUID}, {"order (key)", d.OrderID}, {"correlation_id", d.CorrelationID},
 		{"original topic", d.Topic}, {"original partition", strconv.Itoa(int(d.Partition))}, {"original offset", strconv.FormatInt(d.Offset, 10)},
-		{"original timestamp", fmtTime(d.Timestamp)}, {"handler", d.Handler}, {"consumer group", d.ConsumerGroup},
+		{"original timestamp", fmtTime(d.Timestamp)}, {"schema", d.Schema()}, {"handler", d.Handler}, {"consumer group", d.ConsumerGroup},
 		{"error kind", string(d.ErrorKind)}, {"error type", d.ErrorType}, {"reason", d.Reason},
 		{"attempts", strconv.Itoa(d.Attempts)}, {"failed at", fmtTime(d.FailedAt)}, {"replay count", strconv.Itoa(d.ReplayCount)},
 		{"replayed at", replayed}, {"dead-letter position", fmt.Sprintf("partition %d, offset %d", d.DLQPartition, d.DLQOffset)},

@@ -51,8 +51,9 @@ func followedIndex(lc fx.Lifecycle, t config.Topics, c config.Console, conn kafk
 }
 
 // newConsole is the console on x. A replay ends a second before
-// http.write_timeout would cut its answer off.
-func newConsole(x *Index, conn kafkaclient.Conn, t config.Topics, r config.Replay, c config.Console, h config.HTTP, log *slog.Logger) (*Console, error) {
-	return New(Config{Index: x, Conn: conn, Config: config.Config{Topics: t, Replay: r, Console: c},
+// http.write_timeout would cut its answer off, and re-validates against the
+// schema registry's latest schemas when schemas.registry_url names one.
+func newConsole(x *Index, conn kafkaclient.Conn, t config.Topics, r config.Replay, c config.Console, s config.Schemas, h config.HTTP, log *slog.Logger) (*Console, error) {
+	return New(Config{Index: x, Conn: conn, Config: config.Config{Topics: t, Replay: r, Console: c, Schemas: s},
 		Logger: log.With("component", "console"), ReplayTimeout: max(h.WriteTimeout-time.Second, h.WriteTimeout/2)})
 }

@@ -33,6 +33,12 @@ type Describer interface {
 	Describe() string
 }
 
+// Degrader is a Checker that can be ready yet degraded (the schema registry
+// does not answer, cached schemas serve): /readyz answers 200 and says why.
+type Degrader interface {
+	Degraded(ctx context.Context) error
+}
+
 // Liver is a Checker that also says whether the process can serve at all:
 // /healthz answers 503 with its error (the gateway command: its store is
 // open). Without it, /healthz answers 200 while the server serves.
@@ -105,12 +111,22 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	if err := s.ready.Ready(ctx); err != nil {
 		w.WriteHeader(http.StatusServiceUnavailable)
 		fmt.Fprintf(w, "not ready:\n%v\n", err)
+	} else if why := degraded(ctx, s.ready); why != nil {
+		fmt.Fprintf(w, "ready, degraded:\n%v\n", why)
 	} else {
 		fmt.Fprintln(w, "ready")
 	}
 	if d, ok := s.ready.(Describer); ok {
 		fmt.Fprintln(w, d.Describe())
 	}
+}
+
+// degraded is why c runs degraded, or nil.
+func degraded(ctx context.Context, c Checker) error {
+	if d, ok := c.(Degrader); ok {
+		return d.Degraded(ctx)
+	}
+	return nil
 }
 
 // Start listens and serves in the background until Stop.

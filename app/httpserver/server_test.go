@@ -90,3 +90,37 @@ func TestNoAddressServesNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// degrading is a checker that can be ready yet degraded.
+type degrading struct {
+	checker
+	why error
+}
+
+func (d *degrading) Degraded(context.Context) error { d.mu.Lock(); defer d.mu.Unlock(); return d.why }
+
+// Ready but degraded (the schema registry does not answer) is 200, with why;
+// not ready wins over degraded.
+func TestReadyButDegraded(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	c := &degrading{why: errors.New("schema registry unreachable: connection refused")}
+	s := httpserver.New(limits("127.0.0.1:0"), c, slog.New(slog.DiscardHandler))
+	if err := s.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer s.Stop(context.Background())
+	url := "http://" + s.Addr() + "/readyz"
+	if code, body := get(t, url); code != 200 || body != "ready, degraded:\nschema registry unreachable: connection refused\n" {
+		t.Errorf("/readyz degraded = %d %q, want 200 ready, degraded, and why", code, body)
+	}
+	c.set(errors.New("router is not running yet"))
+	if code, body := get(t, url); code != 503 || !strings.HasPrefix(body, "not ready:\n") {
+		t.Errorf("/readyz not ready and degraded = %d %q, want 503 not ready", code, body)
+	}
+	c.mu.Lock()
+	c.err, c.why = nil, nil
+	c.mu.Unlock()
+	if code, body := get(t, url); code != 200 || body != "ready\n" {
+		t.Errorf("/readyz = %d %q, want 200 ready", code, body)
+	}
+}

@@ -43,6 +43,9 @@ type Config struct {
 	// only the orders this process took are known.
 	Ledger handlers.PaymentLedger
 	Logger *slog.Logger // default: discarded
+	// Wire stamps each order with its schema, with a schema registry; the
+	// zero Wire: plain JSON, no schema headers.
+	Wire codec.Wire
 }
 
 // Intake is the POST /orders handler.
@@ -158,7 +161,13 @@ func (in *Intake) take(r *http.Request, body []byte) answer {
 	}
 	msg, err := codec.NewEventMessage(order, correlationID)
 	if err != nil {
+		in.orders.release(t)
 		return problem{Status: http.StatusInternalServerError, Title: "Order not encoded", Detail: err.Error()}.answer()
+	}
+	if err := in.cfg.Wire.Stamp(r.Context(), msg, in.cfg.Topic, events.TypeOrderPlaced); err != nil {
+		in.orders.release(t)
+		return problem{Status: http.StatusServiceUnavailable, Title: "Order's schema not looked up",
+			Detail: err.Error() + "; it was not taken, try again", retryAfter: "1"}.answer()
 	}
 	ctx := tracing.ExtractHTTP(r.Context(), r.Header)
 	if !tracing.Valid(ctx) {

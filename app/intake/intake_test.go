@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -15,6 +16,10 @@ import (
 
 	"github.com/ThreeDotsLabs/watermill/message"
 
+	"github.com/orderflow/orderflow/app/config"
+	"github.com/orderflow/orderflow/app/messaging/codec"
+	"github.com/orderflow/orderflow/app/schemas"
+	"github.com/orderflow/orderflow/app/schemas/schemastest"
 	"github.com/orderflow/orderflow/events"
 	"github.com/orderflow/orderflow/handlers"
 )
@@ -252,4 +257,43 @@ func cmpOr(a, b string) string {
 		return a
 	}
 	return b
+}
+
+// With a schema registry an order is written with its schema's headers
+// (and framed, with schemas.wire: confluent); a registry that cannot be
+// asked about a subject not looked up yet is a 503 to retry, and the
+// order's ID is not taken.
+func TestIntakeStampsTheSchema(t *testing.T) {
+	reg, cfg, id := schemastest.Registry(t, "orders-OrderPlaced", events.TypeOrderPlaced)
+	cfg.Wire = config.WireConfluent
+	cat, err := schemas.NewCatalog(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub := &publisher{}
+	in, err := New(Config{Publisher: pub, Topic: "orders", MaxBytes: 1 << 16, Wire: codec.NewWire(cat, cfg)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code, body := postOrder(t, in, orderOf("o-1", 100)); code != http.StatusAccepted {
+		t.Fatalf("POST = %d %s", code, body)
+	}
+	msg := pub.msgs[0]
+	if msg.Metadata.Get(events.HeaderSchemaSubject) != "orders-OrderPlaced" || msg.Metadata.Get(events.HeaderSchemaID) != strconv.Itoa(id) ||
+		len(msg.Payload) < 6 || msg.Payload[0] != 0 || msg.Payload[5] != '{' {
+		t.Errorf("order written with headers %v payload %q, want orders-OrderPlaced's ID %d, framed", msg.Metadata, msg.Payload, id)
+	}
+
+	other, err := New(Config{Publisher: pub, Topic: "orders-2", MaxBytes: 1 << 16, Wire: codec.NewWire(cat, cfg)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg.Close()
+	if code, body := postOrder(t, other, orderOf("o-2", 100)); code != http.StatusServiceUnavailable || !strings.Contains(body, "look up orders-2-OrderPlaced's schema") {
+		t.Errorf("POST with the registry down = %d %s, want 503 naming the lookup", code, body)
+	}
+	// Not taken: o-2 for another amount is not "taken for another order".
+	if code, body := postOrder(t, other, orderOf("o-2", 200)); code != http.StatusServiceUnavailable {
+		t.Errorf("o-2 again, another amount = %d %s, want 503 again (its ID was released)", code, body)
+	}
 }

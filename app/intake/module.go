@@ -8,6 +8,8 @@ import (
 
 	"github.com/orderflow/orderflow/app/config"
 	"github.com/orderflow/orderflow/app/httpserver"
+	"github.com/orderflow/orderflow/app/messaging/codec"
+	"github.com/orderflow/orderflow/app/schemas"
 	"github.com/orderflow/orderflow/handlers"
 )
 
@@ -15,8 +17,24 @@ import (
 // payment gateway's ledger about order IDs already taken, as POST /orders on
 // the HTTP server.
 var Module = fx.Module("intake", fx.Provide(
-	func(pub message.Publisher, t config.Topics, h config.Handler, ledger handlers.PaymentLedger, log *slog.Logger) (*Intake, error) {
-		return New(Config{Publisher: pub, Topic: t.Orders, MaxBytes: int64(h.MaxMessageBytes), Ledger: ledger, Logger: log})
-	},
+	provideIntake,
 	httpserver.AsRoute(func(in *Intake) httpserver.Route { return httpserver.Route{Pattern: "POST /orders", Handler: in} }),
 ))
+
+// params is what the intake takes from the app.
+type params struct {
+	fx.In
+
+	Publisher message.Publisher
+	Topics    config.Topics
+	Handler   config.Handler
+	Ledger    handlers.PaymentLedger
+	Logger    *slog.Logger
+	Schemas   config.Schemas   `optional:"true"`
+	Catalog   *schemas.Catalog `optional:"true"` // nil: no schema registry
+}
+
+func provideIntake(p params) (*Intake, error) {
+	return New(Config{Publisher: p.Publisher, Topic: p.Topics.Orders, MaxBytes: int64(p.Handler.MaxMessageBytes), Ledger: p.Ledger,
+		Logger: p.Logger, Wire: codec.NewWire(p.Catalog, p.Schemas)})
+}

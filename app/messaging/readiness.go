@@ -7,27 +7,57 @@ import (
 	"time"
 
 	"github.com/ThreeDotsLabs/watermill/message"
+	"go.uber.org/fx"
 
 	"github.com/orderflow/orderflow/app/config"
 	"github.com/orderflow/orderflow/app/messaging/kafkaclient"
 	"github.com/orderflow/orderflow/app/messaging/subscriber"
+	"github.com/orderflow/orderflow/app/schemas"
 )
 
 // Readiness tells whether this process does its work: the router runs, every
 // handler's consumer group has a session, and a broker answers a request.
+// With a schema registry it also says whether the process is degraded: the
+// registry does not answer, and the pipeline runs on the schemas it cached.
 type Readiness struct {
 	router        *message.Router
 	subs          []message.Subscriber
 	brokersAnswer func(context.Context) error
-	mode          string // how the steps deliver: Describe
+	catalog       *schemas.Catalog // nil: no registry
+	mode          string           // how the steps deliver: Describe
 }
 
-// probeTimeout bounds each broker's answer to a readiness probe.
+// probeTimeout bounds each broker's answer to a readiness probe, and the
+// registry's.
 const probeTimeout = time.Second
 
-// NewReadiness watches router, its subscribers and the brokers.
-func NewReadiness(router *message.Router, subs []message.Subscriber, c kafkaclient.Conn, d config.Delivery) *Readiness {
-	return &Readiness{router: router, subs: subs, brokersAnswer: kafkaclient.Prober(c, probeTimeout), mode: Mode(c.Kafka, d)}
+// ReadinessParams is what NewReadiness watches.
+type ReadinessParams struct {
+	fx.In
+
+	Router      *message.Router
+	Subscribers []message.Subscriber
+	Conn        kafkaclient.Conn
+	Delivery    config.Delivery
+	Catalog     *schemas.Catalog `optional:"true"` // nil: no registry
+}
+
+// NewReadiness watches the router, its subscribers, the brokers and the
+// schema registry, if any.
+func NewReadiness(p ReadinessParams) *Readiness {
+	return &Readiness{router: p.Router, subs: p.Subscribers, brokersAnswer: kafkaclient.Prober(p.Conn, probeTimeout),
+		catalog: p.Catalog, mode: Mode(p.Conn.Kafka, p.Delivery)}
+}
+
+// Degraded returns nil when nothing the process leans on is missing, else
+// why it runs degraded: the schema registry does not answer. A registry
+// outage does not make the process unready (the cached schemas serve; only an
+// ID never seen waits), so /readyz stays 200 and says so.
+func (r *Readiness) Degraded(ctx context.Context) error {
+	if r.catalog == nil {
+		return nil
+	}
+	return r.catalog.Reachable(ctx, probeTimeout)
 }
 
 // Describe says how the steps deliver (/readyz prints it).

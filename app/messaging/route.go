@@ -30,8 +30,14 @@ type Route struct {
 // step, encode what it returns. Everything that can go wrong with the bytes is
 // a permanent error naming the problem.
 func handlerFunc(r Route, maxBytes int) message.HandlerFunc {
+	return wiredHandlerFunc(r, maxBytes, codec.Wire{})
+}
+
+// wiredHandlerFunc is handlerFunc with a schema registry's wire, if any: the
+// output stamped with its schema, the input checked against the one it names.
+func wiredHandlerFunc(r Route, maxBytes int, wire codec.Wire) message.HandlerFunc {
 	return func(msg *message.Message) ([]*message.Message, error) {
-		in, err := codec.Decode(msg, r.DefaultType, maxBytes)
+		in, err := wire.Decode(msg, r.DefaultType, maxBytes)
 		if err != nil {
 			return nil, err
 		}
@@ -41,6 +47,9 @@ func handlerFunc(r Route, maxBytes int) message.HandlerFunc {
 		}
 		produced, err := codec.Encode(out, msg.UUID+"/"+r.Name)
 		if err != nil {
+			return nil, err
+		}
+		if err := wire.Stamp(msg.Context(), produced, r.To, out.EventType()); err != nil {
 			return nil, err
 		}
 		// The input's context goes with its output: the publisher counts the

@@ -11,10 +11,12 @@ import (
 	"go.uber.org/fx"
 
 	"github.com/orderflow/orderflow/app/config"
+	"github.com/orderflow/orderflow/app/messaging/codec"
 	"github.com/orderflow/orderflow/app/messaging/deadletter"
 	"github.com/orderflow/orderflow/app/messaging/handling"
 	"github.com/orderflow/orderflow/app/messaging/kafkaclient"
 	"github.com/orderflow/orderflow/app/metrics"
+	"github.com/orderflow/orderflow/app/schemas"
 )
 
 // RouterParams is what NewRouter builds the router from.
@@ -31,6 +33,10 @@ type RouterParams struct {
 	Logger      *slog.Logger
 	Metrics     *metrics.Metrics     `optional:"true"` // nil: no metrics
 	Tracer      trace.TracerProvider `optional:"true"` // nil: no spans; trace context still carried
+	Schemas     config.Schemas       `optional:"true"`
+	// Catalog is the schema registry's, with schemas.registry_url; nil:
+	// none, and payloads are plain JSON without schema headers.
+	Catalog *schemas.Catalog `optional:"true"`
 }
 
 // NewRouter builds the router: one Watermill handler per route, each consuming
@@ -49,13 +55,14 @@ func NewRouter(p RouterParams) (*message.Router, []message.Subscriber, error) {
 		return nil, nil, err
 	}
 	router.AddMiddleware(handling.Chain(chain)...)
+	wire := codec.NewWire(p.Catalog, p.Schemas)
 	subs := make([]message.Subscriber, 0, len(p.Routes))
 	for _, r := range p.Routes {
 		sub, err := p.Subscribers(r.Name)
 		if err != nil {
 			return nil, nil, err
 		}
-		h := router.AddHandler(r.Name, r.From, sub, r.To, shared, handlerFunc(r, p.Handler.MaxMessageBytes))
+		h := router.AddHandler(r.Name, r.From, sub, r.To, shared, wiredHandlerFunc(r, p.Handler.MaxMessageBytes, wire))
 		h.AddMiddleware(handling.Chaos(p.Faults.ErrorRate[r.Name])...)
 		subs = append(subs, sub)
 	}

@@ -184,10 +184,4 @@ func (r *Registry) check(ctx context.Context, s Subject) (Verdict, error) {
 	return v, nil
 }
 
-// is reports whether err is the registry's answer code.
-func is(err error, code *sr.Error) bool {
-	var re *sr.ResponseError
-	return errors.As(err, &re) && re.SchemaError() == code
-}
-
 func schemaOf(s Subject) sr.Schema { return sr.Schema{Schema: string(s.Schema), Type: sr.TypeJSON} }

@@ -13,6 +13,7 @@ import (
 // Subject is one event type's JSON Schema under its name in the registry.
 type Subject struct {
 	Name      string
+	Topic     string
 	EventType string
 	Schema    []byte
 }
@@ -33,7 +34,7 @@ func Subjects(t config.Topics) []Subject {
 	var subjects []Subject
 	for _, typ := range events.Types() {
 		schema, _ := events.Schema(typ)
-		subjects = append(subjects, Subject{Name: topic[typ] + "-" + typ, EventType: typ, Schema: schema})
+		subjects = append(subjects, Subject{Name: topic[typ] + "-" + typ, Topic: topic[typ], EventType: typ, Schema: schema})
 	}
 	return subjects
 }

@@ -17,11 +17,17 @@ import (
 	"github.com/orderflow/orderflow/events"
 )
 
+// Decode reads the event msg carries, as the zero Wire does: plain JSON.
+func Decode(msg *message.Message, assume string, maxBytes int) (events.Event, error) {
+	return Wire{}.Decode(msg, assume, maxBytes)
+}
+
 // Decode reads the event msg carries. A message without an event_type header is
 // read as assume, if given. An order without placed_at gets the time it
 // entered: its record's timestamp. Everything that can be wrong with the bytes is a
-// permanent error naming the problem.
-func Decode(msg *message.Message, assume string, maxBytes int) (events.Event, error) {
+// permanent error naming the problem; with a registry, so is a payload the
+// schema it names refuses (Wire).
+func (w Wire) Decode(msg *message.Message, assume string, maxBytes int) (events.Event, error) {
 	if n := len(msg.Payload); n > maxBytes {
 		return nil, events.Permanent(&events.MalformedError{Problem: fmt.Sprintf("payload is %d bytes, over handler.max_message_bytes %d", n, maxBytes)})
 	}
@@ -40,7 +46,16 @@ func Decode(msg *message.Message, assume string, maxBytes int) (events.Event, er
 		}
 		version = n
 	}
-	ev, err := events.Decode(eventType, version, msg.Payload)
+	body, named, err := w.body(msg, eventType)
+	if err != nil {
+		return nil, err
+	}
+	ev, err := events.Decode(eventType, version, body)
+	if err != nil && named.Subject != "" {
+		// The schema the input named is this build's: the decoder's refusal
+		// is that schema's, and says so.
+		return nil, fmt.Errorf("schema %s version %d: %w", named.Subject, named.Version, err)
+	}
 	if o, ok := ev.(events.OrderPlaced); ok && o.PlacedAt.IsZero() {
 		o.PlacedAt = entered(msg)
 		ev = o

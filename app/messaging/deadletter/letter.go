@@ -1,6 +1,7 @@
 package deadletter
 
 import (
+	"fmt"
 	"slices"
 	"strconv"
 	"time"
@@ -40,8 +41,13 @@ type Letter struct {
 	PayloadSHA256  string `json:"payload_sha256,omitempty"`
 	// ReplayedAt is when replay republished this letter; a replayed letter is
 	// not replayed again.
-	ReplayedAt *time.Time        `json:"replayed_at,omitempty"`
-	Headers    map[string]string `json:"headers"` // the original headers, dead-letter ones removed
+	ReplayedAt *time.Time `json:"replayed_at,omitempty"`
+	// SchemaSubject and SchemaVersion name the registered schema the
+	// message was written with (its schema headers, with a schema registry);
+	// empty and 0 without.
+	SchemaSubject string            `json:"schema_subject,omitempty"`
+	SchemaVersion int               `json:"schema_version,omitempty"`
+	Headers       map[string]string `json:"headers"` // the original headers, dead-letter ones removed
 }
 
 // Parse reads a record of the dead-letter topic as a letter.
@@ -74,6 +80,8 @@ func Parse(m kafkaclient.Record) Letter {
 		PayloadOmitted: h[HeaderPayloadOmitted],
 		PayloadBytes:   int(atoi(HeaderPayloadBytes)),
 		PayloadSHA256:  h[HeaderPayloadSHA256],
+		SchemaSubject:  h[events.HeaderSchemaSubject],
+		SchemaVersion:  int(atoi(events.HeaderSchemaVersion)),
 	}
 	for k, v := range h {
 		if k != kafka.UUIDHeaderKey && !slices.Contains(Headers, k) {
@@ -81,4 +89,13 @@ func Parse(m kafkaclient.Record) Letter {
 		}
 	}
 	return d
+}
+
+// Schema is the letter's schema subject and version ("orders-OrderPlaced
+// v2"), or "-" when it names none.
+func (d Letter) Schema() string {
+	if d.SchemaSubject == "" {
+		return "-"
+	}
+	return fmt.Sprintf("%s v%d", d.SchemaSubject, d.SchemaVersion)
 }

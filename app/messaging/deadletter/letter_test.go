@@ -38,6 +38,20 @@ func TestParseReadsEveryHeader(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("Parse =\n%+v\nwant\n%+v", got, want)
 	}
+	if got.Schema() != "-" {
+		t.Errorf("Schema() without schema headers = %q, want -", got.Schema())
+	}
+}
+
+// A letter written with a schema registry names the schema subject and
+// version its message was written with (dlq list and the console show it).
+func TestParseReadsTheSchema(t *testing.T) {
+	r := letterRecord()
+	r.Headers["schema_subject"], r.Headers["schema_id"], r.Headers["schema_version"] = "orders-OrderPlaced", "12", "3"
+	d := Parse(r)
+	if d.SchemaSubject != "orders-OrderPlaced" || d.SchemaVersion != 3 || d.Schema() != "orders-OrderPlaced v3" || d.Headers["schema_id"] != "12" {
+		t.Errorf("Parse() schema %q %d (%s), headers %v; want orders-OrderPlaced v3, the headers kept for a replay", d.SchemaSubject, d.SchemaVersion, d.Schema(), d.Headers)
+	}
 }
 
 func TestFilter(t *testing.T) {

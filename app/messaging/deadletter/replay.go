@@ -23,7 +23,8 @@ type ReplayResult struct {
 // original UUID, key, payload and headers (correlation ID included) and
 // replay_count one higher, then records the replay with a marker in the
 // dead-letter topic. A letter replayed already, or whose message was replayed
-// replay.max_replays times, is refused and says why: a replay that fails again
+// replay.max_replays times, or (with a schema registry) whose payload the
+// latest schema of its subject no longer accepts, is refused and says why: a replay that fails again
 // comes back as a new letter with a higher replay_count, so the limit holds
 // across rounds, and running the same replay twice republishes nothing. A
 // crash between a republish and its marker can replay that one letter twice.
@@ -40,8 +41,12 @@ func Replay(ctx context.Context, c kafkaclient.Conn, cfg config.Config, f Filter
 			chosen = append(chosen, d)
 		}
 	}
+	out := results(chosen, cfg.Replay.MaxReplays)
+	if err := revalidate(ctx, cfg.Schemas, out); err != nil {
+		return nil, err
+	}
 	if len(chosen) == 0 || dryRun {
-		return results(chosen, cfg.Replay.MaxReplays), nil
+		return out, nil
 	}
 	prod, err := kafkaclient.NewProducer(c)
 	if err != nil {
@@ -49,7 +54,6 @@ func Replay(ctx context.Context, c kafkaclient.Conn, cfg config.Config, f Filter
 	}
 	defer prod.Close()
 
-	out := results(chosen, cfg.Replay.MaxReplays)
 	for i := range out {
 		r := &out[i]
 		if r.Refused != "" {

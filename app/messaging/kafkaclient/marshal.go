@@ -110,7 +110,8 @@ func toMessage(km *sarama.ConsumerMessage) *message.Message {
 // commonHeaders are the header names on every event (and W3C trace
 // context's): read as these strings, a record's header names cost no
 // allocation.
-var commonHeaders = []string{events.HeaderType, events.HeaderVersion, events.HeaderCorrelationID, "traceparent", "tracestate"}
+var commonHeaders = []string{events.HeaderType, events.HeaderVersion, events.HeaderCorrelationID, "traceparent", "tracestate",
+	events.HeaderSchemaSubject, events.HeaderSchemaID, events.HeaderSchemaVersion}
 
 func headerName(b []byte) string {
 	for _, name := range commonHeaders {

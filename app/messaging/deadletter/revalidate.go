@@ -1,0 +1,58 @@
+package deadletter
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/orderflow/orderflow/app/config"
+	"github.com/orderflow/orderflow/app/schemas"
+	"github.com/orderflow/orderflow/events"
+)
+
+// revalidate refuses, with a schema registry (schemas.registry_url), each
+// result not refused yet whose payload the latest schema of its subject no
+// longer accepts: a replay sends a letter back to a pipeline that reads
+// today's contract, and one it would refuse again is better named now. A
+// letter that names no subject (no schema headers, no event_type header) is
+// left to the pipeline's decoder. A registry that cannot be asked stops the
+// replay before anything is sent.
+func revalidate(ctx context.Context, cfg config.Schemas, out []ReplayResult) error {
+	if cfg.RegistryURL == "" {
+		return nil
+	}
+	reg, err := schemas.New(cfg)
+	if err != nil {
+		return err
+	}
+	latest := map[string]*schemas.Latest{} // one lookup per subject
+	for i := range out {
+		r := &out[i]
+		subject := subjectOf(r.Letter)
+		if r.Refused != "" || subject == "" {
+			continue
+		}
+		l, ok := latest[subject]
+		if !ok {
+			if l, err = reg.Latest(ctx, subject); err != nil {
+				return fmt.Errorf("re-validate %s before replaying it: %w", r.Letter.UUID, err)
+			}
+			latest[subject] = l
+		}
+		if refused := l.Refuses(r.Letter.Payload); refused != nil {
+			r.Refused = "no longer valid against the latest schema: " + refused.Error()
+		}
+	}
+	return nil
+}
+
+// subjectOf is the subject d's message was written under: its
+// schema_subject header, else <topic>-<event_type>; "" when it names neither.
+func subjectOf(d Letter) string {
+	if d.SchemaSubject != "" {
+		return d.SchemaSubject
+	}
+	if t := d.Headers[events.HeaderType]; t != "" && d.Topic != "" {
+		return d.Topic + "-" + t
+	}
+	return ""
+}

@@ -1,0 +1,36 @@
+// Package schemastest starts an in-memory schema registry for tests:
+// franz-go's srfake, speaking the Confluent-compatible API as Apicurio's
+// does, so that tests of the schema code run without a registry process.
+package schemastest
+
+import (
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/sr"
+	"github.com/twmb/franz-go/pkg/sr/srfake"
+
+	"github.com/orderflow/orderflow/app/config"
+	"github.com/orderflow/orderflow/events"
+)
+
+// Registry starts an in-memory registry for t, closed when t ends, that
+// holds this build's schema of eventType under subject. It returns the
+// registry, the schemas config that names it (wire json) and the schema's
+// ID.
+func Registry(t testing.TB, subject, eventType string) (*srfake.Registry, config.Schemas, int) {
+	t.Helper()
+	reg := srfake.New()
+	t.Cleanup(reg.Close)
+	data, ok := events.Schema(eventType)
+	if !ok {
+		t.Fatalf("no schema for %s", eventType)
+	}
+	id, _, err := reg.RegisterSchema(subject, sr.Schema{Schema: string(data), Type: sr.TypeJSON})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := config.Default().Schemas
+	cfg.RegistryURL, cfg.Timeout = reg.URL(), time.Second
+	return reg, cfg, id
+}
