@@ -251,6 +251,12 @@ M = [
  ("the chart keeps the gateway's records off its volume", "deploy/helm/orderflow/templates/gateway.yaml",
   "mountPath: {{ .Values.gateway.dataDir }}", "mountPath: /var/lib/gateway",
   "./deploy", "TestChart$"),
+ ("the router's handler goroutines are never reused", "third_party/watermill/message/router_goroutines.go",
+  "if p.idle.Add(1) > p.max {", "if p.idle.Add(1) > 0 {",
+  "third_party/watermill:./message", "IdleHandlerGoroutines"),
+ ("the router's idle handler goroutines outlive it", "third_party/watermill/message/router_goroutines.go",
+  "func (p *handlerGoroutines) stop() { close(p.next) }", "func (p *handlerGoroutines) stop() {}",
+  "third_party/watermill:./message", "IdleHandlerGoroutines"),
 ]
 # python3 .ci/mutants.py [TEXT]: only the mutants whose name contains TEXT.
 only = sys.argv[1] if len(sys.argv) > 1 else ""
@@ -263,7 +269,9 @@ for name, f, old, new, pkg, run in M:
         print(f"?? {name}: pattern not found in {f}"); ok = False; continue
     open(f, "w").write(src.replace(old, new, 1))
     try:
-        r = subprocess.run(["go", "test", "-count=1", "-run", run, pkg], capture_output=True, text=True, timeout=300)
+        # A package of another module (third_party/watermill's) is "DIR:PKG".
+        mod, _, path = pkg.rpartition(":")
+        r = subprocess.run(["go"] + (["-C", mod] if mod else []) + ["test", "-count=1", "-run", run, path], capture_output=True, text=True, timeout=300)
     finally:
         open(f, "w").write(src)
     # A mutant that does not compile proves nothing about the tests: it is an

@@ -29,7 +29,10 @@ func franzOptions(brokers Brokers, cfg config.Kafka, tlsConfig *tls.Config) []kg
 		kgo.RequiredAcks(kgo.AllISRAcks()),
 		kgo.RecordPartitioner(kgo.StickyKeyPartitioner(kgo.SaramaCompatHasher(fnv32a))),
 		kgo.ProducerLinger(0),
-		kgo.ProducerBatchCompression(kgo.NoCompression()),
+		// No compression, said as no preference: NoCompression() would be a
+		// slice every client built from these options rewrites in place
+		// (franz-go's DefaultCompressor), a data race when two start at once.
+		kgo.ProducerBatchCompression(),
 		// An output the brokers cannot take within this is failed, and so
 		// its input redelivered, rather than retried for ever.
 		kgo.RecordDeliveryTimeout(30 * time.Second),
