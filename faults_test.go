@@ -193,7 +193,10 @@ func TestBrokerLossLosesNothing(t *testing.T) {
 	}
 	start := time.Now()
 	orderflow(t, s.env, "serve")
-	seeded := s.seedAsync(t, seed.Plan{Count: 6000, Rate: 300})
+	// 33 s of orders: stopping a broker takes up to 15 s, and the seed must
+	// outlast it for progress without the broker to be seen.
+	const orders = 10_000
+	seeded := s.seedAsync(t, seed.Plan{Count: orders, Rate: 300})
 	s.waitNotified(t, 1000)
 	kafkaNode(t, "down.sh", 2)
 	restarted := false
@@ -203,8 +206,8 @@ func TestBrokerLossLosesNothing(t *testing.T) {
 		}
 	})
 	before := s.tr.Notified()
-	if before+500 > 6000 {
-		t.Fatalf("%d of 6000 orders were notified before the broker stopped: too few left to see progress without it", before)
+	if before+500 > orders {
+		t.Fatalf("%d of %d orders were notified before the broker stopped: too few left to see progress without it", before, orders)
 	}
 	s.waitNotified(t, before+500) // progress with a broker down
 	kafkaNode(t, "up.sh", 2)
