@@ -47,7 +47,8 @@ func (e *RefusedError) Error() string {
 // When id is the schema of eventType compiled into this build, the strict
 // decoder is the validation and Check does none: the decoder refuses what
 // that schema refuses, with the same member named, as the events package's
-// tests hold it to. An ID of any other schema (a later version, another
+// tests hold it to; this build's schema of another event type is a
+// permanent refusal (the record and its schema disagree). An ID of any other schema (a later version, another
 // producer's) is fetched once, compiled and kept; a body it refuses is a
 // permanent error, a RefusedError. An ID the registry does not hold is
 // permanent too; one it could not be asked about (an outage) is transient,
@@ -63,8 +64,12 @@ func (c *Catalog) Check(ctx context.Context, id int, topic, eventType string, bo
 		}
 	}
 	s := r.as(topic, eventType)
-	if r.builtIn == eventType {
+	switch r.builtIn {
+	case eventType:
 		return s, nil
+	case "":
+	default: // this build's schema of another event type: never validated as this one
+		return s, events.Permanent(fmt.Errorf("schema ID %d is %s's; the record says %s", id, r.builtIn, eventType))
 	}
 	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(body))
 	if err != nil {

@@ -164,3 +164,20 @@ func TestWireThroughAnOutage(t *testing.T) {
 		t.Error("Reachable() = nil during the outage")
 	}
 }
+
+// A record that names this build's OrderPlaced schema but says it is
+// another event type is refused at once, whether the ID was cached by an
+// output (no schema compiled) or read first.
+func TestWireRefusesAnotherTypesSchema(t *testing.T) {
+	_, cat, id := registry(t)
+	w := codec.Wire{Catalog: cat, Framed: true}
+	encoded(t, w) // caches id as this build's OrderPlaced schema
+	msg := message.NewMessage("m", []byte(`{"order_id":"o-1","amount_cents":300}`))
+	msg.Metadata.Set(events.HeaderType, events.TypePaymentSucceeded)
+	msg.Metadata.Set(events.HeaderSchemaID, strconv.Itoa(id))
+	_, err := w.Decode(msg, "", 1<<20)
+	want := "schema ID " + strconv.Itoa(id) + " is OrderPlaced's; the record says PaymentSucceeded"
+	if err == nil || !events.IsPermanent(err) || !strings.Contains(err.Error(), want) {
+		t.Fatalf("Decode() error %v, want a permanent %q", err, want)
+	}
+}
