@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/twmb/franz-go/pkg/sr"
+	"golang.org/x/sync/singleflight"
 
 	"github.com/orderflow/orderflow/app/config"
 	"github.com/orderflow/orderflow/events"
@@ -18,21 +19,35 @@ import (
 
 // Catalog is the registry as the pipeline meets it: the schema ID and
 // version under which this build writes each event type to each topic, and
-// every schema ID an input carried, each looked up once and then kept for the
-// life of the process. After its first lookup nothing on a message's way asks
+// the schema IDs inputs carried, each looked up once and then kept (this
+// build's for the life of the process, up to maxForeign others, the oldest
+// dropped first). After its first lookup nothing on a message's way asks
 // the registry, so an outage leaves the pipeline running on what it cached;
 // only an ID never seen before needs the registry, and waits for it as a
 // transient error.
 type Catalog struct {
 	client *sr.Client
 
-	// miss is held by one lookup at a time: the first messages of a subject,
-	// arriving on every lane at once, make one request, not one each.
-	miss   sync.Mutex
-	mu     sync.RWMutex
-	writes map[written]Stamp
-	reads  map[int]*read
+	// writeLookups and readLookups make one request per subject or ID at a
+	// time, however many lanes miss it at once; each waits only as long as
+	// its own ctx, and a lookup that hangs holds up only its own key.
+	writeLookups, readLookups singleflight.Group
+
+	mu      sync.RWMutex
+	writes  map[written]Stamp
+	reads   map[int]*read
+	foreign []int             // the IDs in reads that are not this build's schemas, oldest first
+	absent  map[int]time.Time // IDs the registry said it does not hold, until when that answer stands
 }
+
+const (
+	// maxForeign bounds the other producers' schemas kept compiled.
+	maxForeign = 256
+	// maxAbsent and absentFor bound the IDs remembered as not registered,
+	// so that records naming bogus IDs do not each ask the registry.
+	maxAbsent = 1024
+	absentFor = 30 * time.Second
+)
 
 // written is a topic and the event type written to it: one subject.
 type written struct{ topic, eventType string }
@@ -56,7 +71,7 @@ func NewCatalog(cfg config.Schemas) (*Catalog, error) {
 	if err != nil {
 		return nil, fmt.Errorf("schema registry %s: %w", cfg.RegistryURL, err)
 	}
-	return &Catalog{client: client, writes: map[written]Stamp{}, reads: map[int]*read{}}, nil
+	return &Catalog{client: client, writes: map[written]Stamp{}, reads: map[int]*read{}, absent: map[int]time.Time{}}, nil
 }
 
 // Writes is the schema this build writes eventType to topic with: the
@@ -72,19 +87,18 @@ func (c *Catalog) Writes(ctx context.Context, topic, eventType string) (Stamp, e
 	if ok {
 		return s, nil
 	}
-	c.miss.Lock()
-	defer c.miss.Unlock()
-	c.mu.RLock()
-	s, ok = c.writes[key]
-	c.mu.RUnlock()
-	if ok { // looked up while this one waited
-		return s, nil
-	}
-	schema, ok := events.Schema(eventType)
+	return shared(ctx, &c.writeLookups, topic+"-"+eventType, func(ctx context.Context) (Stamp, error) {
+		return c.lookUpWrites(ctx, key)
+	})
+}
+
+// lookUpWrites asks the registry for key's schema, and keeps it.
+func (c *Catalog) lookUpWrites(ctx context.Context, key written) (Stamp, error) {
+	schema, ok := events.Schema(key.eventType)
 	if !ok {
-		return Stamp{}, events.Permanent(fmt.Errorf("no schema for event type %q", eventType))
+		return Stamp{}, events.Permanent(fmt.Errorf("no schema for event type %q", key.eventType))
 	}
-	subject := topic + "-" + eventType
+	subject := key.topic + "-" + key.eventType
 	ss, err := c.client.LookupSchema(ctx, subject, sr.Schema{Schema: string(schema), Type: sr.TypeJSON})
 	switch {
 	case is(err, sr.ErrSubjectNotFound) || is(err, sr.ErrSchemaNotFound):
@@ -92,16 +106,35 @@ func (c *Catalog) Writes(ctx context.Context, topic, eventType string) (Stamp, e
 	case err != nil:
 		return Stamp{}, fmt.Errorf("look up %s's schema: %w", subject, err)
 	}
-	s = stamp(subject, ss.ID, ss.Version)
+	s := stamp(subject, ss.ID, ss.Version)
 	c.mu.Lock()
 	c.writes[key] = s
 	if r, known := c.reads[ss.ID]; !known {
-		c.reads[ss.ID] = &read{under: []Stamp{s}, builtIn: eventType}
+		c.reads[ss.ID] = &read{under: []Stamp{s}, builtIn: key.eventType}
 	} else if !slices.Contains(r.under, s) {
 		c.reads[ss.ID] = &read{under: append(slices.Clip(r.under), s), builtIn: r.builtIn, schema: r.schema}
 	}
 	c.mu.Unlock()
 	return s, nil
+}
+
+// shared runs lookup for key, once at a time: callers that miss key while
+// it runs wait for its answer, each no longer than its own ctx. The lookup
+// does not end with the caller that started it (others may wait on it);
+// the registry client's timeout bounds each of its requests.
+func shared[T any](ctx context.Context, g *singleflight.Group, key string, lookup func(context.Context) (T, error)) (T, error) {
+	ch := g.DoChan(key, func() (any, error) { return lookup(context.WithoutCancel(ctx)) })
+	select {
+	case res := <-ch:
+		if res.Err != nil {
+			var zero T
+			return zero, res.Err
+		}
+		return res.Val.(T), nil
+	case <-ctx.Done():
+		var zero T
+		return zero, fmt.Errorf("wait for the registry's answer on %s: %w", key, context.Cause(ctx))
+	}
 }
 
 func stamp(subject string, id, version int) Stamp {

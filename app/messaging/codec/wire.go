@@ -3,7 +3,9 @@ package codec
 import (
 	"context"
 	"fmt"
+	"math"
 	"strconv"
+	"strings"
 
 	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/twmb/franz-go/pkg/sr"
@@ -72,9 +74,12 @@ func (w Wire) body(msg *message.Message, eventType string) ([]byte, schemas.Stam
 		if text == "" {
 			return body, schemas.Stamp{}, nil // no schema named: the strict decoder validates
 		}
-		if id, err = strconv.Atoi(text); err != nil {
-			return nil, schemas.Stamp{}, events.Permanent(&events.MalformedError{Problem: fmt.Sprintf("%s header %q is not a number", events.HeaderSchemaID, text)})
+		if id = schemaID(text); id == 0 {
+			return nil, schemas.Stamp{}, events.Permanent(&events.MalformedError{Problem: fmt.Sprintf("%s header %q is not a schema ID (a positive number)", events.HeaderSchemaID, text)})
 		}
+	}
+	if id <= 0 { // framed with ID 0: no registry assigns it
+		return nil, schemas.Stamp{}, events.Permanent(&events.MalformedError{Problem: fmt.Sprintf("schema ID %d in the Confluent framing is not a schema ID", id)})
 	}
 	s, err := w.Catalog.Check(msg.Context(), id, message.SubscribeTopicFromCtx(msg.Context()), eventType, body)
 	if s.Subject != "" && !hasSchema(msg, s) {
@@ -92,4 +97,18 @@ func setSchema(msg *message.Message, s schemas.Stamp) {
 func hasSchema(msg *message.Message, s schemas.Stamp) bool {
 	return msg.Metadata.Get(events.HeaderSchemaID) == s.IDText && msg.Metadata.Get(events.HeaderSchemaVersion) == s.VersionText &&
 		msg.Metadata.Get(events.HeaderSchemaSubject) == s.Subject
+}
+
+// schemaID is text as a schema ID: plain decimal digits (no sign, no
+// spaces), positive and within an int32 as registries assign them; 0 for
+// anything else.
+func schemaID(text string) int {
+	if text == "" || len(text) > 10 || strings.Trim(text, "0123456789") != "" {
+		return 0
+	}
+	id, err := strconv.Atoi(text)
+	if err != nil || id > math.MaxInt32 {
+		return 0
+	}
+	return id
 }

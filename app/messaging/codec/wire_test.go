@@ -111,9 +111,13 @@ func TestWireChecksInputs(t *testing.T) {
 		{name: "header, this build's schema", give: plain, header: strconv.Itoa(id)},
 		{name: "framed, version 2 refuses", give: frame(v2), want: "schema orders-OrderPlaced version 2 refuses items[0].quantity: maximum: got 2, want 1"},
 		{name: "header, version 2 refuses", give: plain, header: strconv.Itoa(v2), want: "schema orders-OrderPlaced version 2 refuses items[0].quantity"},
-		{name: "unknown ID", give: frame(9999), want: "schema ID 9999 is not registered"},
+
 		{name: "framed, this build's schema refuses", give: append(frame(id)[:5], `{"order_id":"o-1"}`...), want: "schema orders-OrderPlaced version 1: invalid OrderPlaced: customer_id is empty"},
-		{name: "header not a number", give: plain, header: "x", want: `schema_id header "x" is not a number`},
+		{name: "header not a number", give: plain, header: "x", want: `schema_id header "x" is not a schema ID`},
+		{name: "header negative", give: plain, header: "-5", want: `schema_id header "-5" is not a schema ID`},
+		{name: "header signed", give: plain, header: "+7", want: `schema_id header "+7" is not a schema ID`},
+		{name: "header zero", give: plain, header: "0", want: `schema_id header "0" is not a schema ID`},
+		{name: "framed zero", give: frame(0), want: "schema ID 0 in the Confluent framing is not a schema ID"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

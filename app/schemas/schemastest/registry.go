@@ -22,6 +22,16 @@ func Registry(t testing.TB, subject, eventType string) (*srfake.Registry, config
 	t.Helper()
 	reg := srfake.New()
 	t.Cleanup(reg.Close)
+	id := Add(t, reg, subject, eventType)
+	cfg := config.Default().Schemas
+	cfg.RegistryURL, cfg.Timeout = reg.URL(), time.Second
+	return reg, cfg, id
+}
+
+// Add registers this build's schema of eventType under subject in reg and
+// returns its ID.
+func Add(t testing.TB, reg *srfake.Registry, subject, eventType string) int {
+	t.Helper()
 	data, ok := events.Schema(eventType)
 	if !ok {
 		t.Fatalf("no schema for %s", eventType)
@@ -30,7 +40,5 @@ func Registry(t testing.TB, subject, eventType string) (*srfake.Registry, config
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := config.Default().Schemas
-	cfg.RegistryURL, cfg.Timeout = reg.URL(), time.Second
-	return reg, cfg, id
+	return id
 }
