@@ -16,8 +16,9 @@ import (
 )
 
 // Readiness tells whether this process does its work: the router runs, every
-// handler's consumer group has a session, and a broker answers a request.
-// With a schema registry it also says whether the process is degraded: the
+// handler's consumer group has a session, a broker answers a request and,
+// with a schema registry, every subject this build writes has been looked
+// up. With a registry it also says whether the process is degraded: the
 // registry does not answer, and the pipeline runs on the schemas it cached.
 type Readiness struct {
 	router        *message.Router
@@ -93,6 +94,14 @@ func (r *Readiness) Ready(ctx context.Context) error {
 	}
 	if err := r.brokersAnswer(ctx); err != nil {
 		errs = append(errs, err)
+	}
+	// A subject not looked up yet stops the steps writing it (their outputs
+	// could not be stamped): unready, unlike a registry outage once every
+	// subject is cached (Degraded).
+	if r.catalog != nil {
+		if err := r.catalog.Resolved(); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	return errors.Join(errs...)
 }

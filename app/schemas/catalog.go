@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -26,7 +27,8 @@ import (
 // only an ID never seen before needs the registry, and waits for it as a
 // transient error.
 type Catalog struct {
-	client *sr.Client
+	client   *sr.Client
+	subjects []Subject // this build's
 
 	// writeLookups and readLookups make one request per subject or ID at a
 	// time, however many lanes miss it at once; each waits only as long as
@@ -60,18 +62,26 @@ type Stamp struct {
 	IDText, VersionText string
 }
 
-// NewCatalog returns the catalog of the registry cfg names; an empty
-// registry_url is an error.
-func NewCatalog(cfg config.Schemas) (*Catalog, error) {
+// NewClient is the client of the registry cfg names, built once and handed
+// to the Catalog and the Registry; an empty registry_url is an error that
+// says how to get one. cfg.Timeout bounds each request.
+func NewClient(cfg config.Schemas) (*sr.Client, error) {
 	if cfg.RegistryURL == "" {
-		return nil, errors.New("schemas.registry_url is empty: no schema registry to look schemas up in")
+		return nil, errors.New("schemas.registry_url is empty: set ORDERFLOW_SCHEMAS_REGISTRY_URL to the registry's Confluent-compatible API (task registry:up starts one; docs/schemas.md)")
 	}
 	client, err := sr.NewClient(sr.URLs(cfg.RegistryURL), sr.UserAgent("orderflow"),
 		sr.HTTPClient(&http.Client{Timeout: cfg.Timeout}))
 	if err != nil {
 		return nil, fmt.Errorf("schema registry %s: %w", cfg.RegistryURL, err)
 	}
-	return &Catalog{client: client, writes: map[written]Stamp{}, reads: map[int]*read{}, absent: map[int]time.Time{}}, nil
+	return client, nil
+}
+
+// NewCatalog returns the catalog of client's registry, for this build's
+// subjects on topics.
+func NewCatalog(client *sr.Client, topics config.Topics) *Catalog {
+	return &Catalog{client: client, subjects: Subjects(topics),
+		writes: map[written]Stamp{}, reads: map[int]*read{}, absent: map[int]time.Time{}}
 }
 
 // Writes is the schema this build writes eventType to topic with: the
@@ -141,17 +151,50 @@ func stamp(subject string, id, version int) Stamp {
 	return Stamp{Subject: subject, ID: id, Version: version, IDText: strconv.Itoa(id), VersionText: strconv.Itoa(version)}
 }
 
-// Warm looks up every subject of topics, so that the first messages do not
-// wait on the registry; a subject it cannot look up is looked up again by
-// the first message that needs it. It returns what it could not look up.
-func (c *Catalog) Warm(ctx context.Context, topics config.Topics) error {
+// WritesTo looks up every subject this build writes to topic, so that a
+// step whose output is not stamped yet is not run: its side effects would
+// happen again on every retry. It returns what it could not look up.
+func (c *Catalog) WritesTo(ctx context.Context, topic string) error {
 	var errs []error
-	for _, s := range Subjects(topics) {
+	for _, s := range c.subjects {
+		if s.Topic != topic {
+			continue
+		}
 		if _, err := c.Writes(ctx, s.Topic, s.EventType); err != nil {
 			errs = append(errs, err)
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// Warm looks up every subject of this build, so that the first messages do
+// not wait on the registry. It returns what it could not look up.
+func (c *Catalog) Warm(ctx context.Context) error {
+	var errs []error
+	for _, s := range c.subjects {
+		if _, err := c.Writes(ctx, s.Topic, s.EventType); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Resolved returns nil when every subject of this build has its schema ID,
+// else an error naming those that have not: until then the steps writing
+// them wait (WritesTo).
+func (c *Catalog) Resolved() error {
+	var missing []string
+	c.mu.RLock()
+	for _, s := range c.subjects {
+		if _, ok := c.writes[written{s.Topic, s.EventType}]; !ok {
+			missing = append(missing, s.Name)
+		}
+	}
+	c.mu.RUnlock()
+	if len(missing) > 0 {
+		return fmt.Errorf("schema subjects not looked up yet (registered? orderflow schemas register): %s", strings.Join(missing, ", "))
+	}
+	return nil
 }
 
 // Reachable asks the registry something cheap (its global compatibility

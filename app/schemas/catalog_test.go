@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/orderflow/orderflow/app/config"
-	"github.com/orderflow/orderflow/app/schemas"
 	"github.com/orderflow/orderflow/app/schemas/schemastest"
 	"github.com/orderflow/orderflow/events"
 )
@@ -70,10 +69,7 @@ func gated(t *testing.T, held ...string) (*gate, config.Schemas) {
 // its own deadline.
 func TestCatalogLookupsDoNotWaitOnEachOther(t *testing.T) {
 	_, cfg := gated(t, "/subjects/orders-OrderPlaced", "/schemas/ids/")
-	cat, err := schemas.NewCatalog(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cat := schemastest.Catalog(t, cfg)
 	go cat.Writes(context.Background(), "orders", events.TypeOrderPlaced)  //nolint:errcheck // hangs until the test ends
 	go cat.Check(context.Background(), 4242, "orders", "OrderPlaced", nil) //nolint:errcheck // hangs until the test ends
 	time.Sleep(50 * time.Millisecond)
@@ -107,10 +103,7 @@ func TestCatalogLookupsDoNotWaitOnEachOther(t *testing.T) {
 // dead-lettered), and asked about once while the answer stands.
 func TestCatalogRemembersAbsentIDs(t *testing.T) {
 	g, cfg := gated(t)
-	cat, err := schemas.NewCatalog(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cat := schemastest.Catalog(t, cfg)
 	for range 20 {
 		_, err := cat.Check(context.Background(), 9999, "orders", "OrderPlaced", []byte(`{}`))
 		if err == nil || events.IsPermanent(err) || !strings.Contains(err.Error(), "schema ID 9999 is not registered") {

@@ -60,6 +60,16 @@ func (w Wire) Stamp(ctx context.Context, msg *message.Message, topic, eventType 
 	return nil
 }
 
+// Outputs looks up the schemas of every event type this build writes to
+// topic; an error (transient: a subject not registered, a registry that does
+// not answer) means an output to topic could not be stamped yet.
+func (w Wire) Outputs(ctx context.Context, topic string) error {
+	if w.Catalog == nil {
+		return nil
+	}
+	return w.Catalog.WritesTo(ctx, topic)
+}
+
 // body is msg's JSON: its payload, past the Confluent framing if it has one,
 // checked against the schema it names (by framing or header), which comes
 // back too. The input gets that schema's headers, so a dead letter shows them.

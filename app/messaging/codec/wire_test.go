@@ -29,10 +29,7 @@ var order = events.OrderPlaced{
 func registry(t *testing.T) (*srfake.Registry, *schemas.Catalog, int) {
 	t.Helper()
 	reg, cfg, id := schemastest.Registry(t, "orders-OrderPlaced", events.TypeOrderPlaced)
-	cat, err := schemas.NewCatalog(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cat := schemastest.Catalog(t, cfg)
 	return reg, cat, id
 }
 

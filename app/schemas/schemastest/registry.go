@@ -11,6 +11,7 @@ import (
 	"github.com/twmb/franz-go/pkg/sr/srfake"
 
 	"github.com/orderflow/orderflow/app/config"
+	"github.com/orderflow/orderflow/app/schemas"
 	"github.com/orderflow/orderflow/events"
 )
 
@@ -41,4 +42,14 @@ func Add(t testing.TB, reg *srfake.Registry, subject, eventType string) int {
 		t.Fatal(err)
 	}
 	return id
+}
+
+// Catalog is the catalog of the registry cfg names, for the default topics.
+func Catalog(t testing.TB, cfg config.Schemas) *schemas.Catalog {
+	t.Helper()
+	client, err := schemas.NewClient(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return schemas.NewCatalog(client, config.Default().Topics)
 }
