@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/sr/srfake"
 	"go.uber.org/fx"
 	"go.uber.org/fx/fxtest"
 	"go.uber.org/goleak"
@@ -16,19 +17,28 @@ import (
 	"github.com/orderflow/orderflow/events"
 )
 
-// The module's warm-up keeps looking up a subject registered after the app
-// started, until it finds it, and its goroutine ends with the app.
-func TestModuleWarmsUntilEverySubjectIsFound(t *testing.T) {
-	t.Cleanup(func() { goleak.VerifyNone(t) }) // last: after the registry has closed
+// started starts the module on a registry that holds only
+// orders-OrderPlaced, and checks that the catalog says the others are
+// missing once the first warm-up has run.
+func started(t *testing.T) (*srfake.Registry, *schemas.Catalog, *fxtest.App) {
+	t.Helper()
 	reg, cfg, _ := schemastest.Registry(t, "orders-OrderPlaced", events.TypeOrderPlaced)
 	var cat *schemas.Catalog
 	app := fxtest.New(t, schemas.Module, fx.NopLogger,
 		fx.Supply(cfg, config.Default().Topics, slog.New(slog.DiscardHandler)), fx.Populate(&cat))
 	app.RequireStart()
-	time.Sleep(100 * time.Millisecond) // the first warm-up has run, without the others
+	time.Sleep(100 * time.Millisecond) // the first warm-up has run, not the second
 	if err := cat.Resolved(); err == nil {
 		t.Fatal("Resolved() = nil with only orders-OrderPlaced registered")
 	}
+	return reg, cat, app
+}
+
+// The module's warm-up keeps looking up a subject registered after the app
+// started, until it finds it, and its goroutine ends with the app.
+func TestModuleWarmsUntilEverySubjectIsFound(t *testing.T) {
+	t.Cleanup(func() { goleak.VerifyNone(t) }) // last: after the registry has closed
+	reg, cat, app := started(t)
 	for _, s := range schemas.Subjects(config.Default().Topics)[1:] {
 		schemastest.Add(t, reg, s.Name, s.EventType)
 	}
@@ -49,14 +59,6 @@ func TestModuleWarmsUntilEverySubjectIsFound(t *testing.T) {
 // Stopped while a subject is still missing, the app ends the warm-up.
 func TestModuleWarmUpEndsWithTheApp(t *testing.T) {
 	t.Cleanup(func() { goleak.VerifyNone(t) }) // last: after the registry has closed
-	_, cfg, _ := schemastest.Registry(t, "orders-OrderPlaced", events.TypeOrderPlaced)
-	var cat *schemas.Catalog
-	app := fxtest.New(t, schemas.Module, fx.NopLogger,
-		fx.Supply(cfg, config.Default().Topics, slog.New(slog.DiscardHandler)), fx.Populate(&cat))
-	app.RequireStart()
-	time.Sleep(100 * time.Millisecond)
-	if cat.Resolved() == nil {
-		t.Fatal("Resolved() = nil with only orders-OrderPlaced registered")
-	}
+	_, _, app := started(t)
 	app.RequireStop()
 }
