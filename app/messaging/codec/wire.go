@@ -72,15 +72,20 @@ func (w Wire) Outputs(ctx context.Context, topic string) error {
 
 // body is msg's JSON: its payload, past the Confluent framing if it has one,
 // checked against the schema it names (by framing or header), which comes
-// back too. The input gets that schema's headers, so a dead letter shows them.
+// back too. The input keeps schema headers only as the registry vouches for
+// them (the subject and version of the ID it names): a producer's own,
+// unchecked, would reach a dead letter and steer its replay.
 func (w Wire) body(msg *message.Message, eventType string) ([]byte, schemas.Stamp, error) {
+	text := msg.Metadata.Get(events.HeaderSchemaID)
+	for _, h := range []string{events.HeaderSchemaSubject, events.HeaderSchemaID, events.HeaderSchemaVersion} {
+		delete(msg.Metadata, h) // without a registry nothing vouches for them
+	}
 	if w.Catalog == nil {
 		return msg.Payload, schemas.Stamp{}, nil
 	}
 	id, body, err := confluent.DecodeID(msg.Payload)
 	if err != nil { // not framed: plain JSON
 		body = msg.Payload
-		text := msg.Metadata.Get(events.HeaderSchemaID)
 		if text == "" {
 			return body, schemas.Stamp{}, nil // no schema named: the strict decoder validates
 		}
@@ -92,7 +97,7 @@ func (w Wire) body(msg *message.Message, eventType string) ([]byte, schemas.Stam
 		return nil, schemas.Stamp{}, events.Permanent(&events.MalformedError{Problem: fmt.Sprintf("schema ID %d in the Confluent framing is not a schema ID", id)})
 	}
 	s, err := w.Catalog.Check(msg.Context(), id, message.SubscribeTopicFromCtx(msg.Context()), eventType, body)
-	if s.Subject != "" && !hasSchema(msg, s) {
+	if s.Subject != "" {
 		setSchema(msg, s)
 	}
 	return body, s, err
@@ -102,11 +107,6 @@ func setSchema(msg *message.Message, s schemas.Stamp) {
 	msg.Metadata.Set(events.HeaderSchemaSubject, s.Subject)
 	msg.Metadata.Set(events.HeaderSchemaID, s.IDText)
 	msg.Metadata.Set(events.HeaderSchemaVersion, s.VersionText)
-}
-
-func hasSchema(msg *message.Message, s schemas.Stamp) bool {
-	return msg.Metadata.Get(events.HeaderSchemaID) == s.IDText && msg.Metadata.Get(events.HeaderSchemaVersion) == s.VersionText &&
-		msg.Metadata.Get(events.HeaderSchemaSubject) == s.Subject
 }
 
 // schemaID is text as a schema ID: plain decimal digits (no sign, no

@@ -182,3 +182,37 @@ func TestWireRefusesAnotherTypesSchema(t *testing.T) {
 		t.Fatalf("Decode() error %v, want a permanent %q", err, want)
 	}
 }
+
+// Schema headers a producer set itself reach no dead letter unless the
+// registry vouches for them: dropped when the input names no schema ID or
+// one the registry does not hold, replaced by the registry's when it does.
+func TestWireDropsUnverifiedSchemaHeaders(t *testing.T) {
+	_, cat, id := registry(t)
+	plain, _ := events.Encode(order)
+	tests := []struct {
+		name string
+		wire codec.Wire
+		id   string // the forged schema_id; "" for none
+		want string // the schema_subject kept; "" for none
+	}{
+		{name: "no ID", wire: codec.Wire{Catalog: cat}},
+		{name: "no registry", wire: codec.Wire{}, id: strconv.Itoa(id)},
+		{name: "unknown ID", wire: codec.Wire{Catalog: cat}, id: "9999"},
+		{name: "this build's ID", wire: codec.Wire{Catalog: cat}, id: strconv.Itoa(id), want: "orders-OrderPlaced"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			msg := message.NewMessage("m", plain)
+			msg.Metadata.Set(events.HeaderType, events.TypeOrderPlaced)
+			msg.Metadata.Set(events.HeaderSchemaSubject, "orders-Forged")
+			msg.Metadata.Set(events.HeaderSchemaVersion, "7")
+			if tt.id != "" {
+				msg.Metadata.Set(events.HeaderSchemaID, tt.id)
+			}
+			tt.wire.Decode(msg, "", 1<<20) //nolint:errcheck // the headers are what is tested
+			if got := msg.Metadata.Get(events.HeaderSchemaSubject); got != tt.want || (tt.want == "" && msg.Metadata.Get(events.HeaderSchemaVersion) != "") {
+				t.Errorf("schema_subject %q, schema_version %q after Decode; want %q", got, msg.Metadata.Get(events.HeaderSchemaVersion), tt.want)
+			}
+		})
+	}
+}

@@ -2,6 +2,7 @@ package deadletter
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/orderflow/orderflow/app/config"
@@ -14,8 +15,10 @@ import (
 // longer accepts: a replay sends a letter back to a pipeline that reads
 // today's contract, and one it would refuse again is better named now. A
 // letter that names no subject (no schema headers, no event_type header) is
-// left to the pipeline's decoder. A registry that cannot be asked stops the
-// replay before anything is sent.
+// left to the pipeline's decoder; one whose subject the registry does not
+// hold (an unknown event_type, a forged schema_subject) is refused, and
+// says so. Only a registry that cannot be asked stops the replay, before
+// anything is sent.
 func revalidate(ctx context.Context, cfg config.Schemas, out []ReplayResult) error {
 	if cfg.RegistryURL == "" {
 		return nil
@@ -33,10 +36,15 @@ func revalidate(ctx context.Context, cfg config.Schemas, out []ReplayResult) err
 		}
 		l, ok := latest[subject]
 		if !ok {
-			if l, err = reg.Latest(ctx, subject); err != nil {
+			l, err = reg.Latest(ctx, subject)
+			if err != nil && !errors.Is(err, schemas.ErrNoSubject) {
 				return fmt.Errorf("re-validate %s before replaying it: %w", r.Letter.UUID, err)
 			}
-			latest[subject] = l
+			latest[subject] = l // nil: no such subject
+		}
+		if l == nil {
+			r.Refused = "no schema to re-validate it against: the registry holds no subject " + subject
+			continue
 		}
 		if refused := l.Refuses(r.Letter.Payload); refused != nil {
 			r.Refused = "no longer valid against the latest schema: " + refused.Error()

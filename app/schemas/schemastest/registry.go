@@ -53,3 +53,9 @@ func Catalog(t testing.TB, cfg config.Schemas) *schemas.Catalog {
 	}
 	return schemas.NewCatalog(client, config.Default().Topics)
 }
+
+// Order is a valid order, as the tests of the schema code send it.
+var Order = events.OrderPlaced{
+	OrderID: "o-1", CustomerID: "c-1", Email: "c-1@example.com", Currency: "EUR",
+	Items: []events.Item{{SKU: "A", Quantity: 2, PriceCents: 150}}, TotalCents: 300,
+}
