@@ -7,10 +7,14 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/twmb/franz-go/pkg/sr"
 
 	"github.com/orderflow/orderflow/app/config"
 	"github.com/orderflow/orderflow/app/schemas/schemastest"
@@ -112,5 +116,25 @@ func TestCatalogRemembersAbsentIDs(t *testing.T) {
 	}
 	if n := g.times("/schemas/ids/9999"); n != 1 {
 		t.Errorf("the registry was asked about ID 9999 %d times, want 1", n)
+	}
+}
+
+// A registered schema whose $ref names a local file is refused: the file is
+// not read (were it read, this one, a valid schema, would compile).
+func TestCatalogReadsNoFileARefNames(t *testing.T) {
+	reg, cfg, _ := schemastest.Registry(t, "orders-OrderPlaced", events.TypeOrderPlaced)
+	file := filepath.Join(t.TempDir(), "schema.json")
+	if err := os.WriteFile(file, []byte(`{"type": "object"}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	id, _, err := reg.RegisterSchema("orders-Foreign", sr.Schema{Type: sr.TypeJSON,
+		Schema: `{"$schema": "http://json-schema.org/draft-07/schema#", "$ref": "file://` + file + `"}`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat := schemastest.Catalog(t, cfg)
+	_, err = cat.Check(context.Background(), id, "orders", "Foreign", []byte(`{}`))
+	if err == nil || !events.IsPermanent(err) || !strings.Contains(err.Error(), "refers to nothing outside itself") {
+		t.Errorf("Check() of a schema with a file $ref = %v, want a permanent refusal of the $ref", err)
 	}
 }

@@ -199,7 +199,8 @@ func (c *Catalog) fetch(ctx context.Context, id int) (*read, error) {
 }
 
 // compile compiles a JSON Schema as the events package's tests do: its
-// draft from $schema (draft-07 for ours), formats asserted.
+// draft from $schema (draft-07 for ours), formats asserted; a $ref to
+// anything outside the schema is refused (noLoader).
 func compile(id int, data []byte) (*jsonschema.Schema, error) {
 	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(data))
 	if err != nil {
@@ -208,6 +209,7 @@ func compile(id int, data []byte) (*jsonschema.Schema, error) {
 	url := fmt.Sprintf("https://schema-registry.invalid/schemas/ids/%d", id)
 	comp := jsonschema.NewCompiler()
 	comp.AssertFormat()
+	comp.UseLoader(noLoader{})
 	if err := comp.AddResource(url, doc); err != nil {
 		return nil, fmt.Errorf("schema ID %d: %w", id, err)
 	}
@@ -216,6 +218,15 @@ func compile(id int, data []byte) (*jsonschema.Schema, error) {
 		return nil, fmt.Errorf("schema ID %d does not compile: %w", id, err)
 	}
 	return s, nil
+}
+
+// noLoader refuses every $ref outside the schema itself: a registered
+// schema is anyone's text, and the compiler's default loader would read the
+// local files ("$ref": "file:///…") it names.
+type noLoader struct{}
+
+func (noLoader) Load(url string) (any, error) {
+	return nil, fmt.Errorf("$ref %s: a registered schema refers to nothing outside itself", url)
 }
 
 // problems lists each member a validation refused, with why:
