@@ -60,6 +60,9 @@ type Stamp struct {
 	ID, Version int
 	// IDText and VersionText are ID and Version as the headers carry them.
 	IDText, VersionText string
+	// Ours, from Check, says the schema is this build's of the event type
+	// checked: the strict decoder's refusals are that schema's.
+	Ours bool
 }
 
 // NewClient is the client of the registry cfg names, built once and handed

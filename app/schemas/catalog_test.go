@@ -3,6 +3,7 @@ package schemas_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"github.com/twmb/franz-go/pkg/sr"
+	"github.com/twmb/franz-go/pkg/sr/srfake"
 
 	"github.com/orderflow/orderflow/app/config"
 	"github.com/orderflow/orderflow/app/schemas/schemastest"
@@ -39,7 +41,7 @@ func (g *gate) times(path string) int {
 // gated starts an in-memory registry holding this build's OrderPlaced and
 // PaymentSucceeded schemas, behind a gate that holds paths with the held
 // prefixes.
-func gated(t *testing.T, held ...string) (*gate, config.Schemas) {
+func gated(t *testing.T, held ...string) (*gate, *srfake.Registry, config.Schemas) {
 	t.Helper()
 	reg, cfg, _ := schemastest.Registry(t, "orders-OrderPlaced", events.TypeOrderPlaced)
 	schemastest.Add(t, reg, "payments-PaymentSucceeded", events.TypePaymentSucceeded)
@@ -65,14 +67,14 @@ func gated(t *testing.T, held ...string) (*gate, config.Schemas) {
 	t.Cleanup(srv.Close)
 	t.Cleanup(func() { close(release) })
 	cfg.RegistryURL, cfg.Timeout = srv.URL, 5*time.Second
-	return g, cfg
+	return g, reg, cfg
 }
 
 // A lookup that hangs holds up only its own subject or ID: another
 // subject's is answered, and a caller waiting on the hung one returns by
 // its own deadline.
 func TestCatalogLookupsDoNotWaitOnEachOther(t *testing.T) {
-	_, cfg := gated(t, "/subjects/orders-OrderPlaced", "/schemas/ids/")
+	_, _, cfg := gated(t, "/subjects/orders-OrderPlaced", "/schemas/ids/")
 	cat := schemastest.Catalog(t, cfg)
 	go cat.Writes(context.Background(), "orders", events.TypeOrderPlaced)  //nolint:errcheck // hangs until the test ends
 	go cat.Check(context.Background(), 4242, "orders", "OrderPlaced", nil) //nolint:errcheck // hangs until the test ends
@@ -106,7 +108,7 @@ func TestCatalogLookupsDoNotWaitOnEachOther(t *testing.T) {
 // An ID the registry does not hold is a transient error (retried, then
 // dead-lettered), and asked about once while the answer stands.
 func TestCatalogRemembersAbsentIDs(t *testing.T) {
-	g, cfg := gated(t)
+	g, _, cfg := gated(t)
 	cat := schemastest.Catalog(t, cfg)
 	for range 20 {
 		_, err := cat.Check(context.Background(), 9999, "orders", "OrderPlaced", []byte(`{}`))
@@ -136,5 +138,36 @@ func TestCatalogReadsNoFileARefNames(t *testing.T) {
 	_, err = cat.Check(context.Background(), id, "orders", "Foreign", []byte(`{}`))
 	if err == nil || !events.IsPermanent(err) || !strings.Contains(err.Error(), "refers to nothing outside itself") {
 		t.Errorf("Check() of a schema with a file $ref = %v, want a permanent refusal of the $ref", err)
+	}
+}
+
+// Other producers' schemas are kept up to 256, the oldest dropped first:
+// the 257th read drops the first, which is then asked for again, while the
+// latest is still answered from the cache.
+func TestCatalogKeepsAtMost256ForeignSchemas(t *testing.T) {
+	g, reg, cfg := gated(t)
+	cat := schemastest.Catalog(t, cfg)
+	var ids []int
+	for i := range 257 {
+		id, _, err := reg.RegisterSchema("orders-Foreign", sr.Schema{Type: sr.TypeJSON, Schema: fmt.Sprintf(`{"title": "v%d"}`, i)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := cat.Check(context.Background(), id, "orders", "Foreign", []byte(`{}`)); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, id)
+	}
+	first, last := ids[0], ids[len(ids)-1]
+	for _, id := range []int{first, last} {
+		if _, err := cat.Check(context.Background(), id, "orders", "Foreign", []byte(`{}`)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := g.times(fmt.Sprintf("/schemas/ids/%d", first)); n != 2 {
+		t.Errorf("the oldest schema was asked for %d times, want 2 (dropped, then asked again)", n)
+	}
+	if n := g.times(fmt.Sprintf("/schemas/ids/%d", last)); n != 1 {
+		t.Errorf("the latest schema was asked for %d times, want 1 (kept)", n)
 	}
 }

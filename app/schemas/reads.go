@@ -70,6 +70,7 @@ func (c *Catalog) Check(ctx context.Context, id int, topic, eventType string, bo
 	s := r.as(topic, eventType)
 	switch r.builtIn {
 	case eventType:
+		s.Ours = true
 		return s, nil
 	case "":
 	default: // this build's schema of another event type: never validated as this one

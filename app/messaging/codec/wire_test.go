@@ -216,3 +216,59 @@ func TestWireDropsUnverifiedSchemaHeaders(t *testing.T) {
 		})
 	}
 }
+
+// wider registers a version 2 of orders-OrderPlaced that allows up to
+// 100000 of an item (this build allows 10000), and returns its ID.
+func wider(t *testing.T, reg *srfake.Registry) int {
+	t.Helper()
+	data, _ := events.Schema(events.TypeOrderPlaced)
+	v2, _, err := reg.RegisterSchema("orders-OrderPlaced", sr.Schema{Type: sr.TypeJSON,
+		Schema: strings.Replace(string(data), `"maximum": 10000}`, `"maximum": 100000}`, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v2
+}
+
+// A refusal after another schema accepted the input is the strict
+// decoder's, and is not put on that schema.
+func TestWireNamesOnlyTheSchemaThatRefused(t *testing.T) {
+	reg, cat, _ := registry(t)
+	v2 := wider(t, reg)
+	bulk := order
+	bulk.Items = []events.Item{{SKU: "A", Quantity: 20000, PriceCents: 1}}
+	bulk.TotalCents = 20000
+	plain, _ := events.Encode(bulk)
+	msg := message.NewMessage("m", append(binary.BigEndian.AppendUint32([]byte{0}, uint32(v2)), plain...))
+	msg.Metadata.Set(events.HeaderType, events.TypeOrderPlaced)
+	_, err := codec.Wire{Catalog: cat}.Decode(msg, "", 1<<20)
+	if err == nil || !events.IsPermanent(err) || !strings.Contains(err.Error(), "quantity 20000 must be between 1 and 10000") || strings.Contains(err.Error(), "schema orders-OrderPlaced") {
+		t.Errorf("Decode() = %v, want the decoder's permanent refusal, naming no schema", err)
+	}
+}
+
+// A foreign schema's refusal is read from the cache once the registry is
+// gone: the same permanent refusal, not a lookup that fails.
+func TestWireRefusesFromTheCacheThroughAnOutage(t *testing.T) {
+	reg, cat, _ := registry(t)
+	data, _ := events.Schema(events.TypeOrderPlaced)
+	v2, _, err := reg.RegisterSchema("orders-OrderPlaced", sr.Schema{Type: sr.TypeJSON,
+		Schema: strings.Replace(string(data), `"maximum": 10000}`, `"maximum": 1}`, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, _ := events.Encode(order) // quantity 2
+	decode := func() error {
+		msg := message.NewMessage("m", append(binary.BigEndian.AppendUint32([]byte{0}, uint32(v2)), plain...))
+		msg.Metadata.Set(events.HeaderType, events.TypeOrderPlaced)
+		_, err := codec.Wire{Catalog: cat, Framed: true}.Decode(msg, "", 1<<20)
+		return err
+	}
+	before := decode()
+	reg.Close()
+	after := decode()
+	var refused *schemas.RefusedError
+	if !errors.As(after, &refused) || !events.IsPermanent(after) || before == nil || after.Error() != before.Error() {
+		t.Errorf("during the outage: %v; want the refusal from before it: %v", after, before)
+	}
+}
