@@ -5,12 +5,11 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/orderflow/orderflow/app/config"
 	"github.com/orderflow/orderflow/app/schemas"
 	"github.com/orderflow/orderflow/events"
 )
 
-// revalidate refuses, with a schema registry (schemas.registry_url), each
+// revalidate refuses, with a schema registry (reg; nil: none), each
 // result not refused yet whose payload the latest schema of its subject no
 // longer accepts: a replay sends a letter back to a pipeline that reads
 // today's contract, and one it would refuse again is better named now. A
@@ -19,13 +18,9 @@ import (
 // hold (an unknown event_type, a forged schema_subject) is refused, and
 // says so. Only a registry that cannot be asked stops the replay, before
 // anything is sent.
-func revalidate(ctx context.Context, cfg config.Schemas, out []ReplayResult) error {
-	if cfg.RegistryURL == "" {
+func revalidate(ctx context.Context, reg *schemas.Registry, out []ReplayResult) error {
+	if reg == nil {
 		return nil
-	}
-	reg, err := schemas.New(cfg)
-	if err != nil {
-		return err
 	}
 	latest := map[string]*schemas.Latest{} // one lookup per subject
 	for i := range out {
@@ -36,6 +31,7 @@ func revalidate(ctx context.Context, cfg config.Schemas, out []ReplayResult) err
 		}
 		l, ok := latest[subject]
 		if !ok {
+			var err error
 			l, err = reg.Latest(ctx, subject)
 			if err != nil && !errors.Is(err, schemas.ErrNoSubject) {
 				return fmt.Errorf("re-validate %s before replaying it: %w", r.Letter.UUID, err)
