@@ -107,6 +107,12 @@ func (c *Catalog) Writes(ctx context.Context, topic, eventType string) (Stamp, e
 
 // lookUpWrites asks the registry for key's schema, and keeps it.
 func (c *Catalog) lookUpWrites(ctx context.Context, key written) (Stamp, error) {
+	c.mu.RLock()
+	s, ok := c.writes[key]
+	c.mu.RUnlock()
+	if ok { // kept by a lookup that ended as this one started
+		return s, nil
+	}
 	schema, ok := events.Schema(key.eventType)
 	if !ok {
 		return Stamp{}, events.Permanent(fmt.Errorf("no schema for event type %q", key.eventType))
@@ -119,7 +125,7 @@ func (c *Catalog) lookUpWrites(ctx context.Context, key written) (Stamp, error) 
 	case err != nil:
 		return Stamp{}, fmt.Errorf("look up %s's schema: %w", subject, err)
 	}
-	s := stamp(subject, ss.ID, ss.Version)
+	s = stamp(subject, ss.ID, ss.Version)
 	c.mu.Lock()
 	c.writes[key] = s
 	if r, known := c.reads[ss.ID]; !known {

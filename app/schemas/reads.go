@@ -109,6 +109,12 @@ func (c *Catalog) fetchOnce(ctx context.Context, id int) (*read, error) {
 		return nil, notRegistered(id)
 	}
 	return shared(ctx, &c.readLookups, strconv.Itoa(id), func(ctx context.Context) (*read, error) {
+		c.mu.RLock()
+		r, ok := c.reads[id]
+		c.mu.RUnlock()
+		if ok { // kept by a lookup that ended as this one started
+			return r, nil
+		}
 		r, err := c.fetch(ctx, id)
 		c.mu.Lock()
 		defer c.mu.Unlock()

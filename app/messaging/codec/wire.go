@@ -72,20 +72,20 @@ func (w Wire) Outputs(ctx context.Context, topic string) error {
 
 // body is msg's JSON: its payload, past the Confluent framing if it has one,
 // checked against the schema it names (by framing or header), which comes
-// back too. The input keeps schema headers only as the registry vouches for
-// them (the subject and version of the ID it names): a producer's own,
-// unchecked, would reach a dead letter and steer its replay.
+// back too. The input keeps a schema subject and version only as the
+// registry vouches for them (those of the ID it names): a producer's own,
+// unchecked, would reach a dead letter and steer its replay. Its schema_id
+// stays: it is the record's claim, which a retry checks again.
 func (w Wire) body(msg *message.Message, eventType string) ([]byte, schemas.Stamp, error) {
-	text := msg.Metadata.Get(events.HeaderSchemaID)
-	for _, h := range []string{events.HeaderSchemaSubject, events.HeaderSchemaID, events.HeaderSchemaVersion} {
-		delete(msg.Metadata, h) // without a registry nothing vouches for them
-	}
+	delete(msg.Metadata, events.HeaderSchemaSubject) // without a registry nothing vouches for them
+	delete(msg.Metadata, events.HeaderSchemaVersion)
 	if w.Catalog == nil {
 		return msg.Payload, schemas.Stamp{}, nil
 	}
 	id, body, err := confluent.DecodeID(msg.Payload)
 	if err != nil { // not framed: plain JSON
 		body = msg.Payload
+		text := msg.Metadata.Get(events.HeaderSchemaID)
 		if text == "" {
 			return body, schemas.Stamp{}, nil // no schema named: the strict decoder validates
 		}
