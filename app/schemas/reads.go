@@ -50,10 +50,11 @@ func (e *RefusedError) Error() string {
 // When id is the schema of eventType compiled into this build, the strict
 // decoder is the validation and Check does none: the decoder refuses what
 // that schema refuses, with the same member named, as the events package's
-// tests hold it to; this build's schema of another event type is a
-// permanent refusal (the record and its schema disagree). An ID of any other schema (a later version, another
-// producer's) is fetched once, compiled and kept; a body it refuses is a
-// permanent error, a RefusedError. An ID the registry does not hold, or
+// tests hold it to; the returned Stamp says so (Ours). This build's schema
+// of another event type is a permanent refusal (the record and its schema
+// disagree). An ID of any other schema (a later version, another
+// producer's) is fetched once, compiled and kept (up to maxForeign of
+// them); a body it refuses is a permanent error, a RefusedError. An ID the registry does not hold, or
 // could not be asked about (an outage), is a transient error, retried like
 // any other and then dead-lettered; the registry's "not held" is
 // remembered for absentFor, so the retries do not ask it again.
