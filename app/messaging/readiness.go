@@ -51,9 +51,10 @@ func NewReadiness(p ReadinessParams) *Readiness {
 }
 
 // Degraded returns nil when nothing the process leans on is missing, else
-// why it runs degraded: the schema registry does not answer. A registry
-// outage does not make the process unready (the cached schemas serve; only an
-// ID never seen waits), so /readyz stays 200 and says so.
+// why it runs degraded: the schema registry does not answer. Once every
+// subject this build writes is found (Ready), a registry outage does not make
+// the process unready (the cached schemas serve; only an ID never seen
+// waits), so /readyz stays 200 and says so.
 func (r *Readiness) Degraded(ctx context.Context) error {
 	if r.catalog == nil {
 		return nil
