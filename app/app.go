@@ -32,13 +32,16 @@ import (
 //	[]messaging.Route  Pipeline            ← Topics, PaymentGateway, PaymentLedger
 //	Publisher,         messaging.Module    ← Conn, Handler, Delivery, Logger, Metrics, Shutdowner (the transport kafka.client names:
 //	Subscribers                            transport.go)
-//	*schemas.Catalog   schemas.Module      ← Schemas (only with schemas.registry_url: the registry's schema IDs, cached)
+//	*sr.Client,        schemas.Module      ← Schemas, Topics, Logger (only with schemas.registry_url: one registry client;
+//	*schemas.Catalog,                      the schema IDs, cached, warmed until every subject is found; the Registry
+//	*schemas.Registry                      for replays)
 //	Router             messaging.Module    ← Topics, Retry, Handler, Faults, routes, Publisher, Subscribers, Logger, Metrics,
 //	                                       TracerProvider, Schemas, Catalog (and the consumer-lag collector into the "collectors" group)
-//	Readiness          messaging.Module    ← Router, its subscribers, Conn, Catalog (degraded while its registry is unreachable)
+//	Readiness          messaging.Module    ← Router, its subscribers, Conn, Catalog (unready while a subject is not found;
+//	                                       degraded while the registry is unreachable)
 //	*intake.Intake     intake.Module       ← Publisher, Topics, Handler, PaymentLedger, Schemas, Catalog (POST /orders into the "routes" group)
 //	*console.Index     console.Module      ← Topics, Console, Conn, Logger (follows the dead-letter topic from start to stop)
-//	*console.Console   console.Module      ← Index, Conn, Topics, Replay, Console, HTTP (/console/ into the "routes" group;
+//	*console.Console   console.Module      ← Index, Conn, Topics, Replay, Console, HTTP, Registry (/console/ into the "routes" group;
 //	                                       only with console.enabled and http.addr)
 //	httpserver.Server  httpserver.Module   ← HTTP, Readiness (as its Checker), Logger, the "routes" group
 //
@@ -78,8 +81,8 @@ func consoleModule(cfg config.Config) fx.Option {
 	return console.Module
 }
 
-// schemasModule is the schema registry's catalog when schemas.registry_url
-// names one.
+// schemasModule is the schema registry's client, catalog and registry when
+// schemas.registry_url names one: the one place its emptiness is decided.
 func schemasModule(cfg config.Config) fx.Option {
 	if cfg.Schemas.RegistryURL == "" {
 		return fx.Options()

@@ -127,7 +127,7 @@ func pipelineSettlesEveryOrder(t *testing.T, c testkit.Cluster) {
 
 	// The fail orders' outage is over (faults.fail_failures attempts have been
 	// made): replaying their dead letters delivers them.
-	results, err := deadletter.Replay(context.Background(), c.Conn(t), c.Cfg, deadletter.Filter{Kind: string(deadletter.KindRetriesExhausted)}, false)
+	results, err := deadletter.Replay(context.Background(), c.Conn(t), c.Cfg, nil, deadletter.Filter{Kind: string(deadletter.KindRetriesExhausted)}, false)
 	if err != nil {
 		t.Fatal(err)
 	}

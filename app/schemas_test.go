@@ -194,7 +194,11 @@ func pipelineOnTheRegistry(t *testing.T, c testkit.Cluster, registry string) {
 	// unseen-1 (quantity 1).
 	back := c.Cfg
 	back.Schemas.RegistryURL = registry
-	results, err := deadletter.Replay(ctx, c.Conn(t), back, deadletter.Filter{Topic: c.Cfg.Topics.Orders}, true)
+	backReg, err := schemas.New(back.Schemas)
+	if err != nil {
+		t.Fatal(err)
+	}
+	results, err := deadletter.Replay(ctx, c.Conn(t), back, backReg, deadletter.Filter{Topic: c.Cfg.Topics.Orders}, true)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/orderflow/orderflow/app/messaging/deadletter"
+	"github.com/orderflow/orderflow/app/schemas"
 )
 
 func newDLQReplay(io IO, load loader) *cobra.Command {
@@ -50,8 +51,14 @@ func replay(ctx context.Context, load loader, f deadletter.Filter, dryRun bool, 
 	if err != nil {
 		return err
 	}
+	var reg *schemas.Registry // re-validates the letters, with schemas.registry_url
+	if cfg.Schemas.RegistryURL != "" {
+		if reg, err = schemas.New(cfg.Schemas); err != nil {
+			return err
+		}
+	}
 	if len(f.IDs) > 0 { // every UUID asked for is there, before any is replayed
-		found, err := deadletter.Replay(ctx, conn, cfg, f, true)
+		found, err := deadletter.Replay(ctx, conn, cfg, reg, f, true)
 		if err != nil {
 			return err
 		}
@@ -60,7 +67,7 @@ func replay(ctx context.Context, load loader, f deadletter.Filter, dryRun bool, 
 				strings.Join(missing, ","), cfg.Topics.DeadLetter)
 		}
 	}
-	results, err := deadletter.Replay(ctx, conn, cfg, f, dryRun)
+	results, err := deadletter.Replay(ctx, conn, cfg, reg, f, dryRun)
 	if err != nil && len(results) == 0 {
 		return err // nothing was read or chosen: no tally to print
 	}

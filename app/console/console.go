@@ -17,6 +17,7 @@ import (
 
 	"github.com/orderflow/orderflow/app/config"
 	"github.com/orderflow/orderflow/app/messaging/kafkaclient"
+	"github.com/orderflow/orderflow/app/schemas"
 )
 
 //go:embed templates/*.html
@@ -30,12 +31,14 @@ const Prefix = "/console/"
 
 // Config is what a Console needs.
 type Config struct {
-	Index   *Index
-	Conn    kafkaclient.Conn // for replay, and payloads the index does not keep
-	Config  config.Config    // topics.dead_letter, replay.max_replays, console, schemas
-	Logger  *slog.Logger
-	Now     func() time.Time // nil: time.Now
-	PageMax int              // letters per list page; 0: 50
+	Index  *Index
+	Conn   kafkaclient.Conn // for replay, and payloads the index does not keep
+	Config config.Config    // topics.dead_letter, replay.max_replays, console
+	// Registry re-validates the letters a replay sends; nil: no schema registry.
+	Registry *schemas.Registry
+	Logger   *slog.Logger
+	Now      func() time.Time // nil: time.Now
+	PageMax  int              // letters per list page; 0: 50
 	// ReplayTimeout bounds a dry run or a replay (deadletter.Replay reads the
 	// topic to its end): under http.write_timeout, so that its outcome is
 	// still written. 0: 2 minutes.

@@ -10,6 +10,7 @@ import (
 	"github.com/orderflow/orderflow/app/config"
 	"github.com/orderflow/orderflow/app/httpserver"
 	"github.com/orderflow/orderflow/app/messaging/kafkaclient"
+	"github.com/orderflow/orderflow/app/schemas"
 )
 
 // Module provides the console's *Index, followed from start to stop, and the
@@ -50,10 +51,26 @@ func followedIndex(lc fx.Lifecycle, t config.Topics, c config.Console, conn kafk
 	return x
 }
 
-// newConsole is the console on x. A replay ends a second before
+// ConsoleParams is what the console is built from.
+type ConsoleParams struct {
+	fx.In
+
+	Index   *Index
+	Conn    kafkaclient.Conn
+	Topics  config.Topics
+	Replay  config.Replay
+	Console config.Console
+	HTTP    config.HTTP
+	Logger  *slog.Logger
+	// Registry is the schema registry's, with schemas.registry_url; nil: none.
+	Registry *schemas.Registry `optional:"true"`
+}
+
+// newConsole is the console on p.Index. A replay ends a second before
 // http.write_timeout would cut its answer off, and re-validates against the
-// schema registry's latest schemas when schemas.registry_url names one.
-func newConsole(x *Index, conn kafkaclient.Conn, t config.Topics, r config.Replay, c config.Console, s config.Schemas, h config.HTTP, log *slog.Logger) (*Console, error) {
-	return New(Config{Index: x, Conn: conn, Config: config.Config{Topics: t, Replay: r, Console: c, Schemas: s},
-		Logger: log.With("component", "console"), ReplayTimeout: max(h.WriteTimeout-time.Second, h.WriteTimeout/2)})
+// schema registry's latest schemas when there is one.
+func newConsole(p ConsoleParams) (*Console, error) {
+	h := p.HTTP
+	return New(Config{Index: p.Index, Conn: p.Conn, Config: config.Config{Topics: p.Topics, Replay: p.Replay, Console: p.Console},
+		Registry: p.Registry, Logger: p.Logger.With("component", "console"), ReplayTimeout: max(h.WriteTimeout-time.Second, h.WriteTimeout/2)})
 }

@@ -77,7 +77,7 @@ func (c *Console) replay(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), c.cfg.ReplayTimeout)
 	defer cancel()
-	results, err := deadletter.Replay(ctx, c.cfg.Conn, c.cfg.Config, f, dryRun)
+	results, err := deadletter.Replay(ctx, c.cfg.Conn, c.cfg.Config, c.cfg.Registry, f, dryRun)
 	page := replayPage{DryRun: dryRun, Scope: scope, Described: describe(f), IDs: f.IDs, Hidden: query(f),
 		Bound: c.cfg.Now().UTC().Format(time.RFC3339Nano)}
 	page.Hidden.Del("id")

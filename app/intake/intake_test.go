@@ -18,7 +18,6 @@ import (
 
 	"github.com/orderflow/orderflow/app/config"
 	"github.com/orderflow/orderflow/app/messaging/codec"
-	"github.com/orderflow/orderflow/app/schemas"
 	"github.com/orderflow/orderflow/app/schemas/schemastest"
 	"github.com/orderflow/orderflow/events"
 	"github.com/orderflow/orderflow/handlers"
@@ -266,10 +265,7 @@ func cmpOr(a, b string) string {
 func TestIntakeStampsTheSchema(t *testing.T) {
 	reg, cfg, id := schemastest.Registry(t, "orders-OrderPlaced", events.TypeOrderPlaced)
 	cfg.Wire = config.WireConfluent
-	cat, err := schemas.NewCatalog(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cat := schemastest.Catalog(t, cfg)
 	pub := &publisher{}
 	in, err := New(Config{Publisher: pub, Topic: "orders", MaxBytes: 1 << 16, Wire: codec.NewWire(cat, cfg)})
 	if err != nil {

@@ -43,7 +43,7 @@ func newHop(b *testing.B, n int) *hop {
 		b.Fatal(err)
 	}
 	route := Route{Name: config.StepPayments, DefaultType: events.TypeOrderPlaced, Handle: handlers.Typed(handlers.Payments{Gateway: gw}.Handle)}
-	h := handlerFunc(route, cfg.Handler.MaxMessageBytes)
+	h := handlerFunc(route, cfg.Handler.MaxMessageBytes, codec.Wire{})
 	mw := handling.Chain(handling.ChainConfig{Retry: cfg.Retry, Timeout: cfg.Handler.Timeout, DeadLetter: dl, Logger: log, Metrics: metrics.New()})
 	for i := len(mw) - 1; i >= 0; i-- {
 		h = mw[i](h)

@@ -81,7 +81,7 @@ func BenchmarkPipeline(b *testing.B) {
 	out := make(chan *message.Message)
 	gw := gateway.NewSimulator(cfg.Gateway, gateway.NewMemoryStore(orders))
 	route := Route{Name: config.StepPayments, DefaultType: events.TypeOrderPlaced, Handle: handlers.Typed(handlers.Payments{Gateway: gw}.Handle)}
-	router.AddHandler(route.Name, "orders", fixedSubscriber{out}, "payments", pub, handlerFunc(route, cfg.Handler.MaxMessageBytes))
+	router.AddHandler(route.Name, "orders", fixedSubscriber{out}, "payments", pub, handlerFunc(route, cfg.Handler.MaxMessageBytes, codec.Wire{}))
 	go func() { _ = router.Run(context.Background()) }()
 	<-router.Running()
 	defer router.Close()

@@ -16,8 +16,9 @@ import (
 )
 
 // Readiness tells whether this process does its work: the router runs, every
-// handler's consumer group has a session, and a broker answers a request.
-// With a schema registry it also says whether the process is degraded: the
+// handler's consumer group has a session, a broker answers a request and,
+// with a schema registry, every subject this build writes has been looked
+// up. With a registry it also says whether the process is degraded: the
 // registry does not answer, and the pipeline runs on the schemas it cached.
 type Readiness struct {
 	router        *message.Router
@@ -50,9 +51,10 @@ func NewReadiness(p ReadinessParams) *Readiness {
 }
 
 // Degraded returns nil when nothing the process leans on is missing, else
-// why it runs degraded: the schema registry does not answer. A registry
-// outage does not make the process unready (the cached schemas serve; only an
-// ID never seen waits), so /readyz stays 200 and says so.
+// why it runs degraded: the schema registry does not answer. Once every
+// subject this build writes is found (Ready), a registry outage does not make
+// the process unready (the cached schemas serve; only an ID never seen
+// waits), so /readyz stays 200 and says so.
 func (r *Readiness) Degraded(ctx context.Context) error {
 	if r.catalog == nil {
 		return nil
@@ -93,6 +95,14 @@ func (r *Readiness) Ready(ctx context.Context) error {
 	}
 	if err := r.brokersAnswer(ctx); err != nil {
 		errs = append(errs, err)
+	}
+	// A subject not looked up yet stops the steps writing it (their outputs
+	// could not be stamped): unready, unlike a registry outage once every
+	// subject is cached (Degraded).
+	if r.catalog != nil {
+		if err := r.catalog.Resolved(); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	return errors.Join(errs...)
 }

@@ -26,19 +26,21 @@ type Route struct {
 	Handle      func(ctx context.Context, in events.Event) (events.Event, error)
 }
 
-// handlerFunc adapts a route's step to Watermill: decode the message, call the
-// step, encode what it returns. Everything that can go wrong with the bytes is
-// a permanent error naming the problem.
-func handlerFunc(r Route, maxBytes int) message.HandlerFunc {
-	return wiredHandlerFunc(r, maxBytes, codec.Wire{})
-}
-
-// wiredHandlerFunc is handlerFunc with a schema registry's wire, if any: the
-// output stamped with its schema, the input checked against the one it names.
-func wiredHandlerFunc(r Route, maxBytes int, wire codec.Wire) message.HandlerFunc {
+// handlerFunc adapts a route's step to Watermill: decode the message (with
+// a schema registry's wire, checked against the schema it names), call the
+// step, encode what it returns, stamped with its schema. Everything that can
+// go wrong with the bytes is a permanent error naming the problem.
+//
+// The schemas of r.To are looked up before the step runs: a step's side
+// effect (a charge) must not happen on each retry of an output that cannot
+// be stamped.
+func handlerFunc(r Route, maxBytes int, wire codec.Wire) message.HandlerFunc {
 	return func(msg *message.Message) ([]*message.Message, error) {
 		in, err := wire.Decode(msg, r.DefaultType, maxBytes)
 		if err != nil {
+			return nil, err
+		}
+		if err := wire.Outputs(msg.Context(), r.To); err != nil {
 			return nil, err
 		}
 		out, err := r.Handle(msg.Context(), in)

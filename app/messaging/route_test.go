@@ -52,7 +52,7 @@ func TestHandlerFunc(t *testing.T) {
 				got = in
 				return events.ShipmentScheduled{OrderID: "o-1", ShipmentID: "shp-o-1", Carrier: "dhl"}, nil
 			}
-			out, err := handlerFunc(Route{Name: "shipping", DefaultType: tt.assume, Handle: step}, 1024)(tt.give)
+			out, err := handlerFunc(Route{Name: "shipping", DefaultType: tt.assume, Handle: step}, 1024, codec.Wire{})(tt.give)
 			if tt.want != "" {
 				if err == nil || !events.IsPermanent(err) || !strings.Contains(err.Error(), tt.want) || got != nil {
 					t.Fatalf("error %v (step called: %v), want a permanent %q and the step not called", err, got != nil, tt.want)
@@ -65,7 +65,7 @@ func TestHandlerFunc(t *testing.T) {
 			if o := out[0]; kafkaclient.KeyOf(o) != "o-1" || o.Metadata.Get(events.HeaderType) != events.TypeShipmentScheduled {
 				t.Errorf("output key %q type %q, want o-1 and %s", kafkaclient.KeyOf(o), o.Metadata.Get(events.HeaderType), events.TypeShipmentScheduled)
 			}
-			again, _ := handlerFunc(Route{Name: "shipping", DefaultType: tt.assume, Handle: step}, 1024)(tt.give)
+			again, _ := handlerFunc(Route{Name: "shipping", DefaultType: tt.assume, Handle: step}, 1024, codec.Wire{})(tt.give)
 			if again[0].UUID != out[0].UUID {
 				t.Errorf("a redelivered input gave output UUID %s, then %s: want the same", out[0].UUID, again[0].UUID)
 			}
@@ -88,7 +88,7 @@ func TestOutputCarriesItsInputsDelivery(t *testing.T) {
 	step := func(context.Context, events.Event) (events.Event, error) {
 		return events.ShipmentScheduled{OrderID: "o-1", ShipmentID: "shp-o-1", Carrier: "dhl"}, nil
 	}
-	out, err := handlerFunc(Route{Name: "shipping", Handle: step}, 1024)(in)
+	out, err := handlerFunc(Route{Name: "shipping", Handle: step}, 1024, codec.Wire{})(in)
 	if err != nil || len(out) != 1 {
 		t.Fatalf("%v, %v; want one output", out, err)
 	}

@@ -62,7 +62,7 @@ func NewRouter(p RouterParams) (*message.Router, []message.Subscriber, error) {
 		if err != nil {
 			return nil, nil, err
 		}
-		h := router.AddHandler(r.Name, r.From, sub, r.To, shared, wiredHandlerFunc(r, p.Handler.MaxMessageBytes, wire))
+		h := router.AddHandler(r.Name, r.From, sub, r.To, shared, handlerFunc(r, p.Handler.MaxMessageBytes, wire))
 		h.AddMiddleware(handling.Chaos(p.Faults.ErrorRate[r.Name])...)
 		subs = append(subs, sub)
 	}

@@ -19,12 +19,16 @@ type Latest struct {
 	schema  *jsonschema.Schema
 }
 
+// ErrNoSubject is a subject the registry does not hold.
+var ErrNoSubject = errors.New("the registry holds no schema under it")
+
 // Latest reads and compiles subject's latest schema. The error is for a
-// registry that could not be asked, or a subject it does not hold.
+// registry that could not be asked, or a subject it does not hold
+// (ErrNoSubject).
 func (r *Registry) Latest(ctx context.Context, subject string) (*Latest, error) {
 	latest, err := r.client.SchemaByVersion(ctx, subject, -1)
 	if is(err, sr.ErrSubjectNotFound) || is(err, sr.ErrVersionNotFound) {
-		return nil, fmt.Errorf("the registry holds no schema under %s", subject)
+		return nil, fmt.Errorf("%s: %w", subject, ErrNoSubject)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read %s's latest version: %w", subject, err)

@@ -7,7 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"github.com/twmb/franz-go/pkg/sr"
@@ -47,11 +50,14 @@ func (e *RefusedError) Error() string {
 // When id is the schema of eventType compiled into this build, the strict
 // decoder is the validation and Check does none: the decoder refuses what
 // that schema refuses, with the same member named, as the events package's
-// tests hold it to. An ID of any other schema (a later version, another
-// producer's) is fetched once, compiled and kept; a body it refuses is a
-// permanent error, a RefusedError. An ID the registry does not hold is
-// permanent too; one it could not be asked about (an outage) is transient,
-// retried like any other until the registry answers.
+// tests hold it to; the returned Stamp says so (Ours). This build's schema
+// of another event type is a permanent refusal (the record and its schema
+// disagree). An ID of any other schema (a later version, another
+// producer's) is fetched once, compiled and kept (up to maxForeign of
+// them); a body it refuses is a permanent error, a RefusedError. An ID the registry does not hold, or
+// could not be asked about (an outage), is a transient error, retried like
+// any other and then dead-lettered; the registry's "not held" is
+// remembered for absentFor, so the retries do not ask it again.
 func (c *Catalog) Check(ctx context.Context, id int, topic, eventType string, body []byte) (Stamp, error) {
 	c.mu.RLock()
 	r, ok := c.reads[id]
@@ -63,8 +69,13 @@ func (c *Catalog) Check(ctx context.Context, id int, topic, eventType string, bo
 		}
 	}
 	s := r.as(topic, eventType)
-	if r.builtIn == eventType {
+	switch r.builtIn {
+	case eventType:
+		s.Ours = true
 		return s, nil
+	case "":
+	default: // this build's schema of another event type: never validated as this one
+		return s, events.Permanent(fmt.Errorf("schema ID %d is %s's; the record says %s", id, r.builtIn, eventType))
 	}
 	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(body))
 	if err != nil {
@@ -89,24 +100,74 @@ func (r *read) as(topic, eventType string) Stamp {
 	return r.under[0]
 }
 
-// fetchOnce is fetch, one lookup at a time, kept.
+// fetchOnce is fetch, one lookup per ID at a time, kept; an ID the
+// registry does not hold is remembered as such for absentFor.
 func (c *Catalog) fetchOnce(ctx context.Context, id int) (*read, error) {
-	c.miss.Lock()
-	defer c.miss.Unlock()
 	c.mu.RLock()
-	r, ok := c.reads[id]
+	until, absent := c.absent[id]
 	c.mu.RUnlock()
-	if ok { // looked up while this one waited
-		return r, nil
+	if absent && time.Now().Before(until) {
+		return nil, notRegistered(id)
 	}
-	r, err := c.fetch(ctx, id)
-	if err != nil {
-		return nil, err
+	return shared(ctx, &c.readLookups, strconv.Itoa(id), func(ctx context.Context) (*read, error) {
+		c.mu.RLock()
+		r, ok := c.reads[id]
+		c.mu.RUnlock()
+		if ok { // kept by a lookup that ended as this one started
+			return r, nil
+		}
+		r, err := c.fetch(ctx, id)
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		switch {
+		case errors.Is(err, errNotRegistered):
+			c.remember(id)
+		case err == nil:
+			c.keep(id, r)
+		}
+		return r, err
+	})
+}
+
+// keep adds r, schema id, to the reads; past maxForeign of other producers'
+// schemas, the oldest is dropped (it is fetched again if it comes back).
+func (c *Catalog) keep(id int, r *read) {
+	if _, known := c.reads[id]; known {
+		return
 	}
-	c.mu.Lock()
 	c.reads[id] = r
-	c.mu.Unlock()
-	return r, nil
+	delete(c.absent, id)
+	if r.builtIn != "" {
+		return
+	}
+	c.foreign = append(c.foreign, id)
+	if len(c.foreign) > maxForeign {
+		delete(c.reads, c.foreign[0])
+		c.foreign = slices.Delete(c.foreign, 0, 1)
+	}
+}
+
+// remember notes that the registry does not hold id, for absentFor; past
+// maxAbsent IDs the expired go first, then any.
+func (c *Catalog) remember(id int) {
+	now := time.Now()
+	if len(c.absent) >= maxAbsent {
+		for k, until := range c.absent {
+			if now.After(until) || len(c.absent) >= maxAbsent {
+				delete(c.absent, k)
+			}
+		}
+	}
+	c.absent[id] = now.Add(absentFor)
+}
+
+// errNotRegistered is a schema ID the registry says it does not hold:
+// transient (it may be registered by the time the input is retried), and
+// remembered for absentFor so that the retries do not each ask.
+var errNotRegistered = errors.New("not registered")
+
+func notRegistered(id int) error {
+	return fmt.Errorf("schema ID %d is %w", id, errNotRegistered)
 }
 
 // fetch looks schema id up: its text, and the subject and version it is
@@ -115,7 +176,7 @@ func (c *Catalog) fetch(ctx context.Context, id int) (*read, error) {
 	schema, err := c.client.SchemaByID(ctx, id)
 	switch {
 	case is(err, sr.ErrSchemaNotFound):
-		return nil, events.Permanent(fmt.Errorf("schema ID %d is not registered", id))
+		return nil, notRegistered(id)
 	case err != nil:
 		return nil, fmt.Errorf("look up schema ID %d: %w", id, err)
 	}
@@ -146,7 +207,8 @@ func (c *Catalog) fetch(ctx context.Context, id int) (*read, error) {
 }
 
 // compile compiles a JSON Schema as the events package's tests do: its
-// draft from $schema (draft-07 for ours), formats asserted.
+// draft from $schema (draft-07 for ours), formats asserted; a $ref to
+// anything outside the schema is refused (noLoader).
 func compile(id int, data []byte) (*jsonschema.Schema, error) {
 	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(data))
 	if err != nil {
@@ -155,6 +217,7 @@ func compile(id int, data []byte) (*jsonschema.Schema, error) {
 	url := fmt.Sprintf("https://schema-registry.invalid/schemas/ids/%d", id)
 	comp := jsonschema.NewCompiler()
 	comp.AssertFormat()
+	comp.UseLoader(noLoader{})
 	if err := comp.AddResource(url, doc); err != nil {
 		return nil, fmt.Errorf("schema ID %d: %w", id, err)
 	}
@@ -163,6 +226,15 @@ func compile(id int, data []byte) (*jsonschema.Schema, error) {
 		return nil, fmt.Errorf("schema ID %d does not compile: %w", id, err)
 	}
 	return s, nil
+}
+
+// noLoader refuses every $ref outside the schema itself: a registered
+// schema is anyone's text, and the compiler's default loader would read the
+// local files ("$ref": "file:///…") it names.
+type noLoader struct{}
+
+func (noLoader) Load(url string) (any, error) {
+	return nil, fmt.Errorf("$ref %s: a registered schema refers to nothing outside itself", url)
 }
 
 // problems lists each member a validation refused, with why:

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"strings"
 
 	"github.com/twmb/franz-go/pkg/sr"
@@ -19,20 +18,23 @@ type Registry struct {
 	level  sr.CompatibilityLevel
 }
 
-// New returns the registry cfg names; an empty registry_url is an error
-// that says how to get one.
+// New returns the registry cfg names, on a client of its own: for a
+// command that needs only the Registry (the app's Module hands one client
+// to both, NewRegistry).
 func New(cfg config.Schemas) (*Registry, error) {
-	if cfg.RegistryURL == "" {
-		return nil, errors.New("schemas.registry_url is empty: set ORDERFLOW_SCHEMAS_REGISTRY_URL to the registry's Confluent-compatible API (task registry:up starts one; docs/schemas.md)")
+	client, err := NewClient(cfg)
+	if err != nil {
+		return nil, err
 	}
+	return NewRegistry(client, cfg)
+}
+
+// NewRegistry is the registry of client, holding subjects to
+// cfg.Compatibility.
+func NewRegistry(client *sr.Client, cfg config.Schemas) (*Registry, error) {
 	var level sr.CompatibilityLevel
 	if err := level.UnmarshalText([]byte(cfg.Compatibility)); err != nil {
 		return nil, fmt.Errorf("schemas.compatibility: %w", err)
-	}
-	client, err := sr.NewClient(sr.URLs(cfg.RegistryURL), sr.UserAgent("orderflow"),
-		sr.HTTPClient(&http.Client{Timeout: cfg.Timeout}))
-	if err != nil {
-		return nil, fmt.Errorf("schema registry %s: %w", cfg.RegistryURL, err)
 	}
 	return &Registry{client: client, level: level}, nil
 }

@@ -51,9 +51,10 @@ func (w Wire) Decode(msg *message.Message, assume string, maxBytes int) (events.
 		return nil, err
 	}
 	ev, err := events.Decode(eventType, version, body)
-	if err != nil && named.Subject != "" {
+	if err != nil && named.Ours {
 		// The schema the input named is this build's: the decoder's refusal
-		// is that schema's, and says so.
+		// is that schema's, and says so. A refusal after another schema
+		// accepted the input is the decoder's own, and names none.
 		return nil, fmt.Errorf("schema %s version %d: %w", named.Subject, named.Version, err)
 	}
 	if o, ok := ev.(events.OrderPlaced); ok && o.PlacedAt.IsZero() {

@@ -3,7 +3,9 @@ package codec
 import (
 	"context"
 	"fmt"
+	"math"
 	"strconv"
+	"strings"
 
 	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/twmb/franz-go/pkg/sr"
@@ -58,10 +60,25 @@ func (w Wire) Stamp(ctx context.Context, msg *message.Message, topic, eventType 
 	return nil
 }
 
+// Outputs looks up the schemas of every event type this build writes to
+// topic; an error (transient: a subject not registered, a registry that does
+// not answer) means an output to topic could not be stamped yet.
+func (w Wire) Outputs(ctx context.Context, topic string) error {
+	if w.Catalog == nil {
+		return nil
+	}
+	return w.Catalog.WritesTo(ctx, topic)
+}
+
 // body is msg's JSON: its payload, past the Confluent framing if it has one,
 // checked against the schema it names (by framing or header), which comes
-// back too. The input gets that schema's headers, so a dead letter shows them.
+// back too. The input keeps a schema subject and version only as the
+// registry vouches for them (those of the ID it names): a producer's own,
+// unchecked, would reach a dead letter and steer its replay. Its schema_id
+// stays: it is the record's claim, which a retry checks again.
 func (w Wire) body(msg *message.Message, eventType string) ([]byte, schemas.Stamp, error) {
+	delete(msg.Metadata, events.HeaderSchemaSubject) // without a registry nothing vouches for them
+	delete(msg.Metadata, events.HeaderSchemaVersion)
 	if w.Catalog == nil {
 		return msg.Payload, schemas.Stamp{}, nil
 	}
@@ -72,12 +89,15 @@ func (w Wire) body(msg *message.Message, eventType string) ([]byte, schemas.Stam
 		if text == "" {
 			return body, schemas.Stamp{}, nil // no schema named: the strict decoder validates
 		}
-		if id, err = strconv.Atoi(text); err != nil {
-			return nil, schemas.Stamp{}, events.Permanent(&events.MalformedError{Problem: fmt.Sprintf("%s header %q is not a number", events.HeaderSchemaID, text)})
+		if id = schemaID(text); id == 0 {
+			return nil, schemas.Stamp{}, events.Permanent(&events.MalformedError{Problem: fmt.Sprintf("%s header %q is not a schema ID (a positive number)", events.HeaderSchemaID, text)})
 		}
 	}
+	if id <= 0 { // framed with ID 0: no registry assigns it
+		return nil, schemas.Stamp{}, events.Permanent(&events.MalformedError{Problem: fmt.Sprintf("schema ID %d in the Confluent framing is not a schema ID", id)})
+	}
 	s, err := w.Catalog.Check(msg.Context(), id, message.SubscribeTopicFromCtx(msg.Context()), eventType, body)
-	if s.Subject != "" && !hasSchema(msg, s) {
+	if s.Subject != "" {
 		setSchema(msg, s)
 	}
 	return body, s, err
@@ -89,7 +109,16 @@ func setSchema(msg *message.Message, s schemas.Stamp) {
 	msg.Metadata.Set(events.HeaderSchemaVersion, s.VersionText)
 }
 
-func hasSchema(msg *message.Message, s schemas.Stamp) bool {
-	return msg.Metadata.Get(events.HeaderSchemaID) == s.IDText && msg.Metadata.Get(events.HeaderSchemaVersion) == s.VersionText &&
-		msg.Metadata.Get(events.HeaderSchemaSubject) == s.Subject
+// schemaID is text as a schema ID: plain decimal digits (no sign, no
+// spaces), positive and within an int32 as registries assign them; 0 for
+// anything else.
+func schemaID(text string) int {
+	if text == "" || len(text) > 10 || strings.Trim(text, "0123456789") != "" {
+		return 0
+	}
+	id, err := strconv.Atoi(text)
+	if err != nil || id > math.MaxInt32 {
+		return 0
+	}
+	return id
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/orderflow/orderflow/app/config"
 	"github.com/orderflow/orderflow/app/messaging/kafkaclient"
+	"github.com/orderflow/orderflow/app/schemas"
 )
 
 // ReplayResult says what replay did with one dead letter.
@@ -29,8 +30,9 @@ type ReplayResult struct {
 // across rounds, and running the same replay twice republishes nothing. A
 // crash between a republish and its marker can replay that one letter twice.
 // It reads the dead-letter topic only up to the end it sees when it starts, so
-// it never chases its own output. dryRun reports without publishing.
-func Replay(ctx context.Context, c kafkaclient.Conn, cfg config.Config, f Filter, dryRun bool) ([]ReplayResult, error) {
+// it never chases its own output. dryRun reports without publishing. reg,
+// the schema registry (nil: none), re-validates the letters (revalidate).
+func Replay(ctx context.Context, c kafkaclient.Conn, cfg config.Config, reg *schemas.Registry, f Filter, dryRun bool) ([]ReplayResult, error) {
 	letters, err := Read(ctx, c, cfg.Topics.DeadLetter)
 	if err != nil {
 		return nil, err
@@ -42,7 +44,7 @@ func Replay(ctx context.Context, c kafkaclient.Conn, cfg config.Config, f Filter
 		}
 	}
 	out := results(chosen, cfg.Replay.MaxReplays)
-	if err := revalidate(ctx, cfg.Schemas, out); err != nil {
+	if err := revalidate(ctx, reg, out); err != nil {
 		return nil, err
 	}
 	if len(chosen) == 0 || dryRun {

@@ -11,6 +11,7 @@ import (
 	"github.com/twmb/franz-go/pkg/sr/srfake"
 
 	"github.com/orderflow/orderflow/app/config"
+	"github.com/orderflow/orderflow/app/schemas"
 	"github.com/orderflow/orderflow/events"
 )
 
@@ -22,6 +23,16 @@ func Registry(t testing.TB, subject, eventType string) (*srfake.Registry, config
 	t.Helper()
 	reg := srfake.New()
 	t.Cleanup(reg.Close)
+	id := Add(t, reg, subject, eventType)
+	cfg := config.Default().Schemas
+	cfg.RegistryURL, cfg.Timeout = reg.URL(), time.Second
+	return reg, cfg, id
+}
+
+// Add registers this build's schema of eventType under subject in reg and
+// returns its ID.
+func Add(t testing.TB, reg *srfake.Registry, subject, eventType string) int {
+	t.Helper()
 	data, ok := events.Schema(eventType)
 	if !ok {
 		t.Fatalf("no schema for %s", eventType)
@@ -30,7 +41,21 @@ func Registry(t testing.TB, subject, eventType string) (*srfake.Registry, config
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := config.Default().Schemas
-	cfg.RegistryURL, cfg.Timeout = reg.URL(), time.Second
-	return reg, cfg, id
+	return id
+}
+
+// Catalog is the catalog of the registry cfg names, for the default topics.
+func Catalog(t testing.TB, cfg config.Schemas) *schemas.Catalog {
+	t.Helper()
+	client, err := schemas.NewClient(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return schemas.NewCatalog(client, config.Default().Topics)
+}
+
+// Order is a valid order, as the tests of the schema code send it.
+var Order = events.OrderPlaced{
+	OrderID: "o-1", CustomerID: "c-1", Email: "c-1@example.com", Currency: "EUR",
+	Items: []events.Item{{SKU: "A", Quantity: 2, PriceCents: 150}}, TotalCents: 300,
 }
