@@ -129,11 +129,16 @@ func (s *stack) seedFromHost(plan seed.Plan) <-chan seed.Manifest {
 // composed is one of the stack's containers as `docker compose ps` shows it.
 type composed struct {
 	ID, Name, Service, State, Health string
+	ExitCode                         int
 	Publishers                       []struct {
 		URL                       string
 		TargetPort, PublishedPort int
 	}
 }
+
+// oneShot are the services that do their work and exit (0) before the
+// others start.
+var oneShot = map[string]bool{"register-schemas": true}
 
 // containers reads `docker compose ps` of services (every one when none),
 // sorted by name: a service's replicas in order, orderflow-1 first.
@@ -188,11 +193,17 @@ func (s *stack) up(t *testing.T) {
 	count := map[string]int{}
 	for _, c := range all {
 		count[c.Service]++
+		if oneShot[c.Service] {
+			if c.State != "exited" || c.ExitCode != 0 {
+				t.Errorf("%s is %s (exit code %d) after task up, want exited with 0", c.Name, c.State, c.ExitCode)
+			}
+			continue
+		}
 		if c.State+"/"+c.Health != "running/healthy" {
 			t.Errorf("%s is %s/%s after task up, want running/healthy", c.Name, c.State, c.Health)
 		}
 	}
-	for svc, want := range map[string]int{"kafka-1": 1, "kafka-2": 1, "kafka-3": 1, "gateway": 1, "orderflow": 3, "prometheus": 1, "schema-registry": 1} {
+	for svc, want := range map[string]int{"kafka-1": 1, "kafka-2": 1, "kafka-3": 1, "gateway": 1, "orderflow": 3, "prometheus": 1, "schema-registry": 1, "register-schemas": 1} {
 		if count[svc] != want {
 			t.Errorf("task up runs %d containers of %s, want %d", count[svc], svc, want)
 		}
