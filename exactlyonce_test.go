@@ -104,7 +104,7 @@ func TestExactlyOnceZombieIsFenced(t *testing.T) {
 	admin := kadmClient(t, s)
 	members := config.Default().Delivery.ConcurrentTransactions
 	testkit.WaitFor(t, time.Minute, fmt.Sprintf("the other process's %d members left in each group", members), func() (bool, string) {
-		groups, err := admin.DescribeGroups(context.Background(), config.StepPayments, config.StepShipping, config.StepNotifications)
+		groups, err := admin.DescribeGroups(context.Background(), s.Cfg.Kafka.Group(config.StepPayments), s.Cfg.Kafka.Group(config.StepShipping), s.Cfg.Kafka.Group(config.StepNotifications))
 		if err != nil {
 			return false, err.Error()
 		}
@@ -160,14 +160,14 @@ func TestExactlyOnceBrokerLoss(t *testing.T) {
 		node func() (int32, error)
 	}{
 		{"transaction coordinator of payments (its first member)", func() (int32, error) {
-			c := admin.FindTxnCoordinators(ctx, messaging.TransactionalID(s.Cfg.Kafka.ClientID, "brokerloss", config.StepPayments)+"-0")
+			c := admin.FindTxnCoordinators(ctx, messaging.TransactionalID(s.Cfg.Kafka.ClientID, "brokerloss", s.Cfg.Kafka.Group(config.StepPayments))+"-0")
 			for _, r := range c {
 				return r.NodeID, r.Err
 			}
 			return 0, errors.New("no coordinator")
 		}},
 		{"group coordinator of payments", func() (int32, error) {
-			for _, r := range admin.FindGroupCoordinators(ctx, config.StepPayments) {
+			for _, r := range admin.FindGroupCoordinators(ctx, s.Cfg.Kafka.Group(config.StepPayments)) {
 				return r.NodeID, r.Err
 			}
 			return 0, errors.New("no coordinator")
@@ -356,7 +356,7 @@ func (s stack) verifyExactlyOnce(t *testing.T, scenario string, m seed.Manifest,
 	}
 	// Once idle, every step's group is caught up by Kafka's own count: its
 	// committed offsets pass the last transaction marker of each partition.
-	testkit.WaitCaughtUp(t, s.Cluster, time.Minute, testkit.Groups(s.Cfg.Topics))
+	testkit.WaitCaughtUp(t, s.Cluster, time.Minute, testkit.Groups(s.Cfg))
 	t.Logf("RESULT %s: seeded %d, lost %d, duplicate outputs %d, dead letters %d (want %d, %d fail orders paid after an abort instead), payments records %d committed / %d written (aborted ones included), wall time %s",
 		scenario, len(m.Orders), len(lost), dups, letters, len(wantDead), recovered, committed, all, time.Since(start).Round(100*time.Millisecond))
 }

@@ -321,7 +321,7 @@ func TestBadInputFromKcat(t *testing.T) {
 			t.Errorf("%s: kcat reads reason %q, want it to name %q", tt.key, got, tt.wantReason)
 		}
 		if r.Headers[deadletter.HeaderErrorKind] != "permanent" || r.Headers[deadletter.HeaderTopic] != s.Cfg.Topics.Orders ||
-			r.Headers[deadletter.HeaderOffset] == "" || r.Headers[deadletter.HeaderConsumerGroup] != "payments" {
+			r.Headers[deadletter.HeaderOffset] == "" || r.Headers[deadletter.HeaderConsumerGroup] != s.Cfg.Kafka.Group("payments") {
 			t.Errorf("%s: dead-letter headers %v", tt.key, r.Headers)
 		}
 	}
@@ -473,7 +473,7 @@ func unwritableDeadLetter(t *testing.T, s stack, breakIt func() sarama.ClusterAd
 		n := strings.Count(out.String(), "publish dead letter")
 		return n >= 2, fmt.Sprintf("%d so far; serve said:\n%s", n, out)
 	})
-	offsets, err := admin.ListConsumerGroupOffsets("payments", map[string][]int32{s.Cfg.Topics.Orders: {partition}})
+	offsets, err := admin.ListConsumerGroupOffsets(s.Cfg.Kafka.Group("payments"), map[string][]int32{s.Cfg.Topics.Orders: {partition}})
 	if err != nil {
 		t.Fatal(err)
 	}

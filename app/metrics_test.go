@@ -89,7 +89,7 @@ func metricsTellWhatHappened(t *testing.T, c testkit.Cluster) {
 		// Every record of a handler's input acked once (no rebalance here,
 		// so none twice), none nacked: retries happen inside the chain.
 		for _, h := range []string{"payments", "shipping", "notifications"} {
-			records := testkit.Sum(s, "orderflow_partition_end_offset", `group="`+h+`"`)
+			records := testkit.Sum(s, "orderflow_partition_end_offset", `group="`+c.Cfg.Kafka.Group(h)+`"`)
 			if got := testkit.Sum(s, "orderflow_subscriber_messages_received_total", `handler_name="`+h+`"`, `acked="acked"`); got != records || records == 0 {
 				diffs = append(diffs, fmt.Sprintf("%s acked %g messages, its input holds %g", h, got, records))
 			}
@@ -112,7 +112,7 @@ func metricsTellWhatHappened(t *testing.T, c testkit.Cluster) {
 		{"orderflow_handler_execution_time_seconds_count", []string{`handler_name="shipping"`, `success="true"`}},
 		{"orderflow_publish_time_seconds_count", []string{`handler_name="payments"`, `publisher_name="messaging.keepOpen"`, `success="true"`}},
 		{"orderflow_subscriber_messages_received_total", []string{`handler_name="notifications"`}},
-		{"orderflow_partition_end_offset", []string{`group="payments"`}},
+		{"orderflow_partition_end_offset", []string{`group="` + c.Cfg.Kafka.Group("payments") + `"`}},
 		{"go_goroutines", nil},
 		{"process_resident_memory_bytes", nil},
 	} {

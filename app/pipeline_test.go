@@ -49,7 +49,7 @@ func pipelineSettlesEveryOrder(t *testing.T, c testkit.Cluster) {
 	m, tr := testkit.SeedSettled(t, c, plan, time.Minute)
 	// Once idle, every step's group is caught up by Kafka's own count, past
 	// the transaction markers of exactly_once's outputs too.
-	defer testkit.WaitCaughtUp(t, c, 30*time.Second, testkit.Groups(c.Cfg.Topics))
+	defer testkit.WaitCaughtUp(t, c, 30*time.Second, testkit.Groups(c.Cfg))
 
 	wantDead := testkit.ExpectedDeadLetters(m)
 	budget := c.Cfg.Retry.MaxAttempts
@@ -98,8 +98,8 @@ func pipelineSettlesEveryOrder(t *testing.T, c testkit.Cluster) {
 		if d.Attempts != wantAttempts {
 			t.Errorf("%s: %d attempts, want %d", id, d.Attempts, wantAttempts)
 		}
-		if d.Topic != c.Cfg.Topics.Orders || d.Handler != "payments" || d.ConsumerGroup != "payments" || d.Key != id {
-			t.Errorf("%s: dead letter from %s/%s group %s key %s, want orders/payments/payments/%s", id, d.Topic, d.Handler, d.ConsumerGroup, d.Key, id)
+		if d.Topic != c.Cfg.Topics.Orders || d.Handler != "payments" || d.ConsumerGroup != c.Cfg.Kafka.Group("payments") || d.Key != id {
+			t.Errorf("%s: dead letter from %s/%s group %s key %s, want orders/payments/%s/%s", id, d.Topic, d.Handler, d.ConsumerGroup, d.Key, c.Cfg.Kafka.Group("payments"), id)
 		}
 		if d.CorrelationID == "" || d.CorrelationID != o.Correlations[0] || d.FailedAt.IsZero() || d.Timestamp.IsZero() {
 			t.Errorf("%s: dead letter lacks correlation or times: %+v", id, d)

@@ -30,6 +30,10 @@ type Kafka struct {
 	// Embedded hosts an in-memory Kafka-protocol cluster inside serve and demo.
 	Embedded bool   `yaml:"embedded"`
 	ClientID string `yaml:"client_id"`
+	// GroupPrefix goes before each step's consumer group name (payments,
+	// shipping, notifications): two pipelines on one cluster, on topics of
+	// their own, keep their groups (and offsets, rebalances, lag) apart.
+	GroupPrefix string `yaml:"group_prefix"`
 	// Version is the Kafka protocol version the watermill-kafka transport's
 	// Sarama client speaks, e.g. "3.6.0" (franz-go negotiates its own).
 	Version string `yaml:"version"`
@@ -44,6 +48,10 @@ type Kafka struct {
 	TLS  TLS  `yaml:"tls"`
 	SASL SASL `yaml:"sasl"`
 }
+
+// Group is the consumer group the step consumes in: its name after
+// kafka.group_prefix.
+func (k Kafka) Group(step string) string { return k.GroupPrefix + step }
 
 // Topics names the pipeline's topics and how they are created.
 type Topics struct {

@@ -24,7 +24,7 @@ func TestShippedConfigLoads(t *testing.T) {
 // Every key has its default in defaults.yaml: none is left at Go's zero value
 // by omission (the zero values that are meant are listed).
 func TestDefaultsSetEveryKey(t *testing.T) {
-	meantZero := map[string]bool{"kafka.embedded": true, "gateway.store_path": true, "gateway.url": true, "faults.inject": true, "tracing.otlp_endpoint": true, "delivery.instance": true, "console.token": true, "console.token_file": true, "schemas.registry_url": true}
+	meantZero := map[string]bool{"kafka.embedded": true, "kafka.group_prefix": true, "gateway.store_path": true, "gateway.url": true, "faults.inject": true, "tracing.otlp_endpoint": true, "delivery.instance": true, "console.token": true, "console.token_file": true, "schemas.registry_url": true}
 	var walk func(prefix string, v reflect.Value)
 	walk = func(prefix string, v reflect.Value) {
 		for i := range v.NumField() {
@@ -106,6 +106,7 @@ func TestValidate(t *testing.T) {
 	}{
 		{name: "bad broker", give: func(c *config.Config) { c.Kafka.Brokers = []string{"nohost"} }, want: `"nohost" is not host:port`},
 		{name: "bad version", give: func(c *config.Config) { c.Kafka.Version = "x" }, want: "kafka.version"},
+		{name: "bad group prefix", give: func(c *config.Config) { c.Kafka.GroupPrefix = "staging payments/" }, want: `kafka.group_prefix "staging payments/": use at most 200 of the letters, digits and . _ -`},
 		{name: "duplicate topic", give: func(c *config.Config) { c.Topics.Shipments = "orders" }, want: `topics.shipments: "orders" is already used`},
 		{name: "isr above rf", give: func(c *config.Config) { c.Topics.ReplicationFactor = 1 }, want: "min_insync_replicas 2 must be between 1 and replication_factor 1"},
 		{name: "flaky past budget", give: func(c *config.Config) { c.Faults.FlakyFailures = 5 }, want: "faults.flaky_failures 5"},

@@ -44,6 +44,9 @@ func (k Kafka) validate() error {
 	if k.ClientID == "" {
 		errs = append(errs, errors.New("kafka.client_id is empty"))
 	}
+	if k.GroupPrefix != "" && !groupPrefix.MatchString(k.GroupPrefix) {
+		errs = append(errs, fmt.Errorf("kafka.group_prefix %q: use at most 200 of the letters, digits and . _ - that Kafka's tools accept in a group name", k.GroupPrefix))
+	}
 	if !kafkaVersion.MatchString(k.Version) {
 		errs = append(errs, fmt.Errorf("kafka.version %q is not a Kafka version such as 3.6.0", k.Version))
 	}
@@ -66,6 +69,10 @@ const (
 	ClientFranz          = "franz"
 	ClientWatermillKafka = "watermill-kafka"
 )
+
+// groupPrefix is what kafka.group_prefix may hold: the characters of a topic
+// name, so a group reads the same in every tool and ACL.
+var groupPrefix = regexp.MustCompile(`^[a-zA-Z0-9._-]{1,200}$`)
 
 // kafkaVersion is the form Sarama's ParseKafkaVersion accepts: 0.a.b.c for
 // releases before 1.0, a.b.c after.

@@ -26,7 +26,7 @@ var Module = fx.Module("messaging",
 // newLagCollector collects, on each scrape, the consumer lag of the routes'
 // groups; it is closed when the app stops.
 func newLagCollector(lc fx.Lifecycle, c kafkaclient.Conn, routes []Route, log *slog.Logger) *kafkaclient.LagCollector {
-	lag := kafkaclient.NewLagCollector(c, groups(routes), log)
+	lag := kafkaclient.NewLagCollector(c, groups(routes, c.Kafka), log)
 	lc.Append(fx.StopHook(lag.Close))
 	return lag
 }

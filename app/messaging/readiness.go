@@ -70,7 +70,7 @@ func (r *Readiness) Describe() string { return r.mode }
 func Mode(k config.Kafka, d config.Delivery) string {
 	mode := fmt.Sprintf("delivery: %s, kafka.client: %s", d.Guarantee, k.Client)
 	if d.Guarantee == config.ExactlyOnce {
-		mode += fmt.Sprintf(", %d transactions per step, transactional IDs %s-<n>", d.ConcurrentTransactions, TransactionalID(k.ClientID, d.Instance, "<step>"))
+		mode += fmt.Sprintf(", %d transactions per step, transactional IDs %s-<n>", d.ConcurrentTransactions, TransactionalID(k.ClientID, d.Instance, k.Group("<step>")))
 	}
 	return mode
 }

@@ -23,6 +23,7 @@ import (
 type RouterParams struct {
 	fx.In
 
+	Kafka       config.Kafka
 	Topics      config.Topics
 	Retry       config.Retry
 	Handler     config.Handler
@@ -40,7 +41,7 @@ type RouterParams struct {
 }
 
 // NewRouter builds the router: one Watermill handler per route, each consuming
-// in a group named after it, all sharing the publisher and the middleware
+// in a group named after it (after kafka.group_prefix), all sharing the publisher and the middleware
 // chain. The subscribers come back too, for readiness.
 func NewRouter(p RouterParams) (*message.Router, []message.Subscriber, error) {
 	router, err := message.NewRouter(routerConfig(p.Handler), kafkaclient.WatermillLogger(p.Logger))
@@ -90,7 +91,7 @@ const idleHandlerGoroutines = 256
 // and publish timings (messages received are counted by the subscriber).
 func (p RouterParams) chain(router *message.Router, shared message.Publisher, maxBytes int) (handling.ChainConfig, error) {
 	dl, err := handling.NewDeadLetter(handling.DeadLetterConfig{
-		Publisher: shared, Topic: p.Topics.DeadLetter, MaxBytes: maxBytes, Logger: p.Logger, Metrics: p.Metrics,
+		Publisher: shared, Topic: p.Topics.DeadLetter, GroupPrefix: p.Kafka.GroupPrefix, MaxBytes: maxBytes, Logger: p.Logger, Metrics: p.Metrics,
 	})
 	if err != nil {
 		return handling.ChainConfig{}, err
@@ -125,12 +126,12 @@ var deadLetterKinds = func() []string {
 	return kinds
 }()
 
-// groups maps each route's consumer group (named after the route) to the
-// topic it consumes.
-func groups(routes []Route) map[string]string {
+// groups maps each route's consumer group (named after the route, after
+// kafka.group_prefix) to the topic it consumes.
+func groups(routes []Route, k config.Kafka) map[string]string {
 	g := make(map[string]string, len(routes))
 	for _, r := range routes {
-		g[r.Name] = r.From
+		g[k.Group(r.Name)] = r.From
 	}
 	return g
 }

@@ -27,7 +27,7 @@ import (
 //     for the brokers.
 
 // Subscribers makes the subscriber of one step's consumer group.
-type Subscribers func(group string) (message.Subscriber, error)
+type Subscribers func(step string) (message.Subscriber, error)
 
 // newPublisher is the steps' publisher on the transport kafka.client names,
 // its closing tied to the app's lifecycle.
@@ -69,11 +69,11 @@ type SubscribersParams struct {
 // names, its metrics at 0 from the start.
 func newSubscribers(p SubscribersParams) Subscribers {
 	if p.Conn.Kafka.Client == config.ClientWatermillKafka {
-		return func(group string) (message.Subscriber, error) {
-			p.Metrics.InitHandler(group, deadLetterKinds)
+		return func(step string) (message.Subscriber, error) {
+			p.Metrics.InitHandler(step, deadLetterKinds)
 			return kafka.NewSubscriber(kafka.SubscriberConfig{
 				Brokers: p.Conn.Brokers, Unmarshaler: kafkaclient.Marshaler{}, OverwriteSaramaConfig: p.Conn.Sarama(),
-				ConsumerGroup: group,
+				ConsumerGroup: p.Conn.Kafka.Group(step),
 			}, kafkaclient.WatermillLogger(p.Logger))
 		}
 	}
@@ -83,11 +83,12 @@ func newSubscribers(p SubscribersParams) Subscribers {
 			_ = p.Shutdowner.Shutdown(fx.ExitCode(1))
 		}
 	}
-	return func(group string) (message.Subscriber, error) {
-		p.Metrics.InitHandler(group, deadLetterKinds)
+	return func(step string) (message.Subscriber, error) {
+		p.Metrics.InitHandler(step, deadLetterKinds)
+		group := p.Conn.Kafka.Group(step)
 		cfg := subscriber.Config{
 			Group: group, MaxInFlight: p.Handler.MaxInFlight, DrainTimeout: p.Handler.CloseTimeout, Logger: p.Logger,
-			Settled: p.Metrics.Handler(group).Settled,
+			Settled: p.Metrics.Handler(step).Settled,
 			Refused: func(err error) {
 				stop("the brokers refuse this consumer group: stopping", kafkaclient.ExplainDenied(err, p.Conn.Kafka))
 			},
@@ -95,7 +96,7 @@ func newSubscribers(p SubscribersParams) Subscribers {
 		if p.Delivery.Guarantee != config.ExactlyOnce {
 			return subscriber.New(cfg, p.Conn.Franz())
 		}
-		cfg.Ended = p.Metrics.Handler(group).TransactionEnded
+		cfg.Ended = p.Metrics.Handler(step).TransactionEnded
 		cfg.Fatal = func(err error) { stop("exactly-once delivery cannot go on: stopping", err) }
 		return subscriber.NewTransact(cfg, p.Conn.Franz(), subscriber.Transactions{
 			ID:      TransactionalID(p.Conn.Kafka.ClientID, p.Delivery.Instance, group),

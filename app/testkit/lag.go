@@ -13,10 +13,11 @@ import (
 	"github.com/orderflow/orderflow/app/config"
 )
 
-// Groups are the pipeline's consumer groups (named after its steps) and the
-// topic each consumes.
-func Groups(t config.Topics) map[string]string {
-	return map[string]string{"payments": t.Orders, "shipping": t.Payments, "notifications": t.Payments}
+// Groups are the pipeline's consumer groups (named after its steps, after
+// kafka.group_prefix) and the topic each consumes.
+func Groups(c config.Config) map[string]string {
+	k, t := c.Kafka, c.Topics
+	return map[string]string{k.Group(config.StepPayments): t.Orders, k.Group(config.StepShipping): t.Payments, k.Group(config.StepNotifications): t.Payments}
 }
 
 // WaitCaughtUp waits until each consumer group's committed offset on every

@@ -88,7 +88,7 @@ func ownKafka(t testing.TB, secure bool) (Owned, string) {
 	Real(t) // skips or fails without the real cluster
 	_, file, _, _ := runtime.Caller(0)
 	scripts := filepath.Join(filepath.Dir(file), "..", "..", "deploy", "kafka")
-	port := freePortPair(t)
+	port := freePorts(t)
 	state := t.TempDir()
 	env := append(os.Environ(), "NODES=1", "KAFKA_STATE="+state, "KAFKA_PORT="+strconv.Itoa(port))
 	if secure {
@@ -111,26 +111,28 @@ func ownKafka(t testing.TB, secure bool) (Owned, string) {
 	}, state
 }
 
-// freePortPair finds a port p such that p (a broker's clients) and p+10000
-// (its controller) are both free now, both under Linux's ephemeral range
-// (32768 and up), where an outgoing connection could take one before the
-// broker binds it.
-func freePortPair(t testing.TB) int {
+// freePorts finds a port p such that p (a broker's clients), p+10000 (its
+// controller) and p+20000 (its JMX, deploy/kafka/up.sh) are all free now and
+// all under Linux's ephemeral range (32768 and up), where an outgoing
+// connection could take one before the broker binds it: a JVM whose JMX port
+// is taken exits before the broker starts.
+func freePorts(t testing.TB) int {
 	t.Helper()
 	for range 100 {
-		p := 20000 + rand.IntN(2768)
-		a, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", p))
-		if err != nil {
-			continue
+		p := 10000 + rand.IntN(2768)
+		free := true
+		for _, q := range []int{p, p + 10000, p + 20000} {
+			l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", q))
+			if err != nil {
+				free = false
+				break
+			}
+			l.Close()
 		}
-		b, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", p+10000))
-		a.Close()
-		if err != nil {
-			continue
+		if free {
+			return p
 		}
-		b.Close()
-		return p
 	}
-	t.Fatal("no free pair of ports p, p+10000 in 20000..32767")
+	t.Fatal("no free ports p, p+10000, p+20000 in 10000..32767")
 	return 0
 }

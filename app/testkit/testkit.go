@@ -96,7 +96,13 @@ func realCluster(t testing.TB, alone bool) Cluster {
 	}
 	hold(t, env, alone)
 	cfg := testConfig(strings.Split(env, ","))
-	return Cluster{Brokers: cfg.Kafka.Brokers, Cfg: cfg}.ForTest(t)
+	c := Cluster{Brokers: cfg.Kafka.Brokers, Cfg: cfg}.ForTest(t)
+	// Consumer groups of the test's own too: a test joining "payments" on
+	// the shared cluster would rebalance every other test's payments group
+	// (and the watermill-kafka transport redelivers what a rebalance
+	// interrupts). The topics' suffix, as a prefix.
+	c.Cfg.Kafka.GroupPrefix = strings.TrimPrefix(c.Cfg.Topics.Orders, cfg.Topics.Orders+"-") + "."
+	return c
 }
 
 // hold locks the cluster named by brokers for t, until t ends: shared, or

@@ -36,6 +36,10 @@ type DeadLetter struct{ cfg DeadLetterConfig }
 type DeadLetterConfig struct {
 	Publisher message.Publisher
 	Topic     string
+	// GroupPrefix goes before the handler's name in a letter's consumer
+	// group (kafka.group_prefix): every handler consumes in a group of its
+	// own name.
+	GroupPrefix string
 	// MaxBytes is the largest record the producer sends
 	// (kafkaclient.MaxRecordBytes); a larger letter goes without its payload.
 	MaxBytes int
@@ -126,7 +130,7 @@ func (d *DeadLetter) letter(msg *message.Message, err error, attempts int) *mess
 	set(deadletter.HeaderTopic, message.SubscribeTopicFromCtx(ctx))
 	set(deadletter.HeaderHandler, handler)
 	set(deadletter.HeaderSubscriber, message.SubscriberNameFromCtx(ctx))
-	set(deadletter.HeaderConsumerGroup, handler) // every handler consumes in a group of its own name
+	set(deadletter.HeaderConsumerGroup, d.cfg.GroupPrefix+handler)
 	set(deadletter.HeaderErrorKind, string(kind))
 	set(deadletter.HeaderErrorType, typeOf(err))
 	set(deadletter.HeaderAttempts, strconv.Itoa(attempts))
