@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 # Mutation checks for the core mechanisms (issue 11): each mutant breaks one
-# guarantee in the source; the named millisecond test must fail on it. The
-# file is restored after each run. Run from the repository root: task test:mutants
-# (python3 .ci/mutants.py console: only the mutants whose name contains "console").
-# Each mutant: (name, file, old, new, package, test regex). Apply, run, expect FAIL, revert.
+# guarantee in the source; the named millisecond test must fail on it. Run
+# from the repository root: task test:mutants (python3 .ci/mutants.py console:
+# only the mutants whose name contains "console").
+# Each mutant: (name, file, old, new, package, test regex): old becomes new in
+# file, and go test -run regex package must FAIL.
 import subprocess, sys
 M = [
  ("subscriber marks an input before its outputs are acknowledged", "app/messaging/subscriber/lanes.go",
