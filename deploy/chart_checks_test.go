@@ -565,7 +565,7 @@ func checkGateway(t *testing.T, all objects, cfgs configs) {
 
 // checkAutoscaler: one autoscaler for serve, its maximum at most
 // topics.partitions (a consumer past them gets none), one KEDA trigger per
-// step on the step's consumer group and input topic (app.Pipeline), on the
+// step on the step's consumer group (after kafka.group_prefix) and input topic (app.Pipeline), on the
 // config's brokers, never asking for idle consumers.
 func checkAutoscaler(t *testing.T, all objects, cfgs configs) {
 	t.Helper()
@@ -596,7 +596,7 @@ func checkAutoscaler(t *testing.T, all objects, cfgs configs) {
 		}
 		want := map[string]string{}
 		for _, r := range app.Pipeline(cfg.Topics, nil, nil) {
-			want[r.Name] = r.From
+			want[cfg.Kafka.Group(r.Name)] = r.From
 		}
 		got := map[string]string{}
 		for _, tr := range so.Spec.Triggers {
