@@ -65,6 +65,11 @@ func TestProducerFollowsARecreatedTopic(t *testing.T) {
 			if err := send(); err != nil {
 				t.Fatalf("a send to %s: %v", topic, err)
 			}
+			// The old topic's record read before it goes: else the count
+			// below cannot tell it from the recreated topic's.
+			testkit.WaitFor(t, 30*time.Second, "Tail reading the first record", func() (bool, string) {
+				return tailed.Load() >= 1, fmt.Sprintf("%d records tailed", tailed.Load())
+			})
 			if _, err := adm.DeleteTopics(ctx, topic); err != nil {
 				t.Fatal(err)
 			}
