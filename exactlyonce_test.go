@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -26,7 +27,7 @@ import (
 // exactlyOnce is s in delivery.guarantee exactly_once, its transactional IDs
 // named after instance.
 func exactlyOnce(s stack, instance string) stack {
-	s.env = append(s.env, "ORDERFLOW_KAFKA_CLIENT="+config.ClientFranz, "ORDERFLOW_DELIVERY_GUARANTEE="+config.ExactlyOnce,
+	s.env = append(slices.Clip(s.env), "ORDERFLOW_KAFKA_CLIENT="+config.ClientFranz, "ORDERFLOW_DELIVERY_GUARANTEE="+config.ExactlyOnce,
 		"ORDERFLOW_DELIVERY_INSTANCE="+instance)
 	return s
 }

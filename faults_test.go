@@ -56,7 +56,12 @@ func newStackOn(t *testing.T, c testkit.Cluster) stack {
 	cfg.Kafka.Brokers = c.Brokers
 	cfg.Gateway.StorePath = s.store
 	cfg.Logging.Level = "warn"
-	s.env = config.Environ(cfg)
+	// Clipped: each append of a variant (a process's instance, a
+	// transport) makes a slice of its own. Two appends to one with room
+	// to spare would write the same element: both processes of a
+	// two-process test would get the second's delivery.instance, and
+	// fence each other's transactional IDs.
+	s.env = slices.Clip(config.Environ(cfg))
 	s.kcatX = testkit.KcatSecurity(c.Cfg.Kafka)
 	return s
 }
