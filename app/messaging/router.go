@@ -91,7 +91,7 @@ const idleHandlerGoroutines = 256
 // and publish timings (messages received are counted by the subscriber).
 func (p RouterParams) chain(router *message.Router, shared message.Publisher, maxBytes int) (handling.ChainConfig, error) {
 	dl, err := handling.NewDeadLetter(handling.DeadLetterConfig{
-		Publisher: shared, Topic: p.Topics.DeadLetter, GroupPrefix: p.Kafka.GroupPrefix, MaxBytes: maxBytes, Logger: p.Logger, Metrics: p.Metrics,
+		Publisher: shared, Topic: p.Topics.DeadLetter, Kafka: p.Kafka, MaxBytes: maxBytes, Logger: p.Logger, Metrics: p.Metrics,
 	})
 	if err != nil {
 		return handling.ChainConfig{}, err

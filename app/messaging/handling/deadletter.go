@@ -16,6 +16,7 @@ import (
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/orderflow/orderflow/app/config"
 	"github.com/orderflow/orderflow/app/messaging/deadletter"
 	"github.com/orderflow/orderflow/app/messaging/kafkaclient"
 	"github.com/orderflow/orderflow/app/metrics"
@@ -36,10 +37,9 @@ type DeadLetter struct{ cfg DeadLetterConfig }
 type DeadLetterConfig struct {
 	Publisher message.Publisher
 	Topic     string
-	// GroupPrefix goes before the handler's name in a letter's consumer
-	// group (kafka.group_prefix): every handler consumes in a group of its
-	// own name.
-	GroupPrefix string
+	// Kafka names a letter's consumer group: every handler consumes in
+	// the group Kafka.Group gives its name.
+	Kafka config.Kafka
 	// MaxBytes is the largest record the producer sends
 	// (kafkaclient.MaxRecordBytes); a larger letter goes without its payload.
 	MaxBytes int
@@ -130,7 +130,7 @@ func (d *DeadLetter) letter(msg *message.Message, err error, attempts int) *mess
 	set(deadletter.HeaderTopic, message.SubscribeTopicFromCtx(ctx))
 	set(deadletter.HeaderHandler, handler)
 	set(deadletter.HeaderSubscriber, message.SubscriberNameFromCtx(ctx))
-	set(deadletter.HeaderConsumerGroup, d.cfg.GroupPrefix+handler)
+	set(deadletter.HeaderConsumerGroup, d.cfg.Kafka.Group(handler))
 	set(deadletter.HeaderErrorKind, string(kind))
 	set(deadletter.HeaderErrorType, typeOf(err))
 	set(deadletter.HeaderAttempts, strconv.Itoa(attempts))
